@@ -1,0 +1,10 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation.js';
+
+/**
+ * Every migration, in order. Append only: a migration that has run on someone's database is
+ * never edited or removed. A static list (no folder scan) works the same under tsx and in tests.
+ */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};

@@ -1,0 +1,116 @@
+import type { Kysely } from 'kysely';
+import type { AppContext } from '../context.js';
+import type { AccessRequestRow, AccessRequestStatus, DB, UserRow } from '../db/schema.js';
+import { sendAccessDeclined, sendAccessRequestNotice } from '../documents/messages.js';
+import { createCompany, isValidInn } from './companies.js';
+import { inviteUser } from './invitations.js';
+import { createUser, isValidEmail, normalizeEmail } from './users.js';
+
+export interface AccessRequestInput {
+  companyName: string;
+  inn: string;
+  contactName: string;
+  email: string;
+  phone: string;
+  message: string;
+  locale: string;
+}
+
+export type AccessRequestErrors = Partial<Record<'company_name' | 'inn' | 'contact_name' | 'email', 'required' | 'inn_invalid' | 'email_invalid' | 'email_taken'>>;
+
+export function validateAccessRequest(input: AccessRequestInput): AccessRequestErrors {
+  const errors: AccessRequestErrors = {};
+  if (!input.companyName.trim()) errors.company_name = 'required';
+  if (!input.inn.trim()) errors.inn = 'required';
+  else if (!isValidInn(input.inn.trim())) errors.inn = 'inn_invalid';
+  if (!input.contactName.trim()) errors.contact_name = 'required';
+  if (!input.email.trim()) errors.email = 'required';
+  else if (!isValidEmail(normalizeEmail(input.email))) errors.email = 'email_invalid';
+  return errors;
+}
+
+export async function submitAccessRequest(ctx: AppContext, input: AccessRequestInput): Promise<AccessRequestRow> {
+  const row = await ctx.db
+    .insertInto('access_requests')
+    .values({
+      company_name: input.companyName.trim().slice(0, 300),
+      inn: input.inn.trim(),
+      contact_name: input.contactName.trim().slice(0, 200),
+      email: normalizeEmail(input.email),
+      phone: input.phone.trim().slice(0, 50),
+      message: input.message.trim().slice(0, 2000),
+      locale: input.locale,
+      company_id: null,
+      decided_by: null,
+      decided_at: null,
+      created_at: ctx.clock.now(),
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const admins = await ctx.db.selectFrom('users').selectAll().where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
+  try {
+    await sendAccessRequestNotice(ctx, admins, row);
+  } catch (error) {
+    // The request is stored and listed in the admin screen; a mail failure must not lose it.
+    ctx.log.error({ err: error, accessRequestId: row.id }, 'could not notify admins of an access request');
+  }
+  return row;
+}
+
+export async function listAccessRequests(db: Kysely<DB>, status: AccessRequestStatus): Promise<AccessRequestRow[]> {
+  return db.selectFrom('access_requests').selectAll().where('status', '=', status).orderBy('created_at', 'desc').limit(500).execute();
+}
+
+export async function countPendingAccessRequests(db: Kysely<DB>): Promise<number> {
+  const { count } = await db
+    .selectFrom('access_requests')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('status', '=', 'pending')
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
+export class AccessRequestStateError extends Error {}
+
+/** Creates the company (with its legal entity) and the buyer user, then sends the invitation. */
+export async function approveAccessRequest(
+  ctx: AppContext,
+  id: number,
+  admin: UserRow,
+  terms: { priceTypeId: number | null; managerId: number | null; discountBp: number },
+): Promise<{ companyId: number; userId: number }> {
+  const request = await ctx.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!request || request.status !== 'pending') throw new AccessRequestStateError('not pending');
+  const company = await createCompany(
+    ctx.db,
+    ctx.clock,
+    { name: request.company_name, priceTypeId: terms.priceTypeId, discountBp: terms.discountBp, managerId: terms.managerId, email: request.email, phone: request.phone, note: request.message },
+    { name: request.company_name, inn: request.inn, kpp: '', ogrn: '', legalAddress: '', bankName: '', bik: '', account: '', corrAccount: '' },
+  );
+  const user = await createUser(ctx.db, ctx.clock, {
+    email: request.email,
+    name: request.contact_name,
+    role: 'buyer',
+    companyId: company.id,
+    phone: request.phone,
+    locale: request.locale,
+  });
+  await ctx.db
+    .updateTable('access_requests')
+    .set({ status: 'approved', company_id: company.id, decided_by: admin.id, decided_at: ctx.clock.now() })
+    .where('id', '=', id)
+    .execute();
+  await inviteUser(ctx, user);
+  return { companyId: company.id, userId: user.id };
+}
+
+export async function declineAccessRequest(ctx: AppContext, id: number, admin: UserRow, notify: boolean): Promise<void> {
+  const request = await ctx.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!request || request.status !== 'pending') throw new AccessRequestStateError('not pending');
+  await ctx.db
+    .updateTable('access_requests')
+    .set({ status: 'declined', decided_by: admin.id, decided_at: ctx.clock.now() })
+    .where('id', '=', id)
+    .execute();
+  if (notify) await sendAccessDeclined(ctx, request);
+}

@@ -1,0 +1,64 @@
+import type { Clock } from '../clock.js';
+
+export interface ThrottlePolicy {
+  maxFailuresPerAccount: number;
+  maxFailuresPerIp: number;
+  windowMs: number;
+}
+
+/**
+ * Failed logins counted per account and per IP in a sliding window. Kept in memory: Optovik is
+ * one process, and a restart forgetting the counters is an acceptable trade for no write per
+ * failed attempt.
+ */
+export class LoginThrottle {
+  private readonly failures = new Map<string, number[]>();
+
+  constructor(
+    private readonly clock: Clock,
+    private readonly policy: ThrottlePolicy,
+  ) {}
+
+  /** Milliseconds until this IP or account may try again; 0 when it may try now. */
+  retryAfterMs(ip: string, email: string): number {
+    return Math.max(
+      this.waitFor(`ip:${ip}`, this.policy.maxFailuresPerIp),
+      this.waitFor(`account:${email.toLowerCase()}`, this.policy.maxFailuresPerAccount),
+    );
+  }
+
+  recordFailure(ip: string, email: string): void {
+    const now = this.clock.now();
+    for (const key of [`ip:${ip}`, `account:${email.toLowerCase()}`]) {
+      const list = this.recent(key);
+      list.push(now);
+      this.failures.set(key, list);
+    }
+    if (this.failures.size > 50_000) this.sweep();
+  }
+
+  /** Clears the account's count only: a success does not wipe an IP's failures on other accounts. */
+  recordSuccess(email: string): void {
+    this.failures.delete(`account:${email.toLowerCase()}`);
+  }
+
+  private waitFor(key: string, max: number): number {
+    const list = this.recent(key);
+    if (list.length < max) return 0;
+    const oldestThatCounts = list[list.length - max] ?? 0;
+    return Math.max(0, oldestThatCounts + this.policy.windowMs - this.clock.now());
+  }
+
+  private recent(key: string): number[] {
+    const since = this.clock.now() - this.policy.windowMs;
+    return (this.failures.get(key) ?? []).filter((t) => t > since);
+  }
+
+  private sweep(): void {
+    for (const key of [...this.failures.keys()]) {
+      const list = this.recent(key);
+      if (list.length === 0) this.failures.delete(key);
+      else this.failures.set(key, list);
+    }
+  }
+}

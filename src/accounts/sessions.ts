@@ -1,0 +1,94 @@
+import type { Kysely } from 'kysely';
+import type { Clock } from '../clock.js';
+import { DAY } from '../clock.js';
+import type { DB, UserRow } from '../db/schema.js';
+import { generateToken, hashToken } from './tokens.js';
+
+/**
+ * Sessions after Lucia's design: the cookie holds a random token, the table holds its sha256,
+ * expiry slides forward when a session is used in the second half of its life.
+ */
+export interface SessionPolicy {
+  lifetimeDays: number;
+}
+
+export interface ValidSession {
+  id: string;
+  user: UserRow;
+  expiresAt: number;
+  /** True when the expiry moved and the cookie needs to be sent again. */
+  renewed: boolean;
+}
+
+export async function createSession(
+  db: Kysely<DB>,
+  clock: Clock,
+  policy: SessionPolicy,
+  userId: number,
+  meta: { ip: string; userAgent: string },
+): Promise<{ token: string; expiresAt: number }> {
+  const token = generateToken();
+  const now = clock.now();
+  const expiresAt = now + policy.lifetimeDays * DAY;
+  await db
+    .insertInto('sessions')
+    .values({
+      id: hashToken(token),
+      user_id: userId,
+      expires_at: expiresAt,
+      created_at: now,
+      ip: meta.ip,
+      user_agent: meta.userAgent.slice(0, 300),
+    })
+    .execute();
+  return { token, expiresAt };
+}
+
+export async function validateSession(
+  db: Kysely<DB>,
+  clock: Clock,
+  policy: SessionPolicy,
+  token: string,
+): Promise<ValidSession | null> {
+  const id = hashToken(token);
+  const row = await db
+    .selectFrom('sessions')
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .selectAll('users')
+    .select(['sessions.expires_at as session_expires_at'])
+    .where('sessions.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return null;
+  const now = clock.now();
+  const { session_expires_at: expiresAt, ...user } = row;
+  if (now >= expiresAt || user.disabled_at !== null) {
+    await db.deleteFrom('sessions').where('id', '=', id).execute();
+    return null;
+  }
+  const lifetime = policy.lifetimeDays * DAY;
+  if (expiresAt - now < lifetime / 2) {
+    const renewedTo = now + lifetime;
+    await db.updateTable('sessions').set({ expires_at: renewedTo }).where('id', '=', id).execute();
+    return { id, user, expiresAt: renewedTo, renewed: true };
+  }
+  return { id, user, expiresAt, renewed: false };
+}
+
+export async function invalidateSession(db: Kysely<DB>, sessionId: string): Promise<void> {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+export async function invalidateUserSessions(db: Kysely<DB>, userId: number, exceptSessionId?: string): Promise<void> {
+  let query = db.deleteFrom('sessions').where('user_id', '=', userId);
+  if (exceptSessionId !== undefined) query = query.where('id', '!=', exceptSessionId);
+  await query.execute();
+}
+
+export async function flushSessions(db: Kysely<DB>): Promise<number> {
+  const result = await db.deleteFrom('sessions').executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function deleteExpiredSessions(db: Kysely<DB>, clock: Clock): Promise<void> {
+  await db.deleteFrom('sessions').where('expires_at', '<=', clock.now()).execute();
+}

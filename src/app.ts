@@ -1,0 +1,56 @@
+import { join } from 'node:path';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { type AppContext, installationSecret } from './context.js';
+import { adminRoutes } from './http/web/admin/index.js';
+import { accountRoutes } from './http/web/account.js';
+import { authRoutes } from './http/web/auth.js';
+import { errorPages } from './http/plugins/error-pages.js';
+import { requestContext } from './http/plugins/request-context.js';
+import { TEMPLATES_DIR, views } from './http/plugins/views.js';
+
+/** The whole HTTP application, not listening: cli/serve.ts listens, tests inject. */
+export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: ctx.log as FastifyBaseLogger,
+    trustProxy: ctx.config.server.trustProxy,
+    bodyLimit: 2 * 1024 * 1024,
+  });
+
+  await app.register(fastifyHelmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: ctx.config.server.secureCookies ? [] : null,
+      },
+    },
+    // The portal may be reached over plain HTTP in a LAN; HSTS is the reverse proxy's call.
+    strictTransportSecurity: false,
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await app.register(fastifyStatic, {
+    root: join(TEMPLATES_DIR, 'assets'),
+    prefix: '/assets/',
+    maxAge: '1h',
+  });
+
+  const secret = await installationSecret(ctx.db);
+  await app.register(async (web) => {
+    await web.register(views, { ctx });
+    await web.register(requestContext, { ctx, secret });
+    await web.register(errorPages, { ctx });
+    await web.register(authRoutes, { ctx });
+    await web.register(accountRoutes, { ctx });
+    await web.register(adminRoutes, { ctx, prefix: '/admin' });
+  });
+  return app;
+}

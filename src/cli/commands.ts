@@ -1,0 +1,107 @@
+import { resolve } from 'node:path';
+import { createResetLink } from '../accounts/invitations.js';
+import { flushSessions } from '../accounts/sessions.js';
+import { createUser, findUserByEmail, setPassword, UserInputError } from '../accounts/users.js';
+import { redactedConfig } from '../config/load.js';
+import { backupTo } from '../db/migrate.js';
+import type { ParsedArgs } from './args.js';
+import { flagString } from './args.js';
+import { CliError, configFromArgs, openPrepared } from './runtime.js';
+
+export async function configCheck(args: ParsedArgs): Promise<number> {
+  const config = configFromArgs(args);
+  console.log(config.file ? `${config.file}: OK` : 'No config file: demo mode with all defaults.');
+  console.log(redactedConfig(config));
+  return 0;
+}
+
+export async function migrate(args: ParsedArgs): Promise<number> {
+  const { ctx, report } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  await ctx.close();
+  if (report.backup) console.log(`Backup: ${report.backup}`);
+  console.log(report.applied.length ? `Applied: ${report.applied.join(', ')}` : 'The database is up to date.');
+  return 0;
+}
+
+export async function backup(args: ParsedArgs): Promise<number> {
+  const target = args.positional[1];
+  if (!target) throw new CliError('usage: optovik backup <file>');
+  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  try {
+    const dest = resolve(target);
+    await backupTo(ctx.database.sqlite, dest);
+    console.log(`Backup written to ${dest}`);
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function flushAllSessions(args: ParsedArgs): Promise<number> {
+  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  try {
+    const count = await flushSessions(ctx.db);
+    console.log(`Signed out everyone: ${count} session(s) removed.`);
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+/**
+ * Creates an admin. Without --password it prints a set-your-password link instead, so no
+ * password lands in the shell history.
+ */
+export async function createAdmin(args: ParsedArgs): Promise<number> {
+  const email = flagString(args, 'email') ?? args.positional[1];
+  const name = flagString(args, 'name') ?? 'Administrator';
+  if (!email) throw new CliError('usage: optovik create-admin --email <email> [--name <name>] [--password <password>]');
+  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  try {
+    if (await findUserByEmail(ctx.db, email)) throw new CliError(`a user with the email ${email} already exists`);
+    const user = await createUser(ctx.db, ctx.clock, { email, name, role: 'admin', companyId: null });
+    const password = flagString(args, 'password');
+    if (password) {
+      await setPassword(ctx.db, ctx.clock, user.id, password, ctx.config.auth.passwordMinLength);
+      console.log(`Admin ${user.email} created. Log in at ${ctx.config.server.publicUrl}/login`);
+    } else {
+      const token = await createResetLink(ctx, user);
+      console.log(`Admin ${user.email} created. Set the password within ${ctx.config.auth.resetLinkHours} h at:`);
+      console.log(`  ${ctx.config.server.publicUrl}/reset-password/${token}`);
+    }
+    return 0;
+  } catch (error) {
+    if (error instanceof UserInputError) throw new CliError(cliInputMessage(error, ctx.config.auth.passwordMinLength));
+    throw error;
+  } finally {
+    await ctx.close();
+  }
+}
+
+export async function resetPassword(args: ParsedArgs): Promise<number> {
+  const email = args.positional[1];
+  if (!email) throw new CliError('usage: optovik reset-password <email>');
+  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  try {
+    const user = await findUserByEmail(ctx.db, email);
+    if (!user) throw new CliError(`no user with the email ${email}`);
+    const token = await createResetLink(ctx, user);
+    console.log(`Password reset link for ${user.email}, valid ${ctx.config.auth.resetLinkHours} h, single use:`);
+    console.log(`  ${ctx.config.server.publicUrl}/reset-password/${token}`);
+    return 0;
+  } finally {
+    await ctx.close();
+  }
+}
+
+function cliInputMessage(error: UserInputError, minLength: number): string {
+  switch (error.code) {
+    case 'password_short':
+      return `the password must be at least ${minLength} characters long`;
+    case 'email_invalid':
+      return `"${error.field}" is not a valid email address`;
+    default:
+      return `${error.field}: ${error.code.replace('_', ' ')}`;
+  }
+}
+

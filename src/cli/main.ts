@@ -1,0 +1,55 @@
+import { type ParsedArgs, parseArgs } from './args.js';
+import { backup, configCheck, createAdmin, flushAllSessions, migrate, resetPassword } from './commands.js';
+import { CliError } from './runtime.js';
+import { serve } from './serve.js';
+
+const HELP = `Usage: optovik <command> [--config <file>]
+
+Commands:
+  serve                     start the portal (the default)
+  config check              validate the config and print it with secrets hidden
+  migrate                   apply pending database migrations (a backup is taken first)
+  backup <file>             write an online copy of the database to <file>
+  create-admin --email <e>  create an administrator [--name <n>] [--password <p>]
+  reset-password <email>    print a one-time link to set a new password
+  flush-sessions            sign everyone out
+
+The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
+Without a config file Optovik runs in demo mode.`;
+
+const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
+  serve,
+  migrate,
+  backup,
+  'create-admin': createAdmin,
+  'reset-password': resetPassword,
+  'flush-sessions': flushAllSessions,
+  config: async (args) => {
+    if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
+    return configCheck(args);
+  },
+};
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const args = parseArgs(argv);
+  const name = args.positional[0] ?? 'serve';
+  if (name === 'help' || args.flags.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const command = commands[name];
+  if (!command) {
+    console.error(`optovik: unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  try {
+    return await command(args);
+  } catch (error) {
+    if (error instanceof CliError) {
+      console.error(error.message);
+      return 1;
+    }
+    console.error('optovik: unexpected error:', error);
+    return 1;
+  }
+}

@@ -1,0 +1,37 @@
+import { buildApp } from '../app.js';
+import { demoLogins } from '../demo/logins.js';
+import type { ParsedArgs } from './args.js';
+import { configFromArgs, openPrepared } from './runtime.js';
+
+/** Starts the portal and keeps running until SIGINT/SIGTERM. */
+export async function serve(args: ParsedArgs): Promise<number> {
+  const config = configFromArgs(args);
+  const { ctx, report } = await openPrepared(config);
+  const app = await buildApp(ctx);
+  const address = await app.listen({ host: config.server.host, port: config.server.port });
+
+  const lines = [`Optovik is running at ${address.replace('127.0.0.1', 'localhost')}`];
+  lines.push(config.file ? `  config: ${config.file}` : '  no config.yml found: DEMO MODE (copy config.example.yml to config.yml for production)');
+  lines.push(`  data:   ${config.dataDir}`);
+  if (report.applied.length > 0) lines.push(`  database migrated: ${report.applied.join(', ')}`);
+  if (report.backup) lines.push(`  backup before migrating: ${report.backup}`);
+  if (!config.smtp.host) lines.push(`  no SMTP configured: mail is written to ${config.dataDir}/mail`);
+  if (config.demo) {
+    lines.push('  demo logins:');
+    for (const login of demoLogins) lines.push(`    ${login.role.padEnd(8)} ${login.email}  ${login.password}`);
+  }
+  console.log(lines.join('\n'));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ctx.log.info({ signal }, 'shutting down');
+    await app.close();
+    await ctx.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  return new Promise<number>(() => {});
+}

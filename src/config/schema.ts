@@ -1,0 +1,300 @@
+/**
+ * Every configuration option, described once. The loader, the validator, the redacting
+ * printer and the test that checks config.example.yml all walk this one table, so adding an
+ * option means adding one row here (and a field in types.ts; the compiler insists on both).
+ */
+import type { Config } from './types.js';
+
+/** `busyTimeoutMs` → `busy_timeout_ms`, at the type level. */
+type Snake<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
+  : S;
+
+/** Dotted snake_case paths of the leaves of T, e.g. `server.public_url`. */
+type LeafPaths<T, Prefix extends string = ''> = {
+  [K in keyof T & string]: T[K] extends object
+    ? LeafPaths<T[K], `${Prefix}${Snake<K>}.`>
+    : `${Prefix}${Snake<K>}`;
+}[keyof T & string];
+
+/** Every YAML key path that config.yml accepts (`file` is not an option, it is where we read from). */
+export type ConfigKey = LeafPaths<Omit<Config, 'file'>>;
+
+export type LeafValue = string | number | boolean;
+
+/** What a derived default may look at: the values already resolved, in table order. */
+export interface DeriveContext {
+  /** Whether a config file exists (false = demo mode). */
+  readonly hasFile: boolean;
+  readonly get: (key: ConfigKey) => LeafValue;
+}
+
+interface BaseSpec {
+  /** One plain sentence, shown in config.example.yml and usable by `optovik config check`. */
+  readonly description: string;
+  /** Hidden by redactedConfig() and never echoed in error messages. */
+  readonly secret?: boolean;
+  /**
+   * Computes the default when the key is absent (or, for url, empty) from options that come
+   * earlier in the table. Used where a static default would be wrong, e.g. secure cookies.
+   */
+  readonly derive?: (ctx: DeriveContext) => LeafValue;
+}
+
+export interface StringSpec extends BaseSpec {
+  readonly kind: 'string';
+  readonly default: string;
+  /** The empty string is rejected (it would only ever be a mistake). */
+  readonly nonEmpty?: boolean;
+}
+/** A filesystem path; a relative one resolves against the config file's directory. */
+export interface PathSpec extends BaseSpec {
+  readonly kind: 'path';
+  readonly default: string;
+}
+export interface IntegerSpec extends BaseSpec {
+  readonly kind: 'integer';
+  readonly default: number;
+  readonly min: number;
+  readonly max: number;
+}
+export interface BooleanSpec extends BaseSpec {
+  readonly kind: 'boolean';
+  readonly default: boolean;
+}
+export interface EnumSpec extends BaseSpec {
+  readonly kind: 'enum';
+  readonly default: string;
+  readonly values: readonly string[];
+}
+/** An absolute http(s) URL, stored without a trailing slash; empty means "derive it". */
+export interface UrlSpec extends BaseSpec {
+  readonly kind: 'url';
+  readonly default: string;
+}
+
+export type OptionSpec = StringSpec | PathSpec | IntegerSpec | BooleanSpec | EnumSpec | UrlSpec;
+export type Option = OptionSpec & { readonly key: ConfigKey };
+
+/**
+ * Keyed by path so the compiler rejects a missing or misspelt option. Insertion order is the
+ * order of config.example.yml and of `optovik config check` output.
+ */
+const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
+  data_dir: {
+    kind: 'path',
+    default: './data',
+    description:
+      'Directory for the SQLite database, backups, uploads and outgoing mail; relative paths are taken from the config file’s directory.',
+  },
+  demo: {
+    kind: 'boolean',
+    default: false,
+    derive: (ctx) => !ctx.hasFile,
+    description:
+      'Seed demo data and show the demo logins on the sign-in page; on by default only when there is no config file.',
+  },
+
+  'server.host': {
+    kind: 'string',
+    default: '127.0.0.1',
+    nonEmpty: true,
+    description: 'Address to listen on; use 0.0.0.0 to accept connections from other machines.',
+  },
+  'server.port': {
+    kind: 'integer',
+    default: 3000,
+    min: 0,
+    max: 65535,
+    description: 'TCP port to listen on; 0 picks any free port.',
+  },
+  'server.public_url': {
+    kind: 'url',
+    default: '',
+    derive: (ctx) => `http://localhost:${ctx.get('server.port')}`,
+    description:
+      'The address buyers type into the browser, used for links in e-mails; empty means http://localhost:<port>.',
+  },
+  'server.trust_proxy': {
+    kind: 'boolean',
+    default: false,
+    description:
+      'Trust X-Forwarded-For and X-Forwarded-Proto headers; turn on only behind a reverse proxy such as nginx.',
+  },
+  'server.secure_cookies': {
+    kind: 'boolean',
+    default: false,
+    derive: (ctx) => String(ctx.get('server.public_url')).startsWith('https:'),
+    description:
+      'Send session cookies only over HTTPS; on by default when public_url starts with https.',
+  },
+
+  'site.name': {
+    kind: 'string',
+    default: 'Optovik',
+    nonEmpty: true,
+    description: 'Shop name shown in page titles and e-mails.',
+  },
+  'site.default_locale': {
+    kind: 'enum',
+    default: 'ru',
+    values: ['ru', 'en'],
+    description: 'Interface language for visitors who have not chosen one.',
+  },
+
+  'database.busy_timeout_ms': {
+    kind: 'integer',
+    default: 5000,
+    min: 0,
+    max: 60000,
+    description: 'How long a write waits for a locked database before giving up, in milliseconds.',
+  },
+  'database.backup_before_migrate': {
+    kind: 'boolean',
+    default: true,
+    description: 'Copy the database file into the backups directory before applying schema upgrades.',
+  },
+  'database.keep_backups': {
+    kind: 'integer',
+    default: 10,
+    min: 0,
+    max: 1000,
+    description: 'How many automatic backups to keep; older ones are deleted, 0 keeps none.',
+  },
+
+  'auth.session_days': {
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 365,
+    description: 'Days a login stays valid without signing in again.',
+  },
+  'auth.password_min_length': {
+    kind: 'integer',
+    default: 10,
+    min: 8,
+    max: 128,
+    description: 'Minimum number of characters in a new password.',
+  },
+  'auth.max_failures_per_account': {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 1000,
+    description: 'Failed sign-ins to one account before it is locked for lockout_minutes.',
+  },
+  'auth.max_failures_per_ip': {
+    kind: 'integer',
+    default: 30,
+    min: 1,
+    max: 100000,
+    description: 'Failed sign-ins from one IP address before it is blocked for lockout_minutes.',
+  },
+  'auth.lockout_minutes': {
+    kind: 'integer',
+    default: 15,
+    min: 1,
+    max: 1440,
+    description: 'Minutes an account or IP address stays locked after too many failures.',
+  },
+  'auth.reset_link_hours': {
+    kind: 'integer',
+    default: 2,
+    min: 1,
+    max: 168,
+    description: 'Hours a password reset link stays valid.',
+  },
+  'auth.invite_link_days': {
+    kind: 'integer',
+    default: 7,
+    min: 1,
+    max: 90,
+    description: 'Days an invitation link for a new buyer stays valid.',
+  },
+
+  'smtp.host': {
+    kind: 'string',
+    default: '',
+    description:
+      'Mail server to send through; empty means no sending, each mail is saved as an .eml file in <data_dir>/mail.',
+  },
+  'smtp.port': {
+    kind: 'integer',
+    default: 587,
+    min: 1,
+    max: 65535,
+    description: 'Mail server port: usually 587 with starttls, 465 with tls.',
+  },
+  'smtp.security': {
+    kind: 'enum',
+    default: 'starttls',
+    values: ['starttls', 'tls', 'none'],
+    description:
+      'starttls upgrades a plain connection, tls encrypts from the start, none sends in the clear.',
+  },
+  'smtp.username': {
+    kind: 'string',
+    default: '',
+    description: 'Login for the mail server; empty means no authentication.',
+  },
+  'smtp.password': {
+    kind: 'string',
+    default: '',
+    secret: true,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${NAME} syntax of config.yml
+    description: 'Password for the mail server; best given as "${SMTP_PASSWORD}" from the environment.',
+  },
+  'smtp.from': {
+    kind: 'string',
+    default: 'Optovik <noreply@localhost>',
+    description: 'Sender shown on outgoing mail, as "Name <address>".',
+  },
+  'smtp.reply_to': {
+    kind: 'string',
+    default: '',
+    description: 'Address that replies go to; empty means replies go to the sender.',
+  },
+
+  'log.level': {
+    kind: 'enum',
+    default: 'info',
+    values: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'],
+    description: 'How much to log: from fatal (least) to trace (most), or silent.',
+  },
+};
+
+/** All options in documentation order. */
+export const OPTIONS: readonly Option[] = Object.freeze(
+  Object.entries(TABLE).map(([key, spec]) => Object.freeze({ ...spec, key: key as ConfigKey })),
+);
+
+/** Section names (`server`, `smtp`, …) in table order. Top-level leaves are not sections. */
+export const SECTIONS: readonly string[] = Object.freeze([
+  ...new Set(OPTIONS.filter((o) => o.key.includes('.')).map((o) => o.key.split('.')[0] as string)),
+]);
+
+export function findOption(key: string): Option | undefined {
+  return OPTIONS.find((o) => o.key === key);
+}
+
+/** `busy_timeout_ms` → `busyTimeoutMs`: the Config field for a YAML key segment. */
+export function camelCase(segment: string): string {
+  return segment.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+/** Human wording of what a key accepts, shared by error messages and docs. */
+export function expectation(option: Option): string {
+  switch (option.kind) {
+    case 'integer':
+      return `must be an integer ${option.min}–${option.max}`;
+    case 'boolean':
+      return 'must be true or false';
+    case 'enum':
+      return `must be one of: ${option.values.join(', ')}`;
+    case 'url':
+      return 'must be an http:// or https:// URL';
+    case 'string':
+    case 'path':
+      return 'must be a string';
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The validated, typed configuration. Built once from config.yml (or defaults in demo mode)
+ * by loadConfig(); frozen, so nothing can change it at run time.
+ * YAML keys are snake_case; these fields are their camelCase twins.
+ */
+export type Locale = 'ru' | 'en';
+export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  /** Absolute path of the file the config came from; null in demo mode (no file). */
+  readonly file: string | null;
+  /** True when no config file exists: demo data is seeded and demo logins are shown. */
+  readonly demo: boolean;
+  /** Absolute path; the SQLite file, backups, mail and uploads live here. */
+  readonly dataDir: string;
+  readonly server: {
+    readonly host: string;
+    readonly port: number;
+    /** Base URL used in links sent by mail, without a trailing slash. */
+    readonly publicUrl: string;
+    readonly trustProxy: boolean;
+    /** Cookies get the Secure flag; defaults to true when publicUrl is https. */
+    readonly secureCookies: boolean;
+  };
+  readonly site: {
+    readonly name: string;
+    readonly defaultLocale: Locale;
+  };
+  readonly database: {
+    readonly busyTimeoutMs: number;
+    readonly backupBeforeMigrate: boolean;
+    readonly keepBackups: number;
+  };
+  readonly auth: {
+    readonly sessionDays: number;
+    readonly passwordMinLength: number;
+    readonly maxFailuresPerAccount: number;
+    readonly maxFailuresPerIp: number;
+    readonly lockoutMinutes: number;
+    readonly resetLinkHours: number;
+    readonly inviteLinkDays: number;
+  };
+  readonly smtp: {
+    /** Empty: no SMTP; mails are written as .eml files to <dataDir>/mail. */
+    readonly host: string;
+    readonly port: number;
+    readonly security: SmtpSecurity;
+    readonly username: string;
+    readonly password: string;
+    readonly from: string;
+    readonly replyTo: string;
+  };
+  readonly log: {
+    readonly level: LogLevel;
+  };
+}

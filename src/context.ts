@@ -1,0 +1,69 @@
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import type { Kysely } from 'kysely';
+import pino, { type Logger } from 'pino';
+import { LoginThrottle } from './accounts/login-throttle.js';
+import { type Clock, MINUTE, systemClock } from './clock.js';
+import type { Config } from './config/types.js';
+import { createMailer, type Mailer } from './documents/mailer.js';
+import { type Database, openDatabase } from './db/open.js';
+import type { DB } from './db/schema.js';
+
+/** Every long-lived dependency, built once from the config and passed down explicitly. */
+export interface AppContext {
+  readonly config: Config;
+  readonly database: Database;
+  readonly db: Kysely<DB>;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly mailer: Mailer;
+  readonly loginThrottle: LoginThrottle;
+  close(): Promise<void>;
+}
+
+export function databaseFile(config: Config): string {
+  return join(config.dataDir, 'optovik.sqlite');
+}
+
+export function createLogger(config: Config): Logger {
+  // Secrets never reach the log, whatever a handler logs by mistake.
+  return pino({
+    level: config.log.level,
+    redact: {
+      paths: ['req.headers.cookie', 'req.headers.authorization', 'password', '*.password', 'token', '*.token'],
+      censor: '***',
+    },
+  });
+}
+
+export function createContext(config: Config, overrides: { clock?: Clock; log?: Logger; mailer?: Mailer } = {}): AppContext {
+  const database = openDatabase(databaseFile(config), config.database.busyTimeoutMs);
+  const clock = overrides.clock ?? systemClock;
+  const mailer = overrides.mailer ?? createMailer(config);
+  return {
+    config,
+    database,
+    db: database.db,
+    clock,
+    log: overrides.log ?? createLogger(config),
+    mailer,
+    loginThrottle: new LoginThrottle(clock, {
+      maxFailuresPerAccount: config.auth.maxFailuresPerAccount,
+      maxFailuresPerIp: config.auth.maxFailuresPerIp,
+      windowMs: config.auth.lockoutMinutes * MINUTE,
+    }),
+    async close() {
+      mailer.close();
+      await database.close();
+    },
+  };
+}
+
+/** A per-installation secret for signing cookies; made on first start and kept in the database. */
+export async function installationSecret(db: Kysely<DB>): Promise<string> {
+  const existing = await db.selectFrom('settings').select('value').where('key', '=', 'secret').executeTakeFirst();
+  if (existing) return existing.value;
+  const secret = randomBytes(32).toString('base64url');
+  await db.insertInto('settings').values({ key: 'secret', value: secret }).onConflict((oc) => oc.doNothing()).execute();
+  return (await db.selectFrom('settings').select('value').where('key', '=', 'secret').executeTakeFirstOrThrow()).value;
+}

@@ -1,0 +1,78 @@
+import type { Kysely } from 'kysely';
+import { hashPassword } from '../accounts/passwords.js';
+import type { Clock } from '../clock.js';
+import type { DB } from '../db/schema.js';
+import { demoLogins } from './logins.js';
+
+/** Seeds the demo data once; a second start finds the marker and leaves everything alone. */
+export async function seedDemoOnce(db: Kysely<DB>, clock: Clock): Promise<boolean> {
+  const marker = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded_at').executeTakeFirst();
+  if (marker) return false;
+  const now = clock.now();
+  const passwords = new Map<string, string>();
+  for (const login of demoLogins) passwords.set(login.role, await hashPassword(login.password));
+
+  await db.transaction().execute(async (trx) => {
+    const priceTypes = await trx
+      .insertInto('price_types')
+      .values([
+        { name: 'Розничная', is_default: 0, external_1c_id: null, external_ms_id: null, created_at: now },
+        { name: 'Оптовая', is_default: 1, external_1c_id: null, external_ms_id: null, created_at: now },
+        { name: 'Крупный опт', is_default: 0, external_1c_id: null, external_ms_id: null, created_at: now },
+      ])
+      .returning('id')
+      .execute();
+    const [retail, wholesale, large] = priceTypes.map((p) => p.id);
+    const base = { disabled_at: null, last_login_at: null, created_at: now, updated_at: now, locale: null };
+    await trx
+      .insertInto('users')
+      .values({ ...base, email: demoLogins[0].email, name: 'Анна Админова', role: 'admin', company_id: null, password_hash: passwords.get('admin') ?? null })
+      .execute();
+    const manager = await trx
+      .insertInto('users')
+      .values({ ...base, email: demoLogins[1].email, name: 'Михаил Продажин', role: 'manager', company_id: null, phone: '+7 495 000-00-01', password_hash: passwords.get('manager') ?? null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const otherManager = await trx
+      .insertInto('users')
+      .values({ ...base, email: 'manager2@demo.optovik.local', name: 'Ольга Сбытова', role: 'manager', company_id: null, password_hash: null })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+
+    const companies = [
+      { name: 'Ромашка', legal: 'ООО «Ромашка»', inn: '7701234567', kpp: '770101001', priceType: wholesale, discount: 300, manager: manager.id },
+      { name: 'СтройМаркет', legal: 'ООО «СтройМаркет»', inn: '5003012345', kpp: '500301001', priceType: large, discount: 0, manager: manager.id },
+      { name: 'ИП Сидоров', legal: 'ИП Сидоров Пётр Иванович', inn: '771234567890', kpp: '', priceType: retail, discount: 0, manager: otherManager.id },
+    ];
+    const companyIds: number[] = [];
+    for (const c of companies) {
+      const row = await trx
+        .insertInto('companies')
+        .values({ name: c.name, price_type_id: c.priceType ?? null, discount_bp: c.discount, manager_id: c.manager, external_1c_id: null, external_ms_id: null, disabled_at: null, created_at: now, updated_at: now })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      companyIds.push(row.id);
+      await trx
+        .insertInto('legal_entities')
+        .values({ company_id: row.id, name: c.legal, inn: c.inn, kpp: c.kpp, legal_address: 'г. Москва, ул. Примерная, д. 1', is_primary: 1, external_1c_id: null, created_at: now, updated_at: now })
+        .execute();
+      await trx.insertInto('company_addresses').values({ company_id: row.id, address: `Склад ${c.name}: г. Москва, ул. Складская, д. ${row.id}`, created_at: now }).execute();
+    }
+    const romashka = companyIds[0] ?? 0;
+    // A company with two legal entities: orders name the one that buys.
+    await trx
+      .insertInto('legal_entities')
+      .values({ company_id: romashka, name: 'ИП Ромашкин Иван Сергеевич', inn: '500100732259', kpp: '', is_primary: 0, external_1c_id: null, created_at: now, updated_at: now })
+      .execute();
+    await trx
+      .insertInto('users')
+      .values({ ...base, email: demoLogins[2].email, name: 'Иван Ромашкин', role: 'buyer', company_id: romashka, password_hash: passwords.get('buyer') ?? null })
+      .execute();
+    await trx
+      .insertInto('access_requests')
+      .values({ company_name: 'Берёзка', inn: '7802345678', contact_name: 'Светлана Берёзова', email: 'zakaz@berezka.example', phone: '+7 812 000-00-00', message: 'Хотим закупать оптом.', locale: 'ru', company_id: null, decided_by: null, decided_at: null, created_at: now })
+      .execute();
+    await trx.insertInto('settings').values({ key: 'demo_seeded_at', value: String(now) }).execute();
+  });
+  return true;
+}

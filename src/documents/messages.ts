@@ -1,0 +1,106 @@
+import { Eta } from 'eta';
+import { join } from 'node:path';
+import type { Locale } from '../config/types.js';
+import type { AppContext } from '../context.js';
+import type { AccessRequestRow, UserRow } from '../db/schema.js';
+import { isLocale, type Translate, translator } from '../i18n/index.js';
+import type { OutgoingMail, SentMail } from './mailer.js';
+
+const eta = new Eta({ views: join(import.meta.dirname, '..', '..', 'templates', 'emails'), cache: true });
+
+interface MailBody {
+  greeting: string;
+  paragraphs: string[];
+  action?: { label: string; url: string };
+  footer?: string;
+}
+
+/** One layout for every message; the plain-text part says the same as the HTML part. */
+function compose(t: Translate, siteName: string, body: MailBody): Pick<OutgoingMail, 'text' | 'html'> {
+  const html = eta.render('layout', { ...body, siteName, linkFallback: t('mail.linkFallback') });
+  const text = [
+    body.greeting,
+    '',
+    ...body.paragraphs.flatMap((p) => [p, '']),
+    ...(body.action ? [`${body.action.label}: ${body.action.url}`, ''] : []),
+    ...(body.footer ? [body.footer, ''] : []),
+    '--',
+    siteName,
+  ].join('\n');
+  return { html, text };
+}
+
+function recipientLocale(ctx: AppContext, locale: string | null | undefined): Locale {
+  return isLocale(locale) ? locale : ctx.config.site.defaultLocale;
+}
+
+function link(ctx: AppContext, path: string): string {
+  return `${ctx.config.server.publicUrl}${path}`;
+}
+
+export async function sendInvitation(ctx: AppContext, user: UserRow, token: string): Promise<SentMail> {
+  const t = translator(recipientLocale(ctx, user.locale));
+  const site = ctx.config.site.name;
+  return ctx.mailer.send({
+    to: user.email,
+    subject: t('mail.inviteSubject', { site }),
+    ...compose(t, site, {
+      greeting: t('mail.greeting', { name: user.name }),
+      paragraphs: [t('mail.inviteText', { site, days: ctx.config.auth.inviteLinkDays })],
+      action: { label: t('mail.inviteButton'), url: link(ctx, `/invite/${token}`) },
+      footer: t('mail.ignore'),
+    }),
+  });
+}
+
+export async function sendPasswordReset(ctx: AppContext, user: UserRow, token: string): Promise<SentMail> {
+  const t = translator(recipientLocale(ctx, user.locale));
+  const site = ctx.config.site.name;
+  return ctx.mailer.send({
+    to: user.email,
+    subject: t('mail.resetSubject', { site }),
+    ...compose(t, site, {
+      greeting: t('mail.greeting', { name: user.name }),
+      paragraphs: [t('mail.resetText', { hours: ctx.config.auth.resetLinkHours })],
+      action: { label: t('mail.resetButton'), url: link(ctx, `/reset-password/${token}`) },
+      footer: t('mail.ignore'),
+    }),
+  });
+}
+
+export async function sendAccessRequestNotice(ctx: AppContext, admins: UserRow[], request: AccessRequestRow): Promise<void> {
+  const site = ctx.config.site.name;
+  for (const admin of admins) {
+    const t = translator(recipientLocale(ctx, admin.locale));
+    await ctx.mailer.send({
+      to: admin.email,
+      subject: t('mail.requestSubject', { company: request.company_name }),
+      ...compose(t, site, {
+        greeting: t('mail.greeting', { name: admin.name }),
+        paragraphs: [
+          t('mail.requestText', {
+            contact: request.contact_name,
+            email: request.email,
+            company: request.company_name,
+            inn: request.inn,
+          }),
+          ...(request.message ? [request.message] : []),
+        ],
+        action: { label: t('mail.requestButton'), url: link(ctx, '/admin/access-requests') },
+      }),
+    });
+  }
+}
+
+export async function sendAccessDeclined(ctx: AppContext, request: AccessRequestRow): Promise<SentMail> {
+  const t = translator(recipientLocale(ctx, request.locale));
+  const site = ctx.config.site.name;
+  return ctx.mailer.send({
+    to: request.email,
+    subject: t('mail.declinedSubject', { site }),
+    ...compose(t, site, {
+      greeting: t('mail.greeting', { name: request.contact_name }),
+      paragraphs: [t('mail.declinedText', { company: request.company_name })],
+    }),
+  });
+}

@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import fastifyView from '@fastify/view';
+import { Eta } from 'eta';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AppContext } from '../../context.js';
+import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercentBp, isLocale, LOCALES } from '../../i18n/index.js';
+import type { MessageKey } from '../../i18n/index.js';
+import { demoLogins } from '../../demo/logins.js';
+
+declare module 'fastify' {
+  interface FastifyReply {
+    /** Renders a page in the main layout with everything every page needs. */
+    page(template: string, data?: Record<string, unknown>, status?: number): FastifyReply;
+  }
+}
+
+export const TEMPLATES_DIR = join(import.meta.dirname, '..', '..', '..', 'templates');
+
+/** What every template can use: the user, the translator, formatters, the CSRF token. */
+export function pageLocals(ctx: AppContext, request: FastifyRequest) {
+  const locale = request.locale;
+  const notice = typeof (request.query as Record<string, unknown> | undefined)?.notice === 'string'
+    ? (request.query as Record<string, string>).notice
+    : undefined;
+  return {
+    t: request.t,
+    locale,
+    locales: LOCALES,
+    user: request.user,
+    csrf: request.csrfToken,
+    demo: ctx.config.demo,
+    demoLogins: ctx.config.demo ? demoLogins : [],
+    siteName: ctx.config.site.name,
+    path: request.url.split('?')[0],
+    notice: notice && isMessageKey(request, notice) ? request.t(notice as MessageKey) : undefined,
+    money: (kopecks: number) => formatMoney(kopecks, locale),
+    number: (value: number) => formatNumber(value, locale),
+    percentBp: (bp: number) => formatPercentBp(bp, locale),
+    date: (millis: number) => formatDate(millis, locale),
+    dateTime: (millis: number) => formatDateTime(millis, locale),
+    isLocale,
+  };
+}
+
+// Only keys of our own catalog become notices: a crafted URL cannot put arbitrary text on a page.
+function isMessageKey(request: FastifyRequest, key: string): boolean {
+  return /^[a-zA-Z]+\.[a-zA-Z0-9]+$/.test(key) && request.t(key as MessageKey) !== undefined;
+}
+
+export const views = fp(
+  async (app: FastifyInstance, opts: { ctx: AppContext }) => {
+    await app.register(fastifyView, {
+      engine: { eta: new Eta({ views: TEMPLATES_DIR, cache: true }) },
+      templates: TEMPLATES_DIR,
+      viewExt: 'eta',
+      production: true,
+    });
+    app.decorateReply('page', function (this, template: string, data: Record<string, unknown> = {}, status = 200) {
+      const locals = pageLocals(opts.ctx, this.request);
+      this.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+      return this.view(`pages/${template}`, { ...locals, ...data });
+    });
+  },
+  { name: 'views' },
+);

@@ -1,0 +1,78 @@
+import type { Locale } from '../config/types.js';
+import { en } from './messages/en.js';
+import { type MessageKey, ru } from './messages/ru.js';
+
+export type { MessageKey };
+export const LOCALES: readonly Locale[] = ['ru', 'en'];
+
+const catalogs: Record<Locale, Record<MessageKey, string>> = { ru, en };
+
+export function isLocale(value: unknown): value is Locale {
+  return typeof value === 'string' && (LOCALES as readonly string[]).includes(value);
+}
+
+export type Params = Record<string, string | number>;
+export type Translate = (key: MessageKey, params?: Params) => string;
+
+/** `{name}` placeholders are replaced by params; a missing param stays visible rather than vanishing. */
+export function translator(locale: Locale): Translate {
+  const catalog = catalogs[locale];
+  return (key, params) => {
+    const text = catalog[key];
+    if (params === undefined) return text;
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
+      name in params ? String(params[name]) : whole,
+    );
+  };
+}
+
+const intlTag: Record<Locale, string> = { ru: 'ru-RU', en: 'en-GB' };
+
+/**
+ * Money is integer kopecks everywhere; it becomes a decimal only here, on its way to a person.
+ * `1 234,50 ₽` in Russian, `₽1,234.50` in English.
+ */
+export function formatMoney(kopecks: number, locale: Locale): string {
+  if (!Number.isSafeInteger(kopecks)) throw new TypeError(`money must be integer kopecks, got ${kopecks}`);
+  return new Intl.NumberFormat(intlTag[locale], {
+    style: 'currency',
+    currency: 'RUB',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(kopecks / 100);
+}
+
+export function formatNumber(value: number, locale: Locale, maxFractionDigits = 3): string {
+  return new Intl.NumberFormat(intlTag[locale], { maximumFractionDigits: maxFractionDigits }).format(value);
+}
+
+/** Percent from basis points: 250 → `2,5 %`. */
+export function formatPercentBp(basisPoints: number, locale: Locale): string {
+  return new Intl.NumberFormat(intlTag[locale], { style: 'percent', maximumFractionDigits: 2 }).format(
+    basisPoints / 10_000,
+  );
+}
+
+// Dates show in the distributor's time zone (Moscow by default), not the server's.
+export function formatDate(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {
+  return new Intl.DateTimeFormat(intlTag[locale], { dateStyle: 'short', timeZone }).format(millis);
+}
+
+export function formatDateTime(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {
+  return new Intl.DateTimeFormat(intlTag[locale], { dateStyle: 'short', timeStyle: 'short', timeZone }).format(
+    millis,
+  );
+}
+
+/** Picks the locale from an Accept-Language header, for visitors who have not chosen one. */
+export function localeFromAcceptLanguage(header: string | undefined, fallback: Locale): Locale {
+  if (!header) return fallback;
+  const ranked = header
+    .split(',')
+    .map((part) => {
+      const [tag = '', q] = part.trim().split(';q=');
+      return { lang: tag.slice(0, 2).toLowerCase(), q: q === undefined ? 1 : Number(q) };
+    })
+    .sort((a, b) => b.q - a.q);
+  return ranked.find((r) => isLocale(r.lang))?.lang as Locale | undefined ?? fallback;
+}

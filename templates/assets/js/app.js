@@ -1,0 +1,9 @@
+// Progressive enhancement only: every form and link works without this file.
+document.addEventListener('DOMContentLoaded', () => {
+  // Desktop shows the menu open; phones get it folded (CSS decides which is visible).
+  const menu = document.querySelector('.nav-menu');
+  if (menu && window.matchMedia('(min-width: 721px)').matches) menu.setAttribute('open', '');
+  // The language switch submits on change; the button stays for no-JS use.
+  const lang = document.querySelector('.lang-switch select');
+  if (lang) lang.addEventListener('change', () => lang.form.submit());
+});

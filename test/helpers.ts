@@ -1,0 +1,209 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { hashPassword } from '../src/accounts/passwords.js';
+import { buildApp } from '../src/app.js';
+import { ManualClock } from '../src/clock.js';
+import { type DeepPartialRecord, loadConfig } from '../src/config/load.js';
+import type { Config } from '../src/config/types.js';
+import { type AppContext, createContext } from '../src/context.js';
+import { prepareDatabase } from '../src/db/prepare.js';
+import type { Role } from '../src/db/schema.js';
+
+export interface TestApp {
+  app: FastifyInstance;
+  ctx: AppContext;
+  clock: ManualClock;
+  config: Config;
+  dataDir: string;
+  close(): Promise<void>;
+}
+
+export function tempDir(prefix = 'optovik-test-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+/** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
+export async function startTestApp(overrides: DeepPartialRecord = {}): Promise<TestApp> {
+  const dataDir = tempDir();
+  const config = loadConfig({
+    cwd: dataDir,
+    env: {},
+    overrides: { demo: false, data_dir: dataDir, log: { level: 'silent' }, ...overrides },
+  });
+  const clock = new ManualClock();
+  const ctx = createContext(config, { clock });
+  await prepareDatabase(ctx, false);
+  const app = await buildApp(ctx);
+  await app.ready();
+  return {
+    app,
+    ctx,
+    clock,
+    config,
+    dataDir,
+    async close() {
+      await app.close();
+      await ctx.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+let counter = 0;
+
+export async function makeCompany(ctx: AppContext, fields: { name?: string; managerId?: number | null } = {}) {
+  counter += 1;
+  const now = ctx.clock.now();
+  const company = await ctx.db
+    .insertInto('companies')
+    .values({
+      name: fields.name ?? `Компания ${counter}`,
+      price_type_id: null,
+      manager_id: fields.managerId ?? null,
+      external_1c_id: null,
+      external_ms_id: null,
+      disabled_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await ctx.db
+    .insertInto('legal_entities')
+    .values({ company_id: company.id, name: `ООО «${company.name}»`, inn: '7701234567', is_primary: 1, external_1c_id: null, created_at: now, updated_at: now })
+    .execute();
+  return company;
+}
+
+export const TEST_PASSWORD = 'correct horse battery';
+
+export async function makeUser(
+  ctx: AppContext,
+  role: Role,
+  fields: { email?: string; name?: string; companyId?: number; password?: string | null; locale?: string } = {},
+) {
+  counter += 1;
+  const now = ctx.clock.now();
+  const companyId = role === 'buyer' ? (fields.companyId ?? (await makeCompany(ctx)).id) : null;
+  const password = fields.password === undefined ? TEST_PASSWORD : fields.password;
+  return ctx.db
+    .insertInto('users')
+    .values({
+      email: fields.email ?? `${role}${counter}@example.test`,
+      name: fields.name ?? `${role} ${counter}`,
+      role,
+      company_id: companyId,
+      password_hash: password === null ? null : await hashPassword(password),
+      locale: fields.locale ?? null,
+      disabled_at: null,
+      last_login_at: null,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export interface Response {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | number | undefined>;
+  location?: string;
+}
+
+/** A cookie-keeping client over app.inject that fills in the CSRF token like a browser form would. */
+export class Browser {
+  readonly cookies = new Map<string, string>();
+  constructor(private readonly app: FastifyInstance) {}
+
+  async get(url: string, headers: Record<string, string> = {}): Promise<Response> {
+    return this.request('GET', url, undefined, headers);
+  }
+
+  /** Posts a form; `_csrf` is taken from `csrfFrom` (a page the form lives on) unless given. */
+  async post(url: string, form: Record<string, string>, opts: { csrfFrom?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+    const body = { ...form };
+    if (!('_csrf' in body)) body._csrf = await this.csrf(opts.csrfFrom);
+    return this.request('POST', url, new URLSearchParams(body).toString(), {
+      'content-type': 'application/x-www-form-urlencoded',
+      ...opts.headers,
+    });
+  }
+
+  async csrf(page?: string): Promise<string> {
+    const res = await this.get(page ?? (this.cookies.has('optovik_session') ? '/account' : '/login'));
+    const match = /name="_csrf" value="([^"]+)"/.exec(res.body);
+    if (!match?.[1]) throw new Error(`no CSRF token on ${page ?? 'the page'} (status ${res.status})`);
+    return match[1];
+  }
+
+  async login(email: string, password = TEST_PASSWORD): Promise<Response> {
+    return this.post('/login', { email, password });
+  }
+
+  private async request(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string>): Promise<Response> {
+    const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const res = await this.app.inject({ method, url, payload, headers: { ...(cookie ? { cookie } : {}), ...headers } });
+    for (const c of res.cookies) {
+      const expired = c.expires !== undefined && c.expires.getTime() <= Date.now() && c.value === '';
+      if (expired || c.maxAge === 0) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    const location = res.headers.location;
+    return { status: res.statusCode, body: res.body, headers: res.headers, ...(typeof location === 'string' ? { location } : {}) };
+  }
+}
+
+export interface SavedMail {
+  to: string;
+  subject: string;
+  text: string;
+}
+
+/** The .eml files the file mailer wrote, decoded enough to read links and subjects. */
+export function savedMails(dataDir: string): SavedMail[] {
+  let files: string[];
+  try {
+    files = readdirSync(join(dataDir, 'mail')).filter((f) => f.endsWith('.eml')).sort();
+  } catch {
+    return [];
+  }
+  return files.map((f) => parseEml(readFileSync(join(dataDir, 'mail', f), 'utf8')));
+}
+
+export function parseEml(raw: string): SavedMail {
+  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
+  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
+  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(unfolded)?.[1] ?? '';
+  return { to: header('To'), subject: decodeWords(header('Subject')), text: decodeQuotedPrintable(rest.join('\n\n')) };
+}
+
+function decodeWords(value: string): string {
+  return value.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=\s*/gi, (_, enc: string, data: string) =>
+    enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
+  );
+}
+
+function decodeQuotedPrintable(text: string): string {
+  const joined = text.replace(/=\r?\n/g, '');
+  const bytes: number[] = [];
+  for (let i = 0; i < joined.length; i++) {
+    const ch = joined[i] ?? '';
+    const hex = joined.slice(i + 1, i + 3);
+    if (ch === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(...Buffer.from(ch, 'utf8'));
+    }
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+export function linkIn(text: string, path: string): string {
+  const match = new RegExp(`https?://[^\\s"<>]*(${path}/[a-z2-7]+)`).exec(text);
+  if (!match?.[1]) throw new Error(`no ${path} link in:\n${text}`);
+  return match[1];
+}
