@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
 import { hashPassword } from '../src/accounts/passwords.js';
 import { buildApp } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
@@ -25,7 +26,7 @@ export function tempDir(prefix = 'optovik-test-'): string {
 }
 
 /** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
-export async function startTestApp(overrides: DeepPartialRecord = {}): Promise<TestApp> {
+export async function startTestApp(overrides: DeepPartialRecord = {}, opts: { log?: Logger } = {}): Promise<TestApp> {
   const dataDir = tempDir();
   const config = loadConfig({
     cwd: dataDir,
@@ -33,7 +34,7 @@ export async function startTestApp(overrides: DeepPartialRecord = {}): Promise<T
     overrides: { demo: false, data_dir: dataDir, log: { level: 'silent' }, ...overrides },
   });
   const clock = new ManualClock();
-  const ctx = createContext(config, { clock });
+  const ctx = createContext(config, { clock, ...(opts.log ? { log: opts.log } : {}) });
   await prepareDatabase(ctx, false);
   const app = await buildApp(ctx);
   await app.ready();

@@ -1,5 +1,6 @@
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
 import { migrations } from '../../migrations/index.js';
 import type { Sqlite } from './open.js';
@@ -45,6 +46,10 @@ function stamp(now: Date): string {
  */
 export async function backupTo(sqlite: Sqlite, dest: string): Promise<void> {
   await sqlite.backup(dest);
+  // The copy inherits WAL mode; switch it back so the backup is one self-contained file.
+  const copy = new SQLite(dest);
+  copy.pragma('journal_mode = DELETE');
+  copy.close();
 }
 
 /** Takes a copy into <backupDir> before a migration and keeps only the newest `keep` copies. */

@@ -58,7 +58,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     return reply.redirect('/login?notice=auth.loggedOut', 303);
   });
 
-  app.get('/forgot-password', async (request, reply) => reply.page('auth/forgot', { email: '', sent: false }));
+  app.get('/forgot-password', async (_request, reply) => reply.page('auth/forgot', { email: '', sent: false }));
 
   app.post('/forgot-password', async (request, reply) => {
     const email = formString(request.body, 'email').trim();
@@ -105,7 +105,7 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   linkRoutes('/reset-password', 'reset');
   linkRoutes('/invite', 'invite');
 
-  app.get('/apply', async (request, reply) => reply.page('auth/apply', { values: {}, errors: {}, done: undefined }));
+  app.get('/apply', async (_request, reply) => reply.page('auth/apply', { values: {}, errors: {}, done: undefined }));
 
   app.post('/apply', async (request, reply) => {
     const input = {

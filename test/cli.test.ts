@@ -1,0 +1,186 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from './helpers.js';
+
+const BIN = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], opts: { cwd: string; env?: Record<string, string> }): Promise<Run> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: opts.cwd,
+      env: { ...process.env, OPTOVIK_CONFIG: '', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => done({ code, stdout, stderr }));
+  });
+}
+
+/** Starts `optovik serve` and resolves with the URL it prints once it listens. */
+function startServer(cwd: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, 'serve'], { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 20_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const match = /Optovik is running at (http:\/\/\S+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        done({ child, url: match[1], output: () => output });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.on('exit', (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    child.removeAllListeners('exit');
+    child.on('exit', () => done());
+    child.kill('SIGTERM');
+  });
+}
+
+let dir: string;
+let configFile: string;
+beforeAll(() => {
+  dir = tempDir('optovik-cli-');
+  configFile = join(dir, 'portal.yml');
+  writeFileSync(
+    configFile,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the config file itself holds the ${VAR} reference
+    ['demo: true', 'data_dir: ./state', 'server:', '  port: 0', 'log:', '  level: warn', 'smtp:', '  password: "${TEST_SMTP_PASSWORD}"', ''].join('\n'),
+  );
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('optovik serve in demo mode', () => {
+  it('creates, migrates and seeds the database once, prints the demo logins and shows them on the login page', async () => {
+    const env = { OPTOVIK_CONFIG: configFile, TEST_SMTP_PASSWORD: 'x' };
+    const first = await startServer(dir, env);
+    try {
+      expect(first.output()).toContain('admin@demo.optovik.local');
+      expect(first.output()).toContain('database migrated: 0001_foundation');
+      const page = await fetch(`${first.url}/login`).then((r) => r.text());
+      expect(page).toContain('class="demo-ribbon"');
+      expect(page).toContain('demo-buyer-2026');
+    } finally {
+      await stop(first.child);
+    }
+    const second = await startServer(dir, env);
+    try {
+      expect(second.output()).not.toContain('database migrated');
+      const db = new SQLite(join(dir, 'state', 'optovik.sqlite'), { readonly: true });
+      const admins = db.prepare("select count(*) as n from users where email = 'admin@demo.optovik.local'").get() as { n: number };
+      db.close();
+      expect(admins.n).toBe(1);
+    } finally {
+      await stop(second.child);
+    }
+  });
+});
+
+describe('CLI commands', () => {
+  const env = () => ({ OPTOVIK_CONFIG: configFile, TEST_SMTP_PASSWORD: 'hunter2-secret' });
+
+  it('config check prints the effective config with secrets hidden', async () => {
+    const res = await run(['config', 'check'], { cwd: dir, env: env() });
+    expect(res.code).toBe(0);
+    expect(res.stdout).toContain(`${configFile}: OK`);
+    expect(res.stdout).toContain('port: 0');
+    expect(res.stdout).not.toContain('hunter2-secret');
+    expect(res.stdout).toContain('***');
+  });
+
+  it('a broken config stops with the key path and no stack trace', async () => {
+    const bad = join(dir, 'bad.yml');
+    writeFileSync(bad, 'smtp:\n  port: abc\n');
+    const res = await run(['serve', '--config', bad], { cwd: dir });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain('bad.yml: smtp.port: must be an integer 1–65535, got "abc"');
+    expect(res.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it('create-admin, reset-password, backup and flush-sessions work on the database', async () => {
+    const created = await run(['create-admin', '--email', 'root@portal.test', '--name', 'Root'], { cwd: dir, env: env() });
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/\/reset-password\/[a-z2-7]{32}/);
+
+    const dup = await run(['create-admin', '--email', 'root@portal.test'], { cwd: dir, env: env() });
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toContain('already exists');
+
+    const reset = await run(['reset-password', 'root@portal.test'], { cwd: dir, env: env() });
+    expect(reset.code).toBe(0);
+    expect(reset.stdout).toMatch(/valid 2 h, single use/);
+
+    const unknown = await run(['reset-password', 'nobody@portal.test'], { cwd: dir, env: env() });
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('no user with the email nobody@portal.test');
+
+    const target = join(dir, 'copy.sqlite');
+    const backup = await run(['backup', target], { cwd: dir, env: env() });
+    expect(backup.code).toBe(0);
+    const copy = new SQLite(target, { readonly: true });
+    const row = copy.prepare("select name from users where email = 'root@portal.test'").get() as { name: string } | undefined;
+    copy.close();
+    expect(row?.name).toBe('Root');
+
+    const flushed = await run(['flush-sessions'], { cwd: dir, env: env() });
+    expect(flushed.code).toBe(0);
+    expect(flushed.stdout).toMatch(/Signed out everyone: \d+ session\(s\) removed\./);
+  });
+
+  it('an unknown command prints the help and fails', async () => {
+    const res = await run(['frobnicate'], { cwd: dir, env: env() });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('unknown command "frobnicate"');
+    expect(res.stderr).toContain('create-admin');
+  });
+});
+
+describe('migrate', () => {
+  it('backs up an existing database before applying migrations, and is a no-op the second time', async () => {
+    const work = tempDir('optovik-migrate-');
+    try {
+      const cfg = join(work, 'config.yml');
+      writeFileSync(cfg, 'data_dir: ./d\nlog:\n  level: warn\n');
+      // An "old" database: exists, has data, no migrations applied yet.
+      mkdirSync(join(work, 'd'));
+      const old = new SQLite(join(work, 'd', 'optovik.sqlite'));
+      old.exec("create table legacy (x text); insert into legacy values ('keep me')");
+      old.close();
+
+      const first = await run(['migrate'], { cwd: work });
+      expect(first.code).toBe(0);
+      expect(first.stdout).toContain('Applied: 0001_foundation');
+      const backups = readdirSync(join(work, 'd', 'backups'));
+      expect(backups).toHaveLength(1);
+      expect(backups[0]).toMatch(/^optovik-\d{8}-\d{6}-before-0001_foundation\.sqlite$/);
+      const copy = new SQLite(join(work, 'd', 'backups', backups[0] ?? ''), { readonly: true });
+      expect(copy.prepare('select x from legacy').get()).toEqual({ x: 'keep me' });
+      copy.close();
+
+      const second = await run(['migrate'], { cwd: work });
+      expect(second.stdout).toContain('The database is up to date.');
+      expect(readdirSync(join(work, 'd', 'backups'))).toHaveLength(1);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+});
