@@ -2,12 +2,15 @@ import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import fastifyHelmet from '@fastify/helmet';
+import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppContext, installationSecret } from './context.js';
 import { adminRoutes } from './http/web/admin/index.js';
 import { accountRoutes } from './http/web/account.js';
 import { authRoutes } from './http/web/auth.js';
+import { catalogRoutes } from './http/web/catalog.js';
+import { photoAdminRoutes, photoFileRoutes } from './http/web/photos.js';
 import { errorPages } from './http/plugins/error-pages.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { TEMPLATES_DIR, views } from './http/plugins/views.js';
@@ -42,15 +45,19 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     prefix: '/assets/',
     maxAge: '1h',
   });
+  await app.register(photoFileRoutes, { ctx });
 
   const secret = await installationSecret(ctx.db);
   await app.register(async (web) => {
     await web.register(views, { ctx });
     await web.register(requestContext, { ctx, secret });
     await web.register(errorPages, { ctx });
+    await web.register(fastifyMultipart);
     await web.register(authRoutes, { ctx });
     await web.register(accountRoutes, { ctx });
+    await web.register(catalogRoutes, { ctx });
     await web.register(adminRoutes, { ctx, prefix: '/admin' });
+    await web.register(photoAdminRoutes, { ctx });
   });
   return app;
 }

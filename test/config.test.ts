@@ -82,6 +82,22 @@ describe('finding the config file', () => {
       from: 'Optovik <noreply@localhost>',
       replyTo: '',
     });
+    expect(config.catalog).toEqual({
+      stockDisplay: 'exact',
+      stockFewBelow: 10,
+      stockWarehouses: [],
+      allowBackorder: false,
+      pricesIncludeVat: true,
+      pageSize: 50,
+    });
+    expect(config.photos).toEqual({
+      maxUploadMb: 10,
+      maxPerProduct: 10,
+      quotaMb: 2048,
+      maxPx: 1600,
+      thumbPx: 240,
+      keepOriginals: false,
+    });
     expect(config.log).toEqual({ level: 'info' });
   });
 
@@ -280,6 +296,12 @@ describe('bad input', () => {
     expect(problems('site:\n  default_locale: de\n')).toBe(
       'config.yml: site.default_locale: must be one of: ru, en; got "de"',
     );
+    expect(problems('catalog:\n  stock_display: approximate\n')).toBe(
+      'config.yml: catalog.stock_display: must be one of: exact, ranges, yes_no; got "approximate"',
+    );
+    expect(problems('catalog:\n  stock_display: yes-no\n')).toBe(
+      'config.yml: catalog.stock_display: must be one of: exact, ranges, yes_no; got "yes-no"',
+    );
   });
 
   it('section given as a scalar or a list', () => {
@@ -397,6 +419,74 @@ describe('values', () => {
     expect(() => {
       (config.server as { port: number }).port = 1;
     }).toThrow(TypeError);
+  });
+});
+
+describe('list options (catalog.stock_warehouses)', () => {
+  it('reads a block or flow sequence of strings', () => {
+    expect(load('catalog:\n  stock_warehouses:\n    - Main\n    - "Склад Север"\n').catalog.stockWarehouses).toEqual([
+      'Main',
+      'Склад Север',
+    ]);
+    expect(load('catalog:\n  stock_warehouses: [Main, "000123"]\n').catalog.stockWarehouses).toEqual(['Main', '000123']);
+  });
+
+  it('accepts an empty list, and an empty key means the default (all warehouses)', () => {
+    expect(load('catalog:\n  stock_warehouses: []\n').catalog.stockWarehouses).toEqual([]);
+    expect(load('catalog:\n  stock_warehouses:\n').catalog.stockWarehouses).toEqual([]);
+  });
+
+  it('rejects a scalar where a list belongs', () => {
+    expect(problems('catalog:\n  stock_warehouses: Main\n')).toBe(
+      'config.yml: catalog.stock_warehouses: must be a list of strings, got "Main"',
+    );
+    expect(problems('catalog:\n  stock_warehouses:\n    main: true\n')).toBe(
+      'config.yml: catalog.stock_warehouses: must be a list of strings, got a mapping',
+    );
+  });
+
+  it('names the index of each bad item', () => {
+    expect(problems('catalog:\n  stock_warehouses: [Main, 5]\n')).toBe(
+      'config.yml: catalog.stock_warehouses[1]: must be a string, got 5',
+    );
+    expect(problems('catalog:\n  stock_warehouses:\n    - [a, b]\n    - Main\n    - ""\n    -\n')).toBe(
+      [
+        'config.yml: catalog.stock_warehouses[0]: must be a string, got a list',
+        'config.yml: catalog.stock_warehouses[2]: must not be empty',
+        'config.yml: catalog.stock_warehouses[3]: must be a string, got nothing',
+      ].join('\n'),
+    );
+  });
+
+  it('substitutes ${NAME} inside items, and reports a missing variable by index', () => {
+    const text = 'catalog:\n  stock_warehouses: ["${MAIN_WH}", "Склад ${CITY}", "$${literal}"]\n';
+    expect(load(text, { MAIN_WH: 'Main', CITY: 'Казань' }).catalog.stockWarehouses).toEqual([
+      'Main',
+      'Склад Казань',
+      '${literal}',
+    ]);
+    expect(problems(text, { MAIN_WH: 'Main' })).toBe(
+      'config.yml: catalog.stock_warehouses[1]: environment variable CITY is not set',
+    );
+    expect(problems(text, { MAIN_WH: '', CITY: 'Казань' })).toBe(
+      'config.yml: catalog.stock_warehouses[0]: must not be empty',
+    );
+  });
+
+  it('takes lists from overrides and freezes them', () => {
+    const config = loadConfig({ cwd: tempDir(), env: {}, overrides: { catalog: { stock_warehouses: ['North'] } } });
+    expect(config.catalog.stockWarehouses).toEqual(['North']);
+    expect(Object.isFrozen(config.catalog.stockWarehouses)).toBe(true);
+    expect(errorOf(() => loadConfig({ cwd: tempDir(), env: {}, overrides: { catalog: { stock_warehouses: 'North' } } }))).toBe(
+      'overrides: catalog.stock_warehouses: must be a list of strings, got "North"',
+    );
+  });
+
+  it('prints lists as YAML sequences in the redacted config', () => {
+    const text = redactedConfig(load('catalog:\n  stock_warehouses: [Main, North]\n'));
+    expect(text).toMatch(/\n {2}stock_warehouses:\n {4}- Main\n {4}- North\n/);
+    expect((parse(text) as { catalog: Record<string, unknown> }).catalog.stock_warehouses).toEqual(['Main', 'North']);
+    expect(redactedConfig(load(''))).toContain('\n  stock_warehouses: []\n');
   });
 });
 

@@ -4,7 +4,7 @@ import type { AccessRequestRow, AccessRequestStatus, DB, UserRow } from '../db/s
 import { sendAccessDeclined, sendAccessRequestNotice } from '../documents/messages.js';
 import { createCompany, isValidInn } from './companies.js';
 import { inviteUser } from './invitations.js';
-import { createUser, isValidEmail, normalizeEmail } from './users.js';
+import { createUser, findUserByEmail, isValidEmail, normalizeEmail, UserInputError } from './users.js';
 
 export interface AccessRequestInput {
   companyName: string;
@@ -80,7 +80,10 @@ export async function approveAccessRequest(
   terms: { priceTypeId: number | null; managerId: number | null; discountBp: number },
 ): Promise<{ companyId: number; userId: number }> {
   const request = await ctx.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!request || request.status !== 'pending') throw new AccessRequestStateError('not pending');
+  if (request?.status !== 'pending') throw new AccessRequestStateError('not pending');
+  // Checked before anything is created: createUser would refuse the email only after the
+  // company had been committed, leaving a stray company behind on every retry.
+  if (await findUserByEmail(ctx.db, request.email)) throw new UserInputError('email', 'email_taken');
   const company = await createCompany(
     ctx.db,
     ctx.clock,
@@ -106,7 +109,7 @@ export async function approveAccessRequest(
 
 export async function declineAccessRequest(ctx: AppContext, id: number, admin: UserRow, notify: boolean): Promise<void> {
   const request = await ctx.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirst();
-  if (!request || request.status !== 'pending') throw new AccessRequestStateError('not pending');
+  if (request?.status !== 'pending') throw new AccessRequestStateError('not pending');
   await ctx.db
     .updateTable('access_requests')
     .set({ status: 'declined', decided_by: admin.id, decided_at: ctx.clock.now() })

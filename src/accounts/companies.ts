@@ -242,3 +242,8 @@ export async function listManagers(db: Kysely<DB>) {
 export async function listPriceTypes(db: Kysely<DB>) {
   return db.selectFrom('price_types').selectAll().orderBy('id').execute();
 }
+
+/** Every company as a choice in a select (a user's company): id, name and whether it is disabled. */
+export async function listCompanyChoices(db: Kysely<DB>) {
+  return db.selectFrom('companies').select(['id', 'name', 'disabled_at']).orderBy('name').orderBy('id').execute();
+}

@@ -16,6 +16,8 @@ export interface ValidSession {
   id: string;
   user: UserRow;
   expiresAt: number;
+  /** The company a manager or admin chose to act for; null for buyers and when none is chosen. */
+  actingCompanyId: number | null;
   /** True when the expiry moved and the cookie needs to be sent again. */
   renewed: boolean;
 }
@@ -55,12 +57,12 @@ export async function validateSession(
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .selectAll('users')
-    .select(['sessions.expires_at as session_expires_at'])
+    .select(['sessions.expires_at as session_expires_at', 'sessions.acting_company_id as session_acting_company_id'])
     .where('sessions.id', '=', id)
     .executeTakeFirst();
   if (!row) return null;
   const now = clock.now();
-  const { session_expires_at: expiresAt, ...user } = row;
+  const { session_expires_at: expiresAt, session_acting_company_id: actingCompanyId, ...user } = row;
   if (now >= expiresAt || user.disabled_at !== null) {
     await db.deleteFrom('sessions').where('id', '=', id).execute();
     return null;
@@ -69,9 +71,9 @@ export async function validateSession(
   if (expiresAt - now < lifetime / 2) {
     const renewedTo = now + lifetime;
     await db.updateTable('sessions').set({ expires_at: renewedTo }).where('id', '=', id).execute();
-    return { id, user, expiresAt: renewedTo, renewed: true };
+    return { id, user, expiresAt: renewedTo, actingCompanyId, renewed: true };
   }
-  return { id, user, expiresAt, renewed: false };
+  return { id, user, expiresAt, actingCompanyId, renewed: false };
 }
 
 export async function invalidateSession(db: Kysely<DB>, sessionId: string): Promise<void> {
@@ -91,4 +93,8 @@ export async function flushSessions(db: Kysely<DB>): Promise<number> {
 
 export async function deleteExpiredSessions(db: Kysely<DB>, clock: Clock): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', clock.now()).execute();
+}
+
+export async function setActingCompany(db: Kysely<DB>, sessionId: string, companyId: number | null): Promise<void> {
+  await db.updateTable('sessions').set({ acting_company_id: companyId }).where('id', '=', sessionId).execute();
 }

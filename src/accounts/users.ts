@@ -160,3 +160,16 @@ export async function listUsers(
   return { rows, total: Number(count) };
 }
 
+
+/** The newest invitation link sent to a user, to show whether it is still waiting or has expired. */
+export async function latestInvitation(db: Kysely<DB>, userId: number) {
+  return db
+    .selectFrom('one_time_tokens')
+    .select(['created_at', 'expires_at', 'used_at'])
+    .where('user_id', '=', userId)
+    .where('purpose', '=', 'invite')
+    .orderBy('created_at', 'desc')
+    .orderBy(sql`rowid`, 'desc')
+    .limit(1)
+    .executeTakeFirst();
+}

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { type AppContext, createContext, databaseFile } from '../context.js';
 import { prepareDatabase, type PrepareReport } from '../db/prepare.js';
+import { applyStockSelection } from '../catalog/stock.js';
 import { seedDemoOnce } from '../demo/seed.js';
 import { type ParsedArgs, flagString } from './args.js';
 
@@ -30,7 +31,11 @@ export async function openPrepared(config: Config, opts: { seedDemo: boolean } =
   const ctx = createContext(config);
   try {
     const report = await prepareDatabase(ctx, existed);
-    const seeded = config.demo && opts.seedDemo ? await seedDemoOnce(ctx.db, ctx.clock) : false;
+    const seeded = config.demo && opts.seedDemo ? await seedDemoOnce(ctx) : false;
+    const unknownWarehouses = await applyStockSelection(ctx.db, config.catalog.stockWarehouses);
+    if (unknownWarehouses.length > 0) {
+      ctx.log.warn({ unknownWarehouses }, 'catalog.stock_warehouses names warehouses that do not exist; their stock is not counted');
+    }
     return { ctx, report, seeded };
   } catch (error) {
     await ctx.close();

@@ -262,6 +262,7 @@ function rawValue(tree: Tree, key: ConfigKey): unknown {
 /** The validated value, or undefined for "use the default" (absent or invalid, already reported). */
 function parseOption(option: Option, raw: unknown, ctx: ResolveContext): LeafValue | undefined {
   if (raw === undefined) return undefined;
+  if (option.kind === 'list') return parseList(option, raw, ctx);
   let value: unknown = raw;
   let fromEnv = false;
   if (typeof raw === 'string') {
@@ -282,6 +283,38 @@ function parseOption(option: Option, raw: unknown, ctx: ResolveContext): LeafVal
     return undefined;
   }
   return result.value;
+}
+
+/**
+ * A list of non-empty strings; ${NAME} is substituted in each item. Problems with an item name
+ * its index (`catalog.stock_warehouses[1]`); any problem makes the whole list fall back to its default.
+ */
+function parseList(option: Option, raw: unknown, ctx: ResolveContext): readonly string[] | undefined {
+  if (!Array.isArray(raw)) {
+    ctx.report(option.key, `${expectation(option)}, got ${describe(raw, option.secret)}`);
+    return undefined;
+  }
+  const items: string[] = [];
+  let ok = true;
+  for (const [index, item] of raw.entries()) {
+    const where = `${option.key}[${index}]`;
+    if (typeof item !== 'string') {
+      ctx.report(where, `must be a string, got ${describe(item, option.secret)}`);
+      ok = false;
+      continue;
+    }
+    const sub = substituteEnv(item, ctx.env);
+    if ('errors' in sub) {
+      for (const e of sub.errors) ctx.report(where, e);
+      ok = false;
+    } else if (sub.value === '') {
+      ctx.report(where, 'must not be empty');
+      ok = false;
+    } else {
+      items.push(sub.value);
+    }
+  }
+  return ok ? items : undefined;
 }
 
 function coerceEnvText(option: Option, text: string): unknown {
@@ -310,6 +343,11 @@ function checkValue(option: Option, value: unknown): { value: LeafValue } | stri
     case 'url':
       return typeof value === 'string' && (value === '' || isHttpUrl(value))
         ? { value: value.replace(/\/+$/, '') }
+        : `${expectation(option)}, got ${got}`;
+    case 'list':
+      // parseList handles lists item by item; this only guards direct callers.
+      return Array.isArray(value) && value.every((v) => typeof v === 'string' && v !== '')
+        ? { value: [...value] }
         : `${expectation(option)}, got ${got}`;
     case 'string':
     case 'path':
@@ -374,6 +412,7 @@ function buildConfig(values: Map<ConfigKey, LeafValue>, file: string | null, bas
   for (const option of OPTIONS) {
     let value = values.get(option.key) as LeafValue;
     if (option.kind === 'path') value = resolve(baseDir, value as string);
+    if (option.kind === 'list') value = [...(value as readonly string[])]; // own copy, frozen below
     setPath(out, option.key.split('.').map(camelCase), value);
   }
   return deepFreeze(out) as unknown as Config;
@@ -408,7 +447,8 @@ export function redactedConfig(config: Config): string {
   const out: Tree = {};
   for (const option of OPTIONS) {
     const value = getPath(config, option.key.split('.').map(camelCase));
-    const shown = option.secret && value !== '' ? '***' : value;
+    // A list stays an array, so the yaml package prints it as a sequence.
+    const shown = option.secret && value !== '' ? '***' : Array.isArray(value) ? [...value] : value;
     setPath(out, option.key.split('.'), shown);
   }
   const doc = new Document(out);

@@ -10,17 +10,22 @@ type Snake<S extends string> = S extends `${infer H}${infer T}`
   ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
   : S;
 
-/** Dotted snake_case paths of the leaves of T, e.g. `server.public_url`. */
+/**
+ * Dotted snake_case paths of the leaves of T, e.g. `server.public_url`. A list of strings is a
+ * leaf (one option), not a section to recurse into.
+ */
 type LeafPaths<T, Prefix extends string = ''> = {
-  [K in keyof T & string]: T[K] extends object
-    ? LeafPaths<T[K], `${Prefix}${Snake<K>}.`>
-    : `${Prefix}${Snake<K>}`;
+  [K in keyof T & string]: T[K] extends readonly string[]
+    ? `${Prefix}${Snake<K>}`
+    : T[K] extends object
+      ? LeafPaths<T[K], `${Prefix}${Snake<K>}.`>
+      : `${Prefix}${Snake<K>}`;
 }[keyof T & string];
 
 /** Every YAML key path that config.yml accepts (`file` is not an option, it is where we read from). */
 export type ConfigKey = LeafPaths<Omit<Config, 'file'>>;
 
-export type LeafValue = string | number | boolean;
+export type LeafValue = string | number | boolean | readonly string[];
 
 /** What a derived default may look at: the values already resolved, in table order. */
 export interface DeriveContext {
@@ -73,7 +78,13 @@ export interface UrlSpec extends BaseSpec {
   readonly default: string;
 }
 
-export type OptionSpec = StringSpec | PathSpec | IntegerSpec | BooleanSpec | EnumSpec | UrlSpec;
+/** A YAML sequence of non-empty strings; `[]` (the usual default) is allowed. */
+export interface ListSpec extends BaseSpec {
+  readonly kind: 'list';
+  readonly default: readonly string[];
+}
+
+export type OptionSpec = StringSpec | PathSpec | IntegerSpec | BooleanSpec | EnumSpec | UrlSpec | ListSpec;
 export type Option = OptionSpec & { readonly key: ConfigKey };
 
 /**
@@ -255,6 +266,85 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description: 'Address that replies go to; empty means replies go to the sender.',
   },
 
+  'catalog.stock_display': {
+    kind: 'enum',
+    default: 'exact',
+    values: ['exact', 'ranges', 'yes_no'],
+    description:
+      'How buyers see stock: exact shows the quantity, ranges shows many / few / none, yes_no shows only whether it is in stock.',
+  },
+  'catalog.stock_few_below': {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 1000000,
+    description: 'With stock_display: ranges, a quantity above zero but below this shows as "few".',
+  },
+  'catalog.stock_warehouses': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    description:
+      'Names or external ids of the warehouses whose stock buyers see; an empty list counts all warehouses.',
+  },
+  'catalog.allow_backorder': {
+    kind: 'boolean',
+    default: false,
+    description: 'Let buyers order more than is in stock.',
+  },
+  'catalog.prices_include_vat': {
+    kind: 'boolean',
+    default: true,
+    description: 'Prices from accounting already include VAT, as is usual in Russia.',
+  },
+  'catalog.page_size': {
+    kind: 'integer',
+    default: 50,
+    min: 10,
+    max: 500,
+    description: 'Products per catalog page.',
+  },
+
+  'photos.max_upload_mb': {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 200,
+    description: 'Largest photo file accepted for upload, in megabytes.',
+  },
+  'photos.max_per_product': {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 100,
+    description: 'Most photos one product may have.',
+  },
+  'photos.quota_mb': {
+    kind: 'integer',
+    default: 2048,
+    min: 10,
+    max: 1000000,
+    description: 'Total disk space all stored photos may take, in megabytes; uploads are refused beyond it.',
+  },
+  'photos.max_px': {
+    kind: 'integer',
+    default: 1600,
+    min: 200,
+    max: 8000,
+    description: 'Longest side of a stored photo in pixels; larger uploads are scaled down.',
+  },
+  'photos.thumb_px': {
+    kind: 'integer',
+    default: 240,
+    min: 50,
+    max: 1000,
+    description: 'Longest side of the thumbnails shown in catalog lists, in pixels.',
+  },
+  'photos.keep_originals': {
+    kind: 'boolean',
+    default: false,
+    description: 'Keep each uploaded original file next to its resized copies (uses more disk space).',
+  },
+
   'log.level': {
     kind: 'enum',
     default: 'info',
@@ -293,6 +383,8 @@ export function expectation(option: Option): string {
       return `must be one of: ${option.values.join(', ')}`;
     case 'url':
       return 'must be an http:// or https:// URL';
+    case 'list':
+      return 'must be a list of strings';
     case 'string':
     case 'path':
       return 'must be a string';

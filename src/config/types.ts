@@ -5,6 +5,7 @@
  */
 export type Locale = 'ru' | 'en';
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
+export type StockDisplay = 'exact' | 'ranges' | 'yes_no';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -50,6 +51,33 @@ export interface Config {
     readonly password: string;
     readonly from: string;
     readonly replyTo: string;
+  };
+  readonly catalog: {
+    /** exact: the quantity; ranges: many / few / none; yes_no: in stock or not. */
+    readonly stockDisplay: StockDisplay;
+    /** With ranges: below this quantity (and above 0) stock shows as "few". */
+    readonly stockFewBelow: number;
+    /** Names or external ids of the warehouses whose stock counts; empty = all warehouses. */
+    readonly stockWarehouses: readonly string[];
+    /** Let buyers order more than is in stock. */
+    readonly allowBackorder: boolean;
+    /** Prices from accounting already include VAT (the usual case in Russia). */
+    readonly pricesIncludeVat: boolean;
+    /** Rows per catalog page. */
+    readonly pageSize: number;
+  };
+  readonly photos: {
+    /** Largest upload accepted, in megabytes. */
+    readonly maxUploadMb: number;
+    readonly maxPerProduct: number;
+    /** Total disk space all stored photos may take, in megabytes. */
+    readonly quotaMb: number;
+    /** Longest side of the stored photo, in pixels. */
+    readonly maxPx: number;
+    /** Longest side of the thumbnail, in pixels. */
+    readonly thumbPx: number;
+    /** Keep the uploaded original next to the resized copies. */
+    readonly keepOriginals: boolean;
   };
   readonly log: {
     readonly level: LogLevel;

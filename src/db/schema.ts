@@ -80,6 +80,8 @@ export interface SessionTable {
   created_at: Millis;
   ip: Generated<string>;
   user_agent: Generated<string>;
+  /** The company a manager or admin is acting for (catalog prices, cart, orders). */
+  acting_company_id: Generated<number | null>;
 }
 
 export type OneTimeTokenPurpose = 'invite' | 'reset';
@@ -117,6 +119,105 @@ export interface SettingTable {
   value: string;
 }
 
+export interface UnitTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  full_name: Generated<string>;
+  /** Decimal places a quantity may have: 0 for pieces, up to 3 for kilograms or metres. */
+  precision: Generated<number>;
+}
+
+export interface CategoryTable {
+  id: Generated<number>;
+  parent_id: number | null;
+  name: string;
+  sort: Generated<number>;
+  hidden: Generated<number>;
+  external_1c_id: string | null;
+  external_ms_id: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ProductTable {
+  id: Generated<number>;
+  parent_id: number | null;
+  variant_name: Generated<string>;
+  has_variants: Generated<number>;
+  category_id: number | null;
+  sku: Generated<string>;
+  /** SKU folded for matching: lowercase, no spaces or dashes (see catalog/sku.ts). */
+  sku_norm: Generated<string>;
+  name: string;
+  full_name: Generated<string>;
+  description: Generated<string>;
+  brand: Generated<string>;
+  unit_id: number | null;
+  /** VAT in basis points (2000 = 20 %); null = not subject to VAT. */
+  vat_bp: number | null;
+  min_qty: Generated<number>;
+  multiple: Generated<number>;
+  stock_total: Generated<number>;
+  hidden: Generated<number>;
+  external_1c_id: string | null;
+  external_ms_id: string | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ProductBarcodeTable {
+  barcode: string;
+  product_id: number;
+}
+
+export interface ProductPropertyTable {
+  product_id: number;
+  name: string;
+  value: string;
+  sort: Generated<number>;
+}
+
+export interface WarehouseTable {
+  id: Generated<number>;
+  name: string;
+  external_1c_id: string | null;
+  external_ms_id: string | null;
+  created_at: Millis;
+}
+
+export interface StockTable {
+  product_id: number;
+  warehouse_id: number;
+  quantity: number;
+}
+
+export interface PriceTable {
+  product_id: number;
+  price_type_id: number;
+  /** Kopecks. */
+  price: number;
+}
+
+export interface SpecialPriceTable {
+  company_id: number;
+  product_id: number;
+  /** Kopecks; final, no discount on top. */
+  price: number;
+}
+
+export interface ProductPhotoTable {
+  id: Generated<number>;
+  product_id: number;
+  file: string;
+  width: number;
+  height: number;
+  bytes: number;
+  sort: Generated<number>;
+  source: Generated<string>;
+  created_at: Millis;
+}
+
 export interface DB {
   price_types: PriceTypeTable;
   companies: CompanyTable;
@@ -127,6 +228,16 @@ export interface DB {
   one_time_tokens: OneTimeTokenTable;
   access_requests: AccessRequestTable;
   settings: SettingTable;
+  units: UnitTable;
+  categories: CategoryTable;
+  products: ProductTable;
+  product_barcodes: ProductBarcodeTable;
+  product_properties: ProductPropertyTable;
+  warehouses: WarehouseTable;
+  stock: StockTable;
+  prices: PriceTable;
+  special_prices: SpecialPriceTable;
+  product_photos: ProductPhotoTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;
@@ -138,3 +249,8 @@ export type UserRow = Selectable<UserTable>;
 export type NewUser = Insertable<UserTable>;
 export type SessionRow = Selectable<SessionTable>;
 export type AccessRequestRow = Selectable<AccessRequestTable>;
+export type UnitRow = Selectable<UnitTable>;
+export type CategoryRow = Selectable<CategoryTable>;
+export type ProductRow = Selectable<ProductTable>;
+export type WarehouseRow = Selectable<WarehouseTable>;
+export type ProductPhotoRow = Selectable<ProductPhotoTable>;

@@ -1,11 +1,16 @@
-import type { Kysely } from 'kysely';
 import { hashPassword } from '../accounts/passwords.js';
-import type { Clock } from '../clock.js';
-import type { DB } from '../db/schema.js';
+import { reindexProducts } from '../catalog/search.js';
+import { refreshStockTotals } from '../catalog/stock.js';
+import type { AppContext } from '../context.js';
+import { generateCatalog } from './catalog-generator.js';
 import { demoLogins } from './logins.js';
 
+/** Enough to feel real (paging, search, nested categories) and still seed in a second or two. */
+const DEMO_PRODUCTS = 2500;
+
 /** Seeds the demo data once; a second start finds the marker and leaves everything alone. */
-export async function seedDemoOnce(db: Kysely<DB>, clock: Clock): Promise<boolean> {
+export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'clock'>, products = DEMO_PRODUCTS): Promise<boolean> {
+  const { db, clock } = ctx;
   const marker = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded_at').executeTakeFirst();
   if (marker) return false;
   const now = clock.now();
@@ -72,7 +77,20 @@ export async function seedDemoOnce(db: Kysely<DB>, clock: Clock): Promise<boolea
       .insertInto('access_requests')
       .values({ company_name: 'Берёзка', inn: '7802345678', contact_name: 'Светлана Берёзова', email: 'zakaz@berezka.example', phone: '+7 812 000-00-00', message: 'Хотим закупать оптом.', locale: 'ru', company_id: null, decided_by: null, decided_at: null, created_at: now })
       .execute();
-    await trx.insertInto('settings').values({ key: 'demo_seeded_at', value: String(now) }).execute();
   });
+
+  const priceTypeIds = (await db.selectFrom('price_types').select('id').orderBy('id').execute()).map((p) => p.id);
+  const catalog = generateCatalog(ctx.database.sqlite, { products, priceTypeIds, now });
+  const romashka = await db.selectFrom('companies').select('id').where('name', '=', 'Ромашка').executeTakeFirstOrThrow();
+  // Ромашка has negotiated special prices on a few items: they show instead of its price type.
+  await db
+    .insertInto('special_prices')
+    .values(catalog.productIds.slice(0, 5).map((productId, i) => ({ company_id: romashka.id, product_id: productId, price: 1000 + i * 250 })))
+    .execute();
+  await refreshStockTotals(db, null);
+  await reindexProducts(db);
+  // Written last: a seed that died half-way leaves no marker, so the next start fails loudly
+  // instead of showing a half-empty demo.
+  await db.insertInto('settings').values({ key: 'demo_seeded_at', value: String(now) }).execute();
   return true;
 }

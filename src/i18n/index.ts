@@ -28,13 +28,33 @@ export function translator(locale: Locale): Translate {
 
 const intlTag: Record<Locale, string> = { ru: 'ru-RU', en: 'en-GB' };
 
+// Building an Intl formatter costs ~100× formatting with one: a catalog page formats hundreds of
+// numbers, so every formatter is made once per locale and kind.
+const formatters = new Map<string, Intl.NumberFormat | Intl.DateTimeFormat>();
+function numberFormat(locale: Locale, kind: string, options: Intl.NumberFormatOptions): Intl.NumberFormat {
+  const key = `n:${locale}:${kind}`;
+  const existing = formatters.get(key) as Intl.NumberFormat | undefined;
+  if (existing) return existing;
+  const made = new Intl.NumberFormat(intlTag[locale], options);
+  formatters.set(key, made);
+  return made;
+}
+function dateFormat(locale: Locale, kind: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `d:${locale}:${kind}:${options.timeZone}`;
+  const existing = formatters.get(key) as Intl.DateTimeFormat | undefined;
+  if (existing) return existing;
+  const made = new Intl.DateTimeFormat(intlTag[locale], options);
+  formatters.set(key, made);
+  return made;
+}
+
 /**
  * Money is integer kopecks everywhere; it becomes a decimal only here, on its way to a person.
  * `1 234,50 ₽` in Russian, `₽1,234.50` in English.
  */
 export function formatMoney(kopecks: number, locale: Locale): string {
   if (!Number.isSafeInteger(kopecks)) throw new TypeError(`money must be integer kopecks, got ${kopecks}`);
-  return new Intl.NumberFormat(intlTag[locale], {
+  return numberFormat(locale, 'money', {
     style: 'currency',
     currency: 'RUB',
     minimumFractionDigits: 2,
@@ -43,25 +63,21 @@ export function formatMoney(kopecks: number, locale: Locale): string {
 }
 
 export function formatNumber(value: number, locale: Locale, maxFractionDigits = 3): string {
-  return new Intl.NumberFormat(intlTag[locale], { maximumFractionDigits: maxFractionDigits }).format(value);
+  return numberFormat(locale, `number${maxFractionDigits}`, { maximumFractionDigits: maxFractionDigits }).format(value);
 }
 
 /** Percent from basis points: 250 → `2,5 %`. */
 export function formatPercentBp(basisPoints: number, locale: Locale): string {
-  return new Intl.NumberFormat(intlTag[locale], { style: 'percent', maximumFractionDigits: 2 }).format(
-    basisPoints / 10_000,
-  );
+  return numberFormat(locale, 'percent', { style: 'percent', maximumFractionDigits: 2 }).format(basisPoints / 10_000);
 }
 
 // Dates show in the distributor's time zone (Moscow by default), not the server's.
 export function formatDate(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {
-  return new Intl.DateTimeFormat(intlTag[locale], { dateStyle: 'short', timeZone }).format(millis);
+  return dateFormat(locale, 'date', { dateStyle: 'short', timeZone }).format(millis);
 }
 
 export function formatDateTime(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {
-  return new Intl.DateTimeFormat(intlTag[locale], { dateStyle: 'short', timeStyle: 'short', timeZone }).format(
-    millis,
-  );
+  return dateFormat(locale, 'datetime', { dateStyle: 'short', timeStyle: 'short', timeZone }).format(millis);
 }
 
 /** Picks the locale from an Accept-Language header, for visitors who have not chosen one. */

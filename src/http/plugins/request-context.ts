@@ -14,6 +14,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     user: UserRow | null;
     sessionId: string | null;
+    /** The company a manager or admin acts for in this session (see catalog/viewer.ts). */
+    actingCompanyId: number | null;
     locale: Locale;
     t: Translate;
     csrfToken: string;
@@ -35,6 +37,7 @@ export const requestContext = fp(
 
     app.decorateRequest('user', null);
     app.decorateRequest('sessionId', null);
+    app.decorateRequest('actingCompanyId', null);
     app.decorateRequest('locale', ctx.config.site.defaultLocale);
     app.decorateRequest('t', null as unknown as Translate);
     app.decorateRequest('csrfToken', '');
@@ -46,6 +49,7 @@ export const requestContext = fp(
         if (session) {
           request.user = session.user;
           request.sessionId = session.id;
+          request.actingCompanyId = session.actingCompanyId;
           if (session.renewed) setSessionCookie(reply, ctx.config, token, session.expiresAt);
         }
       }

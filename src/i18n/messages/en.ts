@@ -1,4 +1,6 @@
 import { admin } from './en/admin.js';
+import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
+import { photos } from './en/photos.js';
 
-export const en = { ...common, ...admin };
+export const en = { ...common, ...admin, ...catalog, ...photos };

@@ -1,5 +1,7 @@
 import { admin } from './ru/admin.js';
+import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
+import { photos } from './ru/photos.js';
 
-export const ru = { ...common, ...admin };
+export const ru = { ...common, ...admin, ...catalog, ...photos };
 export type MessageKey = keyof typeof ru;

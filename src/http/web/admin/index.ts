@@ -1,8 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
+import { accessRequestRoutes } from './access-requests.js';
+import { companyRoutes } from './companies.js';
+import { userRoutes } from './users.js';
 
-/** Admin screens for people: companies, users, access requests. */
+/**
+ * Admin screens for people: companies (admins; managers read their own), users and access
+ * requests (admins only). Registered under /admin; each route checks the role itself.
+ */
 export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
-  void ctx;
-  void app;
+  await app.register(companyRoutes, { ctx });
+  await app.register(userRoutes, { ctx });
+  await app.register(accessRequestRoutes, { ctx });
 }

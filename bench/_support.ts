@@ -1,0 +1,108 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import autocannon from 'autocannon';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+
+/** BENCH_SCALE=0.1 runs a tenth of the data (and a shorter load) — small enough for CI. */
+export const SCALE = Math.min(1, Math.max(0.01, Number(process.env.BENCH_SCALE ?? '1') || 1));
+export const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
+
+export function benchDir(name: string): string {
+  return mkdtempSync(join(tmpdir(), `optovik-bench-${name}-`));
+}
+
+export function log(message: string): void {
+  process.stderr.write(`[bench] ${message}\n`);
+}
+
+export interface Server {
+  child: ChildProcess;
+  url: string;
+  stop(): Promise<void>;
+  rssMb(): number;
+}
+
+/** Starts a process and resolves once it prints the URL it listens on. */
+export function startProcess(args: string[], urlPattern: RegExp, env: Record<string, string> = {}): Promise<Server> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const timer = setTimeout(() => fail(new Error(`did not start:\n${output}`)), 60_000);
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const url = urlPattern.exec(output)?.[1];
+      if (!url) return;
+      clearTimeout(timer);
+      child.stdout?.off('data', onData);
+      child.stderr?.off('data', onData);
+      done({
+        child,
+        url,
+        stop: () =>
+          new Promise((stopped) => {
+            child.once('exit', () => stopped());
+            child.kill('SIGTERM');
+          }),
+        rssMb: () => {
+          const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
+          const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+          return Math.round(kb / 1024);
+        },
+      });
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`exited with ${code}:\n${output}`)));
+  });
+}
+
+export interface LoadResult {
+  rps: number;
+  p95Ms: number;
+  p50Ms: number;
+  requests: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** autocannon against one URL; p95 is computed from every response time (autocannon has no p95). */
+export async function load(url: string, opts: { connections: number; seconds: number; headers?: Record<string, string> }): Promise<LoadResult> {
+  const times: number[] = [];
+  const result = await new Promise<autocannon.Result>((done, fail) => {
+    const instance = autocannon({ url, connections: opts.connections, duration: opts.seconds, headers: opts.headers ?? {} }, (error, res) =>
+      error ? fail(error) : done(res),
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      times.push(responseTime);
+    });
+  });
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0;
+  return {
+    rps: Math.round(result.requests.total / opts.seconds),
+    p95Ms: Math.round(at(0.95) * 100) / 100,
+    p50Ms: Math.round(at(0.5) * 100) / 100,
+    requests: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors,
+  };
+}
+
+/** Logs in like a browser (CSRF token from the form) and returns the Cookie header to send. */
+export async function login(baseUrl: string, email: string, password: string): Promise<string> {
+  const form = await fetch(`${baseUrl}/login`);
+  const anon = (form.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).join('; ');
+  const csrf = /name="_csrf" value="([^"]+)"/.exec(await form.text())?.[1] ?? '';
+  const res = await fetch(`${baseUrl}/login`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: anon },
+    body: new URLSearchParams({ _csrf: csrf, email, password }).toString(),
+  });
+  const session = (res.headers.getSetCookie?.() ?? []).map((c) => c.split(';')[0]).find((c) => c?.startsWith('optovik_session='));
+  if (res.status !== 303 || !session) throw new Error(`login failed: ${res.status}`);
+  return session;
+}

@@ -1,0 +1,76 @@
+import { type Kysely, sql } from 'kysely';
+import type { DB } from '../db/schema.js';
+
+export interface CategoryNode {
+  id: number;
+  parentId: number | null;
+  name: string;
+  children: CategoryNode[];
+}
+
+export class CategoryTree {
+  readonly roots: CategoryNode[] = [];
+  private readonly byId = new Map<number, CategoryNode>();
+
+  constructor(rows: readonly { id: number; parent_id: number | null; name: string }[]) {
+    for (const row of rows) this.byId.set(row.id, { id: row.id, parentId: row.parent_id, name: row.name, children: [] });
+    for (const node of this.byId.values()) {
+      const parent = node.parentId === null ? undefined : this.byId.get(node.parentId);
+      // A category whose parent is hidden or gone is shown at the top rather than lost.
+      (parent ? parent.children : this.roots).push(node);
+    }
+  }
+
+  get(id: number): CategoryNode | undefined {
+    return this.byId.get(id);
+  }
+
+  /** The category and everything below it: a category page lists the whole branch. */
+  branchIds(id: number): number[] {
+    const out: number[] = [];
+    const stack = [this.byId.get(id)].filter((n): n is CategoryNode => n !== undefined);
+    while (stack.length) {
+      const node = stack.pop() as CategoryNode;
+      out.push(node.id);
+      stack.push(...node.children);
+    }
+    return out;
+  }
+
+  /** From the top down to the category, for breadcrumbs. */
+  path(id: number): CategoryNode[] {
+    const out: CategoryNode[] = [];
+    const seen = new Set<number>();
+    let node = this.byId.get(id);
+    while (node && !seen.has(node.id)) {
+      seen.add(node.id);
+      out.unshift(node);
+      node = node.parentId === null ? undefined : this.byId.get(node.parentId);
+    }
+    return out;
+  }
+}
+
+const cache = new WeakMap<Kysely<DB>, { fingerprint: string; tree: CategoryTree }>();
+
+/**
+ * The visible category tree. Rebuilt only when the categories change: a cheap fingerprint query
+ * instead of loading every row on every catalog page.
+ */
+export async function loadCategoryTree(db: Kysely<DB>): Promise<CategoryTree> {
+  const { fingerprint } = await sql<{ fingerprint: string }>`select count(*) || ':' || coalesce(max(updated_at), 0) || ':' || coalesce(sum(id * (hidden + 1) + coalesce(parent_id, 0)), 0) as fingerprint from categories`
+    .execute(db)
+    .then((r) => r.rows[0] ?? { fingerprint: '' });
+  const cached = cache.get(db);
+  if (cached?.fingerprint === fingerprint) return cached.tree;
+  const rows = await db
+    .selectFrom('categories')
+    .select(['id', 'parent_id', 'name'])
+    .where('hidden', '=', 0)
+    .orderBy('sort')
+    .orderBy('name')
+    .execute();
+  const tree = new CategoryTree(rows);
+  cache.set(db, { fingerprint, tree });
+  return tree;
+}

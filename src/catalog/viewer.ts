@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import { canSeeCompany } from '../accounts/companies.js';
+import type { DB, UserRow } from '../db/schema.js';
+
+/** Whose prices a page shows: always the buyer's own company; for staff, the company they act for. */
+export interface PriceViewer {
+  companyId: number | null;
+  companyName: string | null;
+  priceTypeId: number | null;
+  priceTypeName: string | null;
+  discountBp: number;
+  /** Staff looking without a chosen company: the default price type, no discount. */
+  generic: boolean;
+}
+
+async function defaultPriceType(db: Kysely<DB>) {
+  return db.selectFrom('price_types').select(['id', 'name']).orderBy('is_default', 'desc').orderBy('id').limit(1).executeTakeFirst();
+}
+
+export async function priceViewer(db: Kysely<DB>, user: UserRow, actingCompanyId: number | null): Promise<PriceViewer> {
+  const companyId = user.role === 'buyer' ? user.company_id : actingCompanyId;
+  if (companyId !== null && (user.role === 'buyer' || (await canSeeCompany(db, user, companyId)))) {
+    const company = await db
+      .selectFrom('companies')
+      .leftJoin('price_types', 'price_types.id', 'companies.price_type_id')
+      .select(['companies.id', 'companies.name', 'companies.discount_bp', 'price_types.id as price_type_id', 'price_types.name as price_type_name'])
+      .where('companies.id', '=', companyId)
+      .executeTakeFirst();
+    if (company) {
+      // A company without its own price type buys at the default one.
+      const fallback = company.price_type_id === null ? await defaultPriceType(db) : undefined;
+      return {
+        companyId: company.id,
+        companyName: company.name,
+        priceTypeId: company.price_type_id ?? fallback?.id ?? null,
+        priceTypeName: company.price_type_name ?? fallback?.name ?? null,
+        discountBp: company.discount_bp,
+        generic: false,
+      };
+    }
+  }
+  const fallback = await defaultPriceType(db);
+  return {
+    companyId: null,
+    companyName: null,
+    priceTypeId: fallback?.id ?? null,
+    priceTypeName: fallback?.name ?? null,
+    discountBp: 0,
+    generic: user.role !== 'buyer',
+  };
+}

@@ -1,0 +1,138 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { canSeeCompany, getCompany, listCompanies } from '../../accounts/companies.js';
+import { setActingCompany } from '../../accounts/sessions.js';
+import { loadCategoryTree } from '../../catalog/categories.js';
+import { brandsIn, type ListingRow, listProducts, productsByIds, SORT_KEYS, type SortKey } from '../../catalog/listing.js';
+import { productDetail } from '../../catalog/product.js';
+import { searchProductIds } from '../../catalog/search.js';
+import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
+import { type StockLevel, stockLevel } from '../../catalog/stock-display.js';
+import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
+import type { AppContext } from '../../context.js';
+import { formatNumber } from '../../i18n/index.js';
+import { unitPriceFor } from '../../pricing/quote.js';
+import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
+import { notFound } from '../http-error.js';
+
+const MAX_QUERY_LENGTH = 200;
+
+export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const stockConfig = { stockDisplay: ctx.config.catalog.stockDisplay, stockFewBelow: ctx.config.catalog.stockFewBelow };
+
+  /**
+   * What a catalog row shows: the price the viewer pays and the stock as config says to show it.
+   * Labels are made here rather than in a partial per row: 50 includes cost more than the queries.
+   */
+  function present(row: ListingRow, viewer: PriceViewer, request: FastifyRequest) {
+    const stock = stockLevel(row.stock_total, stockConfig);
+    return {
+      ...row,
+      price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price).unitPrice,
+      stockText: stockText(stock, request),
+      stockClass: stock.kind === 'exact' || stock.kind === 'many' || stock.kind === 'yes' ? 'in' : stock.kind === 'few' ? 'few' : 'out',
+      thumb: row.photo ? `/photos/${row.photo}-thumb.webp` : null,
+    };
+  }
+
+  const viewerOf = (request: FastifyRequest) => priceViewer(ctx.db, currentUser(request), request.actingCompanyId);
+
+  app.get('/catalog', { preHandler: requireLogin }, async (request, reply) => {
+    const viewer = await viewerOf(request);
+    const tree = await loadCategoryTree(ctx.db);
+    const rawCategory = queryString(request.query, 'c');
+    const category = rawCategory ? tree.get(Number(rawCategory)) : undefined;
+    if (rawCategory && !category) throw notFound();
+    const q = queryString(request.query, 'q').trim().slice(0, MAX_QUERY_LENGTH);
+    const inStockOnly = queryString(request.query, 'stock') === '1';
+    const brand = queryString(request.query, 'brand').trim();
+    const sortParam = queryString(request.query, 'sort') as SortKey;
+    const sort = SORT_KEYS.includes(sortParam) ? sortParam : 'name';
+    const page = pageNumber(request.query);
+    const size = ctx.config.catalog.pageSize;
+    const categoryIds = category ? tree.branchIds(category.id) : undefined;
+    const filter = { ...(categoryIds ? { categoryIds } : {}), inStockOnly, ...(brand ? { brand } : {}) };
+
+    let rows: ListingRow[];
+    let total: number;
+    let exactIds: number[] = [];
+    if (q) {
+      const found = await searchProductIds(ctx.db, q, filter, size, (page - 1) * size);
+      rows = await productsByIds(ctx.db, viewer, found.ids);
+      total = found.total;
+      exactIds = found.exactIds;
+    } else {
+      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size));
+    }
+    const params = new URLSearchParams();
+    if (category) params.set('c', String(category.id));
+    if (q) params.set('q', q);
+    if (inStockOnly) params.set('stock', '1');
+    if (brand) params.set('brand', brand);
+    if (sort !== 'name' && !q) params.set('sort', sort);
+    return reply.page('catalog/list', {
+      viewer,
+      tree,
+      category,
+      breadcrumbs: category ? tree.path(category.id) : [],
+      rows: rows.map((row) => ({ ...present(row, viewer, request), exact: exactIds.includes(row.id) })),
+      total,
+      page,
+      pages: Math.max(1, Math.ceil(total / size)),
+      pagerBase: `/catalog?${params.toString()}${params.size ? '&' : ''}`,
+      q,
+      inStockOnly,
+      brand,
+      brands: await brandsIn(ctx.db, categoryIds),
+      sort,
+      sorts: SORT_KEYS,
+      stockDisplay: ctx.config.catalog.stockDisplay,
+    });
+  });
+
+  app.get('/catalog/p/:id', { preHandler: requireLogin }, async (request, reply) => {
+    const viewer = await viewerOf(request);
+    const product = await productDetail(ctx.db, viewer, idParam(request.params));
+    if (!product) throw notFound();
+    const tree = await loadCategoryTree(ctx.db);
+    const counted = await countedWarehouses(ctx.db, ctx.config.catalog.stockWarehouses);
+    const warehouses = await stockByWarehouse(ctx.db, product.id, counted.ids);
+    return reply.page('catalog/product', {
+      viewer,
+      product,
+      price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, product.base_price, product.special_price).unitPrice,
+      stock: stockLevel(product.stock_total, stockConfig),
+      warehouses: warehouses.map((w) => ({ ...w, stock: stockLevel(w.quantity, stockConfig) })),
+      breadcrumbs: product.category_id !== null ? tree.path(product.category_id) : [],
+      stockDisplay: ctx.config.catalog.stockDisplay,
+    });
+  });
+
+  // Staff choose whose eyes they look through: prices, discounts and (later) the cart follow.
+  app.get('/catalog/view-as', { preHandler: requireRole('admin', 'manager') }, async (request, reply) => {
+    const q = queryString(request.query, 'q').slice(0, MAX_QUERY_LENGTH);
+    const { rows } = await listCompanies(ctx.db, currentUser(request), { search: q, limit: 50, offset: 0 });
+    return reply.page('catalog/view-as', { q, companies: rows, next: safeNext(queryString(request.query, 'next'), '/catalog') });
+  });
+
+  app.post('/catalog/view-as', { preHandler: requireRole('admin', 'manager') }, async (request, reply) => {
+    const raw = formString(request.body, 'company_id');
+    const next = safeNext(formString(request.body, 'next'), '/catalog');
+    if (!request.sessionId) throw notFound();
+    if (raw === '') {
+      await setActingCompany(ctx.db, request.sessionId, null);
+      return reply.redirect(next, 303);
+    }
+    const companyId = Number(raw);
+    const visible = Number.isInteger(companyId) && (await getCompany(ctx.db, companyId)) !== undefined && (await canSeeCompany(ctx.db, currentUser(request), companyId));
+    if (!visible) throw notFound();
+    await setActingCompany(ctx.db, request.sessionId, companyId);
+    return reply.redirect(next, 303);
+  });
+}
+
+const stockLabels = { many: 'catalog.stockMany', few: 'catalog.stockFew', none: 'catalog.stockNone', yes: 'catalog.stockYes', no: 'catalog.stockNo' } as const;
+
+function stockText(stock: StockLevel, request: FastifyRequest): string {
+  if (stock.kind === 'exact') return formatNumber(stock.quantity, request.locale);
+  return request.t(stockLabels[stock.kind]);
+}
