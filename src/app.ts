@@ -37,6 +37,10 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     },
     // The portal may be reached over plain HTTP in a LAN; HSTS is the reverse proxy's call.
     strictTransportSecurity: false,
+    // Not no-referrer: with it browsers send `Origin: null` on form posts and the same-origin
+    // check could not tell our own forms from a forged one. same-origin still keeps link
+    // tokens (password reset, invitations) from leaking to other sites.
+    referrerPolicy: { policy: 'same-origin' },
   });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);

@@ -26,14 +26,14 @@ export function tempDir(prefix = 'optovik-test-'): string {
 }
 
 /** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
-export async function startTestApp(overrides: DeepPartialRecord = {}, opts: { log?: Logger } = {}): Promise<TestApp> {
+export async function startTestApp(overrides: DeepPartialRecord = {}, opts: { log?: Logger; clock?: ManualClock } = {}): Promise<TestApp> {
   const dataDir = tempDir();
   const config = loadConfig({
     cwd: dataDir,
     env: {},
     overrides: { demo: false, data_dir: dataDir, log: { level: 'silent' }, ...overrides },
   });
-  const clock = new ManualClock();
+  const clock = opts.clock ?? new ManualClock();
   const ctx = createContext(config, { clock, ...(opts.log ? { log: opts.log } : {}) });
   await prepareDatabase(ctx, false);
   const app = await buildApp(ctx);

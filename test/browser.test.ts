@@ -1,0 +1,73 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser as Chromium } from 'puppeteer-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ManualClock } from '../src/clock.js';
+import { CHROMIUM_ARGS, findChromium } from '../src/documents/chromium.js';
+import { buildCatalog } from './catalog-fixture.js';
+import { makeUser, startTestApp, type TestApp, TEST_PASSWORD } from './helpers.js';
+
+// Real Chromium against a real port: what a buyer's browser does, headers and all.
+const chromium = findChromium(process.env.CHROMIUM_PATH ?? '');
+if (!chromium && process.env.CI === 'true') throw new Error('CI=true but no Chromium found: install chromium-headless-shell');
+if (!chromium) console.warn('SKIPPED test/browser.test.ts (real browser tests): no Chromium; apt-get install chromium-headless-shell');
+
+describe.skipIf(!chromium)('in a real browser', () => {
+  let t: TestApp;
+  let browser: Chromium;
+  let base: string;
+  let buyerEmail: string;
+
+  beforeAll(async () => {
+    // A real browser drops cookies that expire in the past: run on today's date.
+    t = await startTestApp({}, { clock: new ManualClock(Date.now()) });
+    await buildCatalog(t.ctx);
+    buyerEmail = (await makeUser(t.ctx, 'buyer', { name: 'Иван Покупатель' })).email;
+    base = await t.app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await puppeteer.launch({
+      executablePath: chromium?.path ?? '',
+      headless: chromium?.headless ?? true,
+      args: CHROMIUM_ARGS,
+      userDataDir: mkdtempSync(join(tmpdir(), 'optovik-chromium-')),
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  async function loggedInPage(width: number) {
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    await page.setViewport({ width, height: 800 });
+    await page.goto(`${base}/login`);
+    await page.type('#f-email', buyerEmail);
+    await page.type('#f-password', TEST_PASSWORD);
+    const [response] = await Promise.all([page.waitForNavigation(), page.click('form[action="/login"] button[type=submit]')]);
+    expect(response?.status(), await page.content()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/');
+    return page;
+  }
+
+  it('logs in through the form, searches the catalog and logs out', async () => {
+    const page = await loggedInPage(1280);
+    expect(await page.$eval('h1', (h) => h.textContent)).toContain('Иван Покупатель');
+    await page.goto(`${base}/catalog`);
+    await page.type('#q', 'blt 110');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    const firstSku = await page.$eval('table.products tbody tr td.sku', (td) => td.textContent?.trim() ?? '');
+    expect(firstSku).toMatch(/^BLT-110/);
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+    expect(page.url()).toBe(`${base}/login?notice=auth.loggedOut`);
+  });
+
+  it('fits a 360 px phone without sideways scrolling', async () => {
+    const page = await loggedInPage(360);
+    for (const path of ['/', '/catalog', '/catalog?q=болт', '/account']) {
+      await page.goto(`${base}${path}`);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+  });
+});
