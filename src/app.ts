@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
@@ -13,6 +12,7 @@ import { catalogRoutes } from './http/web/catalog.js';
 import { photoAdminRoutes, photoFileRoutes } from './http/web/photos.js';
 import { errorPages } from './http/plugins/error-pages.js';
 import { requestContext } from './http/plugins/request-context.js';
+import { securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { TEMPLATES_DIR, views } from './http/plugins/views.js';
 
 /** The whole HTTP application, not listening: cli/serve.ts listens, tests inject. */
@@ -23,25 +23,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     bodyLimit: 2 * 1024 * 1024,
   });
 
-  await app.register(fastifyHelmet, {
-    contentSecurityPolicy: {
-      directives: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-        upgradeInsecureRequests: ctx.config.server.secureCookies ? [] : null,
-      },
-    },
-    // The portal may be reached over plain HTTP in a LAN; HSTS is the reverse proxy's call.
-    strictTransportSecurity: false,
-    // Not no-referrer: with it browsers send `Origin: null` on form posts and the same-origin
-    // check could not tell our own forms from a forged one. same-origin still keeps link
-    // tokens (password reset, invitations) from leaking to other sites.
-    referrerPolicy: { policy: 'same-origin' },
-  });
+  await app.register(securityHeadersPlugin, { upgradeInsecureRequests: ctx.config.server.secureCookies });
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   await app.register(fastifyStatic, {

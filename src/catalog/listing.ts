@@ -6,6 +6,8 @@ import type { PriceViewer } from './viewer.js';
 // Per database (tests run several in one process); counts and brand lists may lag by seconds.
 const countCaches = new WeakMap<Kysely<DB>, ShortCache<number>>();
 const brandCaches = new WeakMap<Kysely<DB>, ShortCache<string[]>>();
+const specialCaches = new WeakMap<Kysely<DB>, ShortCache<boolean>>();
+const unitCaches = new WeakMap<Kysely<DB>, ShortCache<Map<number, { name: string; precision: number }>>>();
 const COUNT_TTL_MS = 5_000;
 
 function cacheFor<V>(map: WeakMap<Kysely<DB>, ShortCache<V>>, db: Kysely<DB>): ShortCache<V> {
@@ -44,26 +46,45 @@ export interface ListingRow {
   photo: string | null;
 }
 
-function baseQuery(db: Kysely<DB>, viewer: PriceViewer) {
+/**
+ * Most companies have no special prices: then the join is skipped (50 index lookups a page).
+ * Cached for seconds, like counts; the order itself always re-reads prices.
+ */
+async function hasSpecialPrices(db: Kysely<DB>, companyId: number | null): Promise<boolean> {
+  if (companyId === null) return false;
+  return cacheFor(specialCaches, db).get(String(companyId), async () =>
+    (await db.selectFrom('special_prices').select('product_id').where('company_id', '=', companyId).limit(1).executeTakeFirst()) !== undefined,
+  );
+}
+
+/** Units are a handful of rows: kept in memory instead of joined into every row. */
+async function unitsById(db: Kysely<DB>): Promise<Map<number, { name: string; precision: number }>> {
+  return cacheFor(unitCaches, db).get('all', async () => {
+    const rows = await db.selectFrom('units').select(['id', 'name', 'precision']).execute();
+    return new Map(rows.map((u) => [u.id, { name: u.name, precision: u.precision }]));
+  });
+}
+
+function baseQuery(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
   return db
     .selectFrom('products as p')
-    .leftJoin('units as u', 'u.id', 'p.unit_id')
     .leftJoin('prices as pr', (join) => join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1))
-    .leftJoin('special_prices as sp', (join) => join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1))
+    .$if(withSpecial, (q) =>
+      q.leftJoin('special_prices as sp', (join) => join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1)),
+    )
     .select([
       'p.id',
       'p.sku',
       'p.name',
       'p.variant_name',
       'p.brand',
-      'u.name as unit_name',
-      'u.precision as unit_precision',
+      'p.unit_id',
       'p.stock_total',
       'p.min_qty',
       'p.multiple',
       'p.vat_bp',
       'pr.price as base_price',
-      'sp.price as special_price',
+      withSpecial ? sql<number | null>`sp.price`.as('special_price') : sql<number | null>`null`.as('special_price'),
       (eb) =>
         eb
           .selectFrom('product_photos as ph')
@@ -76,6 +97,14 @@ function baseQuery(db: Kysely<DB>, viewer: PriceViewer) {
     ]);
 }
 
+async function withUnits(db: Kysely<DB>, rows: (Omit<ListingRow, 'unit_name' | 'unit_precision'> & { unit_id: number | null })[]): Promise<ListingRow[]> {
+  const units = await unitsById(db);
+  return rows.map(({ unit_id, ...row }) => {
+    const unit = unit_id === null ? undefined : units.get(unit_id);
+    return { ...row, unit_name: unit?.name ?? null, unit_precision: unit?.precision ?? null };
+  });
+}
+
 export async function listProducts(
   db: Kysely<DB>,
   viewer: PriceViewer,
@@ -83,7 +112,8 @@ export async function listProducts(
   limit: number,
   offset: number,
 ): Promise<{ rows: ListingRow[]; total: number }> {
-  let rows = baseQuery(db, viewer).where('p.hidden', '=', 0).where('p.has_variants', '=', 0);
+  const withSpecial = await hasSpecialPrices(db, viewer.companyId);
+  let rows = baseQuery(db, viewer, withSpecial).where('p.hidden', '=', 0).where('p.has_variants', '=', 0);
   let count = db
     .selectFrom('products as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))
@@ -113,24 +143,28 @@ export async function listProducts(
       rows = rows.orderBy('p.sku_norm').orderBy('p.id');
       break;
     case 'price_asc':
-      rows = rows.orderBy(sql`coalesce(sp.price, pr.price) is null`).orderBy(sql`coalesce(sp.price, pr.price)`).orderBy('p.name');
+      rows = rows.orderBy(sql`${effectivePrice(withSpecial)} is null`).orderBy(effectivePrice(withSpecial)).orderBy('p.name');
       break;
     case 'price_desc':
-      rows = rows.orderBy(sql`coalesce(sp.price, pr.price) is null`).orderBy(sql`coalesce(sp.price, pr.price)`, 'desc').orderBy('p.name');
+      rows = rows.orderBy(sql`${effectivePrice(withSpecial)} is null`).orderBy(effectivePrice(withSpecial), 'desc').orderBy('p.name');
       break;
     default:
       rows = rows.orderBy('p.name').orderBy('p.id');
   }
   const countKey = JSON.stringify([ids ?? null, filter.inStockOnly ?? false, filter.brand ?? '']);
   const total = await cacheFor(countCaches, db).get(countKey, async () => Number((await count.executeTakeFirstOrThrow()).n));
-  const list = await rows.limit(limit).offset(offset).execute();
+  const list = await withUnits(db, await rows.limit(limit).offset(offset).execute());
   return { rows: list, total };
+}
+
+function effectivePrice(withSpecial: boolean) {
+  return withSpecial ? sql`coalesce(sp.price, pr.price)` : sql`pr.price`;
 }
 
 /** Rows for the given ids, in that order (search results keep their ranking). */
 export async function productsByIds(db: Kysely<DB>, viewer: PriceViewer, ids: readonly number[]): Promise<ListingRow[]> {
   if (ids.length === 0) return [];
-  const rows = await baseQuery(db, viewer).where('p.id', 'in', ids).execute();
+  const rows = await withUnits(db, await baseQuery(db, viewer, await hasSpecialPrices(db, viewer.companyId)).where('p.id', 'in', ids).execute());
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)).filter((r): r is ListingRow => r !== undefined);
 }

@@ -103,7 +103,7 @@ export function unitPriceFor(terms: QuoteTerms, basePrice: number | null, specia
   checkPrice('specialPrice', specialPrice);
   if (specialPrice !== null) return { listPrice: basePrice, unitPrice: specialPrice, discountBp: 0, source: 'special' };
   if (basePrice === null) return { listPrice: null, unitPrice: null, discountBp: 0, source: 'none' };
-  const unitPrice = toSafe(divRoundHalfUp(BigInt(basePrice) * (BP - BigInt(terms.discountBp)), BP));
+  const unitPrice = discounted(basePrice, terms.discountBp);
   return { listPrice: basePrice, unitPrice, discountBp: terms.discountBp, source: 'price_type' };
 }
 
@@ -167,6 +167,20 @@ function times(kopecks: number, milli: bigint): bigint {
 }
 
 /** n / d rounded half-up, for n ≥ 0 and d > 0. */
+/**
+ * round-half-up(price × (10000 − bp) / 10000). A catalog page prices hundreds of rows, so
+ * ordinary prices take exact double arithmetic (every intermediate stays below 2^53, and % on
+ * integers is exact); only absurd prices fall back to BigInt.
+ */
+function discounted(price: number, bp: number): number {
+  if (bp === 0) return price;
+  if (price < 400_000_000_000) {
+    const n = 2 * price * (10_000 - bp) + 10_000;
+    return (n - (n % 20_000)) / 20_000;
+  }
+  return toSafe(divRoundHalfUp(BigInt(price) * (BP - BigInt(bp)), BP));
+}
+
 function divRoundHalfUp(n: bigint, d: bigint): bigint {
   return (2n * n + d) / (2n * d);
 }
