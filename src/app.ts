@@ -8,7 +8,9 @@ import { type AppContext, installationSecret } from './context.js';
 import { adminRoutes } from './http/web/admin/index.js';
 import { accountRoutes } from './http/web/account.js';
 import { authRoutes } from './http/web/auth.js';
+import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
+import { orderRoutes } from './http/web/orders.js';
 import { photoAdminRoutes, photoFileRoutes } from './http/web/photos.js';
 import { errorPages } from './http/plugins/error-pages.js';
 import { requestContext } from './http/plugins/request-context.js';
@@ -42,6 +44,8 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await web.register(authRoutes, { ctx });
     await web.register(accountRoutes, { ctx });
     await web.register(catalogRoutes, { ctx });
+    await web.register(cartRoutes, { ctx });
+    await web.register(orderRoutes, { ctx });
     await web.register(adminRoutes, { ctx, prefix: '/admin' });
     await web.register(photoAdminRoutes, { ctx });
   });

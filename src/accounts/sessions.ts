@@ -18,6 +18,7 @@ export interface ValidSession {
   expiresAt: number;
   /** The company a manager or admin chose to act for; null for buyers and when none is chosen. */
   actingCompanyId: number | null;
+  actingCompanyName: string | null;
   /** True when the expiry moved and the cookie needs to be sent again. */
   renewed: boolean;
 }
@@ -56,13 +57,14 @@ export async function validateSession(
   const row = await db
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
+    .leftJoin('companies as acting', 'acting.id', 'sessions.acting_company_id')
     .selectAll('users')
-    .select(['sessions.expires_at as session_expires_at', 'sessions.acting_company_id as session_acting_company_id'])
+    .select(['sessions.expires_at as session_expires_at', 'sessions.acting_company_id as session_acting_company_id', 'acting.name as session_acting_company_name'])
     .where('sessions.id', '=', id)
     .executeTakeFirst();
   if (!row) return null;
   const now = clock.now();
-  const { session_expires_at: expiresAt, session_acting_company_id: actingCompanyId, ...user } = row;
+  const { session_expires_at: expiresAt, session_acting_company_id: actingCompanyId, session_acting_company_name: actingCompanyName, ...user } = row;
   if (now >= expiresAt || user.disabled_at !== null) {
     await db.deleteFrom('sessions').where('id', '=', id).execute();
     return null;
@@ -71,9 +73,9 @@ export async function validateSession(
   if (expiresAt - now < lifetime / 2) {
     const renewedTo = now + lifetime;
     await db.updateTable('sessions').set({ expires_at: renewedTo }).where('id', '=', id).execute();
-    return { id, user, expiresAt: renewedTo, actingCompanyId, renewed: true };
+    return { id, user, expiresAt: renewedTo, actingCompanyId, actingCompanyName, renewed: true };
   }
-  return { id, user, expiresAt, actingCompanyId, renewed: false };
+  return { id, user, expiresAt, actingCompanyId, actingCompanyName, renewed: false };
 }
 
 export async function invalidateSession(db: Kysely<DB>, sessionId: string): Promise<void> {

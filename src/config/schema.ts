@@ -345,6 +345,17 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description: 'Keep each uploaded original file next to its resized copies (uses more disk space).',
   },
 
+  'orders.number_prefix': {
+    kind: 'string',
+    default: 'W-',
+    description: 'Text before every order number, e.g. W- gives W-000123.',
+  },
+  'orders.allow_cancel': {
+    kind: 'boolean',
+    default: true,
+    description: 'Let buyers cancel an order themselves while it is still new (not yet taken by accounting).',
+  },
+
   'log.level': {
     kind: 'enum',
     default: 'info',

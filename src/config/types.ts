@@ -79,6 +79,12 @@ export interface Config {
     /** Keep the uploaded original next to the resized copies. */
     readonly keepOriginals: boolean;
   };
+  readonly orders: {
+    /** Text before every order number: W- gives W-000123. */
+    readonly numberPrefix: string;
+    /** Buyers may cancel an order themselves while it is still new. */
+    readonly allowCancel: boolean;
+  };
   readonly log: {
     readonly level: LogLevel;
   };

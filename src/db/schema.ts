@@ -218,6 +218,94 @@ export interface ProductPhotoTable {
   created_at: Millis;
 }
 
+export interface CartItemTable {
+  company_id: number;
+  product_id: number;
+  quantity: number;
+  price_seen: number | null;
+  added_by: number | null;
+  added_at: Millis;
+  updated_at: Millis;
+}
+
+export type OrderStatus = 'new' | 'confirmed' | 'in_progress' | 'shipped' | 'completed' | 'cancelled';
+
+export interface OrderTable {
+  id: Generated<number>;
+  number: string;
+  company_id: number;
+  legal_entity_id: number | null;
+  buyer_name: string;
+  buyer_inn: Generated<string>;
+  buyer_kpp: Generated<string>;
+  buyer_address: Generated<string>;
+  placed_by: number | null;
+  manager_id: number | null;
+  status: Generated<OrderStatus>;
+  delivery_address: Generated<string>;
+  /** YYYY-MM-DD. */
+  desired_date: string | null;
+  po_number: Generated<string>;
+  comment: Generated<string>;
+  price_type_id: number | null;
+  price_type_name: Generated<string>;
+  discount_bp: Generated<number>;
+  prices_include_vat: number;
+  subtotal: number;
+  discount_total: number;
+  vat_total: number;
+  total: number;
+  line_count: number;
+  idempotency_key: string;
+  external_1c_id: string | null;
+  external_number: string | null;
+  exported_at: Millis | null;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface OrderLineTable {
+  id: Generated<number>;
+  order_id: number;
+  line_no: number;
+  product_id: number | null;
+  sku: Generated<string>;
+  name: string;
+  unit_name: Generated<string>;
+  product_1c_id: string | null;
+  product_ms_id: string | null;
+  quantity: number;
+  list_price: number | null;
+  unit_price: number;
+  discount_bp: Generated<number>;
+  line_total: number;
+  vat_bp: number | null;
+  vat_amount: Generated<number>;
+}
+
+export interface OrderStatusHistoryTable {
+  id: Generated<number>;
+  order_id: number;
+  status: OrderStatus;
+  note: Generated<string>;
+  source: Generated<string>;
+  changed_by: number | null;
+  created_at: Millis;
+}
+
+export interface JobTable {
+  id: Generated<number>;
+  kind: string;
+  /** JSON. */
+  payload: string;
+  run_after: Millis;
+  attempts: Generated<number>;
+  last_error: string | null;
+  done_at: Millis | null;
+  failed_at: Millis | null;
+  created_at: Millis;
+}
+
 export interface DB {
   price_types: PriceTypeTable;
   companies: CompanyTable;
@@ -238,6 +326,11 @@ export interface DB {
   prices: PriceTable;
   special_prices: SpecialPriceTable;
   product_photos: ProductPhotoTable;
+  cart_items: CartItemTable;
+  orders: OrderTable;
+  order_lines: OrderLineTable;
+  order_status_history: OrderStatusHistoryTable;
+  jobs: JobTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;
@@ -254,3 +347,6 @@ export type CategoryRow = Selectable<CategoryTable>;
 export type ProductRow = Selectable<ProductTable>;
 export type WarehouseRow = Selectable<WarehouseTable>;
 export type ProductPhotoRow = Selectable<ProductPhotoTable>;
+export type OrderRow = Selectable<OrderTable>;
+export type OrderLineRow = Selectable<OrderLineTable>;
+export type JobRow = Selectable<JobTable>;

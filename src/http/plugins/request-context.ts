@@ -16,6 +16,7 @@ declare module 'fastify' {
     sessionId: string | null;
     /** The company a manager or admin acts for in this session (see catalog/viewer.ts). */
     actingCompanyId: number | null;
+    actingCompanyName: string | null;
     locale: Locale;
     t: Translate;
     csrfToken: string;
@@ -38,6 +39,7 @@ export const requestContext = fp(
     app.decorateRequest('user', null);
     app.decorateRequest('sessionId', null);
     app.decorateRequest('actingCompanyId', null);
+    app.decorateRequest('actingCompanyName', null);
     app.decorateRequest('locale', ctx.config.site.defaultLocale);
     app.decorateRequest('t', null as unknown as Translate);
     app.decorateRequest('csrfToken', '');
@@ -50,6 +52,7 @@ export const requestContext = fp(
           request.user = session.user;
           request.sessionId = session.id;
           request.actingCompanyId = session.actingCompanyId;
+          request.actingCompanyName = session.actingCompanyName;
           if (session.renewed) setSessionCookie(reply, ctx.config, token, session.expiresAt);
         }
       }

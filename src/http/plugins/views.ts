@@ -28,6 +28,8 @@ export function pageLocals(ctx: AppContext, request: FastifyRequest) {
     locale,
     locales: LOCALES,
     user: request.user,
+    // Staff acting for a company see whose cart and prices these are on every page.
+    actingCompany: request.user && request.user.role !== 'buyer' ? request.actingCompanyName : null,
     csrf: request.csrfToken,
     demo: ctx.config.demo,
     demoLogins: ctx.config.demo ? demoLogins : [],

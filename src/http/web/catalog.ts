@@ -79,6 +79,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       page,
       pages: Math.max(1, Math.ceil(total / size)),
       pagerBase: `/catalog?${params.toString()}${params.size ? '&' : ''}`,
+      currentUrl: `/catalog?${params.toString()}${page > 1 ? `${params.size ? '&' : ''}page=${page}` : ''}`,
       q,
       inStockOnly,
       brand,

@@ -1,6 +1,7 @@
 import { admin } from './en/admin.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
+import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos };
+export const en = { ...common, ...admin, ...catalog, ...photos, ...orders };

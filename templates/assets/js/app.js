@@ -10,3 +10,18 @@ document.addEventListener('DOMContentLoaded', () => {
   const lang = document.querySelector('.lang-switch select');
   if (lang) lang.addEventListener('change', () => lang.form.submit());
 });
+
+// Quantity inputs: Enter moves to the next row (as in a spreadsheet) instead of submitting;
+// Ctrl+Enter (or the button) submits.
+document.addEventListener('keydown', (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.classList.contains('qty-input') || event.key !== 'Enter') return;
+  if (event.ctrlKey || event.metaKey) return;
+  const all = [...document.querySelectorAll('input.qty-input')];
+  const next = all[all.indexOf(input) + 1];
+  if (next) {
+    event.preventDefault();
+    next.focus();
+    next.select();
+  }
+});

@@ -1,0 +1,212 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { addressesOf, legalEntitiesOf } from '../../accounts/companies.js';
+import { stockLevel } from '../../catalog/stock-display.js';
+import type { AppContext } from '../../context.js';
+import type { MessageKey } from '../../i18n/index.js';
+import { formatNumber } from '../../i18n/index.js';
+import { acknowledgePrices, type BuyingCompany, type Cart, type CartChange, changeCartQuantity, clearCart, loadCart, removeFromCart } from '../../orders/cart.js';
+import { type CheckoutInput, type LineProblem, placeOrder } from '../../orders/place-order.js';
+import { currentUser, formString, requireLogin, safeNext } from '../guards.js';
+import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
+
+const problemKey: Record<string, MessageKey> = {
+  not_a_number: 'orders.qtyNotANumber',
+  not_positive: 'orders.qtyNotPositive',
+  too_precise: 'orders.qtyTooPrecise',
+  below_minimum: 'orders.qtyBelowMinimum',
+  not_multiple: 'orders.qtyNotMultiple',
+  unknown_product: 'orders.unknownProduct',
+  unavailable: 'orders.lineUnavailable',
+  no_price: 'orders.lineNoPrice',
+  quantity: 'orders.lineQuantity',
+  stock: 'orders.lineStock',
+};
+
+/** Form fields named qty[123] (or qty_123) → [[123, "5"]], skipping empty ones. */
+export function quantitiesFromForm(body: unknown): [number, string][] {
+  const out: [number, string][] = [];
+  for (const [key, value] of Object.entries((body ?? {}) as Record<string, unknown>)) {
+    const id = /^qty(?:\[(\d{1,12})\]|_(\d{1,12}))$/.exec(key);
+    const raw = Array.isArray(value) ? value[0] : value;
+    if (id && typeof raw === 'string' && raw.trim() !== '') out.push([Number(id[1] ?? id[2]), raw.trim()]);
+  }
+  return out.slice(0, 1000);
+}
+
+export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const stockConfig = { stockDisplay: ctx.config.catalog.stockDisplay, stockFewBelow: ctx.config.catalog.stockFewBelow };
+
+  async function buying(request: FastifyRequest, reply: FastifyReply): Promise<BuyingCompany | null> {
+    const company = await companyBuyingFor(ctx, request);
+    if (!company) {
+      reply.redirect(chooseCompanyUrl(request.method === 'GET' ? request.url : '/cart'), 303);
+      return null;
+    }
+    return company;
+  }
+
+  function describe(request: FastifyRequest, change: Extract<CartChange, { ok: false }>): string {
+    const base = request.t(problemKey[change.problem] ?? 'orders.unknownProduct', {
+      min: formatNumber(change.rule?.minQty ?? 0, request.locale),
+      multiple: formatNumber(change.rule?.multiple ?? 0, request.locale),
+      unit: change.unitName ?? '',
+    });
+    return change.suggestion !== undefined ? `${base} ${request.t('orders.suggestion', { qty: formatNumber(change.suggestion, request.locale) })}` : base;
+  }
+
+  function cartView(request: FastifyRequest, cart: Cart) {
+    return cart.lines.map((line, i) => {
+      const q = cart.quote.lines[i];
+      const stock = stockLevel(line.stockTotal, stockConfig);
+      return {
+        ...line,
+        lineTotal: q?.lineTotal ?? null,
+        priceChanged: line.priceSeen !== null && line.unitPrice !== null && line.priceSeen !== line.unitPrice,
+        shortOfStock: !ctx.config.catalog.allowBackorder && line.quantity > line.stockTotal,
+        stock,
+        stockText:
+          stock.kind === 'exact' ? formatNumber(stock.quantity, request.locale) : request.t(`catalog.stock${stock.kind[0]?.toUpperCase()}${stock.kind.slice(1)}` as MessageKey),
+      };
+    });
+  }
+
+  // Adds from the catalog table, a product page or search results: several lines at once.
+  app.post('/cart/add', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    const user = currentUser(request);
+    const back = safeNext(formString(request.body, 'next'), '/catalog');
+    const problems: { name: string; message: string; value: string }[] = [];
+    let added = 0;
+    for (const [productId, raw] of quantitiesFromForm(request.body)) {
+      const change = await changeCartQuantity(ctx.db, ctx.clock, company, user.id, productId, raw, 'add');
+      if (change.ok) added += 1;
+      else {
+        const product = await ctx.db.selectFrom('products').select(['name', 'sku']).where('id', '=', productId).executeTakeFirst();
+        problems.push({ name: product ? `${product.sku} ${product.name}` : `#${productId}`, message: describe(request, change), value: raw });
+      }
+    }
+    if (problems.length === 0) {
+      const sep = back.includes('?') ? '&' : '?';
+      return reply.redirect(`${back}${sep}notice=${added > 0 ? 'orders.addedToCart' : 'orders.nothingAdded'}`, 303);
+    }
+    return reply.page('orders/add-result', { added, problems, back }, 422);
+  });
+
+  app.get('/cart', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    const cart = await loadCart(ctx.db, company, ctx.config.catalog.pricesIncludeVat);
+    return reply.page('orders/cart', { company, cart, lines: cartView(request, cart), errors: {}, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat });
+  });
+
+  app.post('/cart/update', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    const user = currentUser(request);
+    const errors: Record<number, string> = {};
+    for (const [productId, raw] of quantitiesFromForm(request.body)) {
+      if (/^0+([.,]0*)?$/.test(raw)) {
+        await removeFromCart(ctx.db, company.companyId, productId);
+        continue;
+      }
+      const change = await changeCartQuantity(ctx.db, ctx.clock, company, user.id, productId, raw, 'set');
+      if (!change.ok) errors[productId] = describe(request, change);
+    }
+    if (Object.keys(errors).length === 0) return reply.redirect('/cart?notice=orders.cartUpdated', 303);
+    const cart = await loadCart(ctx.db, company, ctx.config.catalog.pricesIncludeVat);
+    return reply.page('orders/cart', { company, cart, lines: cartView(request, cart), errors, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat }, 422);
+  });
+
+  app.post('/cart/remove', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    const productId = Number(formString(request.body, 'product_id'));
+    if (Number.isInteger(productId)) await removeFromCart(ctx.db, company.companyId, productId);
+    return reply.redirect('/cart', 303);
+  });
+
+  app.post('/cart/clear', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    await clearCart(ctx.db, company.companyId);
+    return reply.redirect('/cart?notice=orders.cartCleared', 303);
+  });
+
+  async function renderCheckout(request: FastifyRequest, reply: FastifyReply, company: BuyingCompany, extra: Record<string, unknown>, status = 200) {
+    const cart = await loadCart(ctx.db, company, ctx.config.catalog.pricesIncludeVat);
+    if (cart.lines.length === 0) return reply.redirect('/cart', 303);
+    const [entities, addresses] = await Promise.all([legalEntitiesOf(ctx.db, company.companyId), addressesOf(ctx.db, company.companyId)]);
+    return reply.page(
+      'orders/checkout',
+      {
+        company,
+        cart,
+        lines: cartView(request, cart),
+        entities,
+        addresses,
+        values: {},
+        idempotencyKey: randomBytes(18).toString('base64url'),
+        problems: [],
+        pricesIncludeVat: ctx.config.catalog.pricesIncludeVat,
+        ...extra,
+      },
+      status,
+    );
+  }
+
+  app.get('/checkout', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    return renderCheckout(request, reply, company, {});
+  });
+
+  app.post('/checkout', { preHandler: requireLogin }, async (request, reply) => {
+    const company = await buying(request, reply);
+    if (!company) return reply;
+    const user = currentUser(request);
+    const body = request.body;
+    const address = formString(body, 'address_choice') === 'new' || formString(body, 'address_choice') === '' ? formString(body, 'new_address') : formString(body, 'address_choice');
+    const rawEntity = formString(body, 'legal_entity_id');
+    const confirmed = Number(formString(body, 'confirmed_total'));
+    const input: CheckoutInput = {
+      legalEntityId: rawEntity ? Number(rawEntity) : null,
+      deliveryAddress: address,
+      desiredDate: formString(body, 'desired_date'),
+      poNumber: formString(body, 'po_number'),
+      comment: formString(body, 'comment'),
+      idempotencyKey: formString(body, 'idempotency_key'),
+      confirmedTotal: Number.isSafeInteger(confirmed) ? confirmed : null,
+    };
+    const result = await placeOrder(ctx, user, company, input);
+    if (result.ok) {
+      return reply.redirect(`/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`, 303);
+    }
+    const values = { ...input, addressChoice: formString(body, 'address_choice'), newAddress: formString(body, 'new_address') };
+    // The same key is kept on a retry so a second click after an error still makes one order.
+    const keep = { values, idempotencyKey: input.idempotencyKey || randomBytes(18).toString('base64url') };
+    switch (result.problem) {
+      case 'empty_cart':
+        return reply.redirect('/cart?notice=orders.cartEmpty', 303);
+      case 'price_changed':
+        await acknowledgePrices(ctx.db, company, result.cart);
+        return renderCheckout(request, reply, company, { ...keep, priceChanged: true }, 409);
+      case 'lines':
+        return renderCheckout(request, reply, company, { ...keep, problems: result.lines.map((p: LineProblem) => lineMessage(request, p, result.cart)) }, 422);
+      case 'bad_input':
+        return renderCheckout(request, reply, company, { ...keep, fieldError: { field: result.field, message: request.t(`orders.bad_${result.field}` as MessageKey) } }, 422);
+    }
+  });
+
+  function lineMessage(request: FastifyRequest, problem: LineProblem, cart: Cart): string {
+    const line = cart.lines.find((l) => l.productId === problem.productId);
+    const name = line ? `${line.sku} ${line.name}` : `#${problem.productId}`;
+    const params = {
+      available: problem.problem === 'stock' ? formatNumber(problem.available, request.locale) : '',
+      qty: problem.problem === 'quantity' && problem.suggestion !== undefined ? formatNumber(problem.suggestion, request.locale) : '—',
+      unit: line?.unitName ?? '',
+    };
+    return `${name}: ${request.t(problemKey[problem.problem] ?? 'orders.lineUnavailable', params)}`;
+  }
+}

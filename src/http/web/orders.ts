@@ -1,0 +1,91 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../context.js';
+import type { OrderStatus } from '../../db/schema.js';
+import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
+import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
+import { notFound } from '../http-error.js';
+import { pageLocals } from '../plugins/views.js';
+import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
+
+const PAGE_SIZE = 30;
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `2026-03-07` → midnight Moscow time of that day, in ms; undefined for anything else. */
+function dayStart(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}T00:00:00+03:00`);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  async function loadVisible(request: FastifyRequest) {
+    // Someone else's order is "not found", never "forbidden": its existence is not revealed.
+    const order = await visibleOrder(ctx.db, currentUser(request), idParam(request.params));
+    if (!order) throw notFound();
+    return order;
+  }
+
+  app.get('/orders', { preHandler: requireLogin }, async (request, reply) => {
+    const q = request.query;
+    const status = queryString(q, 'status') as OrderStatus;
+    const from = queryString(q, 'from');
+    const to = queryString(q, 'to');
+    const text = queryString(q, 'text').slice(0, 100);
+    const page = pageNumber(q);
+    const filter = {
+      ...(ORDER_STATUSES.includes(status) ? { status } : {}),
+      ...(dayStart(from) !== undefined ? { from: dayStart(from) } : {}),
+      ...(dayStart(to) !== undefined ? { to: (dayStart(to) ?? 0) + DAY_MS - 1 } : {}),
+      ...(text ? { text } : {}),
+    };
+    const { rows, total } = await listOrders(ctx.db, currentUser(request), filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries({ status: filter.status ?? '', from, to, text })) if (value) params.set(key, value);
+    return reply.page('orders/list', {
+      orders: rows,
+      total,
+      page,
+      pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+      pagerBase: `/orders?${params.toString()}${params.size ? '&' : ''}`,
+      filter: { status: filter.status ?? '', from, to, text },
+      statuses: ORDER_STATUSES,
+    });
+  });
+
+  app.get('/orders/:id', { preHandler: requireLogin }, async (request, reply) => {
+    const order = await loadVisible(request);
+    const [lines, history] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id)]);
+    const user = currentUser(request);
+    const canCancel = order.status === 'new' && (user.role !== 'buyer' || ctx.config.orders.allowCancel);
+    return reply.page('orders/order', { order, lines, history, canCancel });
+  });
+
+  app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {
+    const order = await loadVisible(request);
+    const lines = await orderLines(ctx.db, order.id);
+    reply.header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8');
+    return reply.view('documents/order', { ...pageLocals(ctx, request), order, lines, seller: ctx.config.site.name });
+  });
+
+  app.post('/orders/:id/cancel', { preHandler: requireLogin }, async (request, reply) => {
+    const order = await loadVisible(request);
+    const user = currentUser(request);
+    if (user.role === 'buyer' && !ctx.config.orders.allowCancel) throw notFound();
+    const done = await cancelOrder(ctx.db, ctx.clock, order, user, formString(request.body, 'note'));
+    return reply.redirect(`/orders/${order.id}?notice=${done ? 'orders.cancelled' : 'orders.cannotCancel'}`, 303);
+  });
+
+  app.post('/orders/:id/repeat', { preHandler: requireLogin }, async (request, reply) => {
+    const order = await loadVisible(request);
+    const company = await companyBuyingFor(ctx, request);
+    // Staff repeat into the cart of the order's company, choosing it first if needed.
+    if (!company || company.companyId !== order.company_id) return reply.redirect(chooseCompanyUrl(`/orders/${order.id}`), 303);
+    const report = await repeatOrder(ctx.db, ctx.clock, company, currentUser(request), order.id);
+    return reply.page('orders/repeat-result', { order, report });
+  });
+
+  app.get('/manager', { preHandler: requireRole('manager', 'admin') }, async (request, reply) => {
+    const companies = await companyOrderSummary(ctx.db, currentUser(request));
+    return reply.page('orders/manager', { companies });
+  });
+}
