@@ -5,7 +5,10 @@ import pino, { type Logger } from 'pino';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { type Clock, MINUTE, systemClock } from './clock.js';
 import type { Config } from './config/types.js';
+import { documentJobHandlers } from './documents/job-handlers.js';
 import { createMailer, type Mailer } from './documents/mailer.js';
+import { createPdfRenderer, type PdfRenderer } from './documents/pdf.js';
+import { JobWorker } from './jobs/worker.js';
 import { type Database, openDatabase } from './db/open.js';
 import type { DB } from './db/schema.js';
 
@@ -18,6 +21,10 @@ export interface AppContext {
   readonly log: Logger;
   readonly mailer: Mailer;
   readonly loginThrottle: LoginThrottle;
+  /** Order PDFs through one warm Chromium; `available` is false when no browser is installed. */
+  readonly pdf: PdfRenderer;
+  /** Runs queued jobs; `serve` starts it, tests call runDue(). */
+  readonly worker: JobWorker;
   close(): Promise<void>;
 }
 
@@ -40,23 +47,32 @@ export function createContext(config: Config, overrides: { clock?: Clock; log?: 
   const database = openDatabase(databaseFile(config), config.database.busyTimeoutMs);
   const clock = overrides.clock ?? systemClock;
   const mailer = overrides.mailer ?? createMailer(config);
-  return {
+  const log = overrides.log ?? createLogger(config);
+  const pdf = createPdfRenderer(config, log);
+  // The worker needs the finished context (its handlers use it): filled in right below.
+  const ctx: { -readonly [K in keyof AppContext]: AppContext[K] } = {
     config,
     database,
     db: database.db,
     clock,
-    log: overrides.log ?? createLogger(config),
+    log,
     mailer,
+    pdf,
+    worker: undefined as unknown as JobWorker,
     loginThrottle: new LoginThrottle(clock, {
       maxFailuresPerAccount: config.auth.maxFailuresPerAccount,
       maxFailuresPerIp: config.auth.maxFailuresPerIp,
       windowMs: config.auth.lockoutMinutes * MINUTE,
     }),
     async close() {
+      await ctx.worker.stop();
+      await pdf.close();
       mailer.close();
       await database.close();
     },
   };
+  ctx.worker = new JobWorker(ctx, documentJobHandlers(ctx));
+  return ctx;
 }
 
 /** A per-installation secret for signing cookies; made on first start and kept in the database. */

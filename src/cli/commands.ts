@@ -4,6 +4,8 @@ import { flushSessions } from '../accounts/sessions.js';
 import { createUser, findUserByEmail, setPassword, UserInputError } from '../accounts/users.js';
 import { redactedConfig } from '../config/load.js';
 import { backupTo } from '../db/migrate.js';
+import { compose } from '../documents/messages.js';
+import { translator } from '../i18n/index.js';
 import type { ParsedArgs } from './args.js';
 import { flagString } from './args.js';
 import { CliError, configFromArgs, openPrepared } from './runtime.js';
@@ -105,3 +107,25 @@ function cliInputMessage(error: UserInputError, minLength: number): string {
   }
 }
 
+
+/** `optovik mail test <address>`: one message through the configured mailer, with its result. */
+export async function mailTest(args: ParsedArgs): Promise<number> {
+  const to = args.positional[2];
+  if (args.positional[1] !== 'test' || !to) throw new CliError('usage: optovik mail test <address>');
+  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  try {
+    const t = translator(ctx.config.site.defaultLocale);
+    const site = ctx.config.site.name;
+    const sent = await ctx.mailer.send({
+      to,
+      subject: t('mail.testSubject', { site }),
+      ...compose(t, site, { greeting: t('mail.greeting', { name: to }), paragraphs: [t('mail.testText')] }),
+    });
+    console.log(sent.file ? `No SMTP configured: the message was written to ${sent.file}` : `Sent to ${to} through ${ctx.config.smtp.host}:${ctx.config.smtp.port} (${sent.messageId})`);
+    return 0;
+  } catch (error) {
+    throw new CliError(`could not send: ${error instanceof Error ? error.message : String(error)}`);
+  } finally {
+    await ctx.close();
+  }
+}

@@ -1,5 +1,5 @@
 import { type ParsedArgs, parseArgs } from './args.js';
-import { backup, configCheck, createAdmin, flushAllSessions, migrate, resetPassword } from './commands.js';
+import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
 import { CliError } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -13,6 +13,7 @@ Commands:
   create-admin --email <e>  create an administrator [--name <n>] [--password <p>]
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
+  mail test <address>       send a test message through the configured mail settings
 
 The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
 Without a config file Optovik runs in demo mode.`;
@@ -24,6 +25,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   'create-admin': createAdmin,
   'reset-password': resetPassword,
   'flush-sessions': flushAllSessions,
+  mail: mailTest,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
     return configCheck(args);

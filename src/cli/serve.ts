@@ -9,6 +9,7 @@ export async function serve(args: ParsedArgs): Promise<number> {
   const { ctx, report } = await openPrepared(config);
   const app = await buildApp(ctx);
   const address = await app.listen({ host: config.server.host, port: config.server.port });
+  ctx.worker.start();
 
   const lines = [`Optovik is running at ${address.replace('127.0.0.1', 'localhost')}`];
   lines.push(config.file ? `  config: ${config.file}` : '  no config.yml found: DEMO MODE (copy config.example.yml to config.yml for production)');
@@ -16,6 +17,7 @@ export async function serve(args: ParsedArgs): Promise<number> {
   if (report.applied.length > 0) lines.push(`  database migrated: ${report.applied.join(', ')}`);
   if (report.backup) lines.push(`  backup before migrating: ${report.backup}`);
   if (!config.smtp.host) lines.push(`  no SMTP configured: mail is written to ${config.dataDir}/mail`);
+  if (!ctx.pdf.available) lines.push(`  WARNING: order PDFs are off: ${ctx.pdf.reason ?? 'no Chromium found'}`);
   if (config.demo) {
     lines.push('  demo logins:');
     for (const login of demoLogins) lines.push(`    ${login.role.padEnd(8)} ${login.email}  ${login.password}`);

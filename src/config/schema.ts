@@ -355,6 +355,57 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: true,
     description: 'Let buyers cancel an order themselves while it is still new (not yet taken by accounting).',
   },
+  'orders.seller_emails': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    description: 'Addresses of the seller’s order inbox(es); each new order is mailed there with its PDF.',
+  },
+
+  'seller.name': {
+    kind: 'string',
+    default: '',
+    description: 'The seller’s legal name printed on order documents; empty uses site.name.',
+  },
+  'seller.inn': { kind: 'string', default: '', description: 'The seller’s INN for order documents.' },
+  'seller.kpp': { kind: 'string', default: '', description: 'The seller’s KPP for order documents.' },
+  'seller.address': { kind: 'string', default: '', description: 'The seller’s address for order documents.' },
+  'seller.phone': { kind: 'string', default: '', description: 'The seller’s phone for order documents and mails.' },
+
+  'documents.chromium_path': {
+    kind: 'string',
+    default: '',
+    description:
+      'Chromium for order PDFs; empty finds /usr/bin/chromium-headless-shell or /usr/bin/chromium. Without one, mails go without PDF.',
+  },
+  'documents.pdf_timeout_ms': {
+    kind: 'integer',
+    default: 20000,
+    min: 1000,
+    max: 300000,
+    description: 'Longest time one PDF may take to render, in milliseconds.',
+  },
+  'documents.pdf_concurrency': {
+    kind: 'integer',
+    default: 2,
+    min: 1,
+    max: 16,
+    description: 'PDFs rendered at the same time (one browser tab each).',
+  },
+
+  'jobs.max_attempts': {
+    kind: 'integer',
+    default: 8,
+    min: 1,
+    max: 100,
+    description: 'Tries of a follow-up job (PDF, mail, export) before it is marked failed; waits grow between tries.',
+  },
+  'jobs.concurrency': {
+    kind: 'integer',
+    default: 2,
+    min: 1,
+    max: 32,
+    description: 'Follow-up jobs run at the same time.',
+  },
 
   'log.level': {
     kind: 'enum',

@@ -84,6 +84,26 @@ export interface Config {
     readonly numberPrefix: string;
     /** Buyers may cancel an order themselves while it is still new. */
     readonly allowCancel: boolean;
+    /** The seller's order inboxes: every new order is mailed there with its PDF. */
+    readonly sellerEmails: readonly string[];
+  };
+  /** The seller's requisites on order documents. */
+  readonly seller: {
+    readonly name: string;
+    readonly inn: string;
+    readonly kpp: string;
+    readonly address: string;
+    readonly phone: string;
+  };
+  readonly documents: {
+    /** Empty: auto-detect /usr/bin/chromium-headless-shell, then /usr/bin/chromium. */
+    readonly chromiumPath: string;
+    readonly pdfTimeoutMs: number;
+    readonly pdfConcurrency: number;
+  };
+  readonly jobs: {
+    readonly maxAttempts: number;
+    readonly concurrency: number;
   };
   readonly log: {
     readonly level: LogLevel;

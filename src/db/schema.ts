@@ -306,6 +306,14 @@ export interface JobTable {
   created_at: Millis;
 }
 
+export interface SentMailTable {
+  job_id: number;
+  recipient: string;
+  message_id: Generated<string>;
+  with_attachment: Generated<number>;
+  sent_at: Millis;
+}
+
 export interface DB {
   price_types: PriceTypeTable;
   companies: CompanyTable;
@@ -331,6 +339,7 @@ export interface DB {
   order_lines: OrderLineTable;
   order_status_history: OrderStatusHistoryTable;
   jobs: JobTable;
+  sent_mails: SentMailTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;

@@ -11,17 +11,20 @@ const eta = new Eta({ views: join(import.meta.dirname, '..', '..', 'templates', 
 interface MailBody {
   greeting: string;
   paragraphs: string[];
+  /** A table (an order's lines): the first row is the header. */
+  table?: string[][];
   action?: { label: string; url: string };
   footer?: string;
 }
 
 /** One layout for every message; the plain-text part says the same as the HTML part. */
-function compose(t: Translate, siteName: string, body: MailBody): Pick<OutgoingMail, 'text' | 'html'> {
+export function compose(t: Translate, siteName: string, body: MailBody): Pick<OutgoingMail, 'text' | 'html'> {
   const html = eta.render('layout', { ...body, siteName, linkFallback: t('mail.linkFallback') });
   const text = [
     body.greeting,
     '',
     ...body.paragraphs.flatMap((p) => [p, '']),
+    ...(body.table ? [...body.table.map((row) => row.join(' | ')), ''] : []),
     ...(body.action ? [`${body.action.label}: ${body.action.url}`, ''] : []),
     ...(body.footer ? [body.footer, ''] : []),
     '--',
@@ -30,11 +33,11 @@ function compose(t: Translate, siteName: string, body: MailBody): Pick<OutgoingM
   return { html, text };
 }
 
-function recipientLocale(ctx: AppContext, locale: string | null | undefined): Locale {
+export function recipientLocale(ctx: AppContext, locale: string | null | undefined): Locale {
   return isLocale(locale) ? locale : ctx.config.site.defaultLocale;
 }
 
-function link(ctx: AppContext, path: string): string {
+export function link(ctx: AppContext, path: string): string {
   return `${ctx.config.server.publicUrl}${path}`;
 }
 

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { OrderStatus } from '../../db/schema.js';
+import { renderOrderHtml } from '../../documents/order-document.js';
 import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
-import { pageLocals } from '../plugins/views.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
 
 const PAGE_SIZE = 30;
@@ -62,9 +62,9 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
 
   app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    const lines = await orderLines(ctx.db, order.id);
-    reply.header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8');
-    return reply.view('documents/order', { ...pageLocals(ctx, request), order, lines, seller: ctx.config.site.name });
+    // The very function the PDF is made with: the printed page and the mailed PDF are one document.
+    const html = await renderOrderHtml(ctx, order.id, request.locale);
+    return reply.header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(html);
   });
 
   app.post('/orders/:id/cancel', { preHandler: requireLogin }, async (request, reply) => {
@@ -72,6 +72,7 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     const user = currentUser(request);
     if (user.role === 'buyer' && !ctx.config.orders.allowCancel) throw notFound();
     const done = await cancelOrder(ctx.db, ctx.clock, order, user, formString(request.body, 'note'));
+    if (done) ctx.worker.wake();
     return reply.redirect(`/orders/${order.id}?notice=${done ? 'orders.cancelled' : 'orders.cannotCancel'}`, 303);
   });
 

@@ -3,5 +3,6 @@ import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
+import { quick } from './en/quick.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos, ...orders };
+export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick };

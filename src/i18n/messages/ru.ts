@@ -3,6 +3,7 @@ import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
+import { quick } from './ru/quick.js';
 
-export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders };
+export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick };
 export type MessageKey = keyof typeof ru;

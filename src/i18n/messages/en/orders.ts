@@ -65,7 +65,7 @@ export const orders: Record<keyof typeof ru, string> = {
   'orders.bad_desired_date': 'The date must be YYYY-MM-DD.',
   'orders.bad_idempotency_key': 'The form has expired: reload the page and place the order again.',
   'orders.bad_delivery_address': 'Enter a delivery address.',
-  'orders.placed': 'Order received. A copy is on its way to your inbox.',
+  'orders.placed': 'Order received.',
   'orders.alreadyPlaced': 'This order had already been placed — no second one was created.',
   'orders.title': 'Orders',
   'orders.order': 'Order {number}',

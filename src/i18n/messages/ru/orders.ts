@@ -64,7 +64,7 @@ export const orders = {
   'orders.bad_desired_date': 'Дата — в формате ГГГГ-ММ-ДД.',
   'orders.bad_idempotency_key': 'Форма устарела: обновите страницу и отправьте заказ ещё раз.',
   'orders.bad_delivery_address': 'Укажите адрес доставки.',
-  'orders.placed': 'Заказ принят. Копия придёт на почту.',
+  'orders.placed': 'Заказ принят.',
   'orders.alreadyPlaced': 'Этот заказ уже был отправлен — второй не создан.',
   'orders.title': 'Заказы',
   'orders.order': 'Заказ {number}',

@@ -1,0 +1,57 @@
+import { existsSync } from 'node:fs';
+import type { AppContext } from '../context.js';
+import type { JobKind } from '../jobs/outbox.js';
+import type { JobHandler } from '../jobs/worker.js';
+import { orderPdfPath, sendOrderPlacedMails, sendStatusMails } from './order-mails.js';
+import { renderOrderPdf } from './pdf.js';
+
+/** A PDF render that keeps failing gives way after this many tries: the mail goes without it. */
+const PDF_TRIES_BEFORE_MAIL_WITHOUT = 3;
+
+function orderIdOf(payload: Record<string, unknown>): number {
+  const id = payload.orderId;
+  if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error(`job payload has no orderId: ${JSON.stringify(payload)}`);
+  return id;
+}
+
+/** The order's PDF, made now if it is not on disk yet; both the PDF job and the mail job ask. */
+async function ensureOrderPdf(ctx: AppContext, orderId: number): Promise<string> {
+  const order = await ctx.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
+  const path = orderPdfPath(ctx, order.number);
+  if (existsSync(path)) return path;
+  return renderOrderPdf(ctx, ctx.pdf, orderId, ctx.config.site.defaultLocale);
+}
+
+export function documentJobHandlers(ctx: AppContext): Partial<Record<JobKind, JobHandler>> {
+  return {
+    async render_pdf(_job, payload) {
+      if (!ctx.pdf.available) return; // nothing to do without a browser; the mail says so
+      await ensureOrderPdf(ctx, orderIdOf(payload));
+    },
+
+    async send_order_mail(job, payload) {
+      const orderId = orderIdOf(payload);
+      let pdf: { path: string } | { missing: string };
+      if (!ctx.pdf.available) {
+        pdf = { missing: ctx.pdf.reason ?? 'no browser' };
+      } else {
+        try {
+          pdf = { path: await ensureOrderPdf(ctx, orderId) };
+        } catch (error) {
+          // Retry the job (and the PDF) a few times; then the mail matters more than the attachment.
+          if (job.attempts + 1 < PDF_TRIES_BEFORE_MAIL_WITHOUT) throw error;
+          pdf = { missing: error instanceof Error ? error.message : String(error) };
+        }
+      }
+      await sendOrderPlacedMails(ctx, job, orderId, pdf);
+    },
+
+    async send_status_mail(job, payload) {
+      await sendStatusMails(ctx, job, orderIdOf(payload));
+    },
+
+    // 1C collects new orders itself through the exchange (type=sale&mode=query); a push
+    // integration (MoySklad) hooks in here. Until one is configured there is nothing to push.
+    async export_order() {},
+  };
+}

@@ -1,0 +1,75 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Eta } from 'eta';
+import type { Locale } from '../config/types.js';
+import type { AppContext } from '../context.js';
+import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercentBp, translator } from '../i18n/index.js';
+import { orderLines } from '../orders/orders.js';
+
+const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
+const eta = new Eta({ views: TEMPLATES, cache: true });
+
+let css: string | undefined;
+/** templates/assets/css/document.css, read once: the PDF gets it inline (no server to fetch it from). */
+export function documentCss(): string {
+  css ??= readFileSync(join(TEMPLATES, 'assets', 'css', 'document.css'), 'utf8');
+  return css;
+}
+
+export class OrderNotFoundError extends Error {
+  constructor(readonly orderId: number) {
+    super(`order ${orderId} not found`);
+    this.name = 'OrderNotFoundError';
+  }
+}
+
+export interface OrderHtmlOptions {
+  /** Put document.css inside the page (and forbid every fetch) instead of linking /assets/css/document.css: for the PDF. */
+  inlineCss?: boolean;
+}
+
+/** The seller block of the document: config.seller, named after the site when no legal name is set. */
+export function sellerRequisites(config: AppContext['config']) {
+  const { name, inn, kpp, address, phone } = config.seller;
+  return { name: name || config.site.name, inn, kpp, address, phone };
+}
+
+/**
+ * The order document as HTML in the given locale, straight from the database: the printable page
+ * (GET /orders/:id/print) and the PDF are this one function, so they cannot drift apart.
+ * Does no access check: callers load the order through their own visibility rules first.
+ */
+export async function renderOrderHtml(
+  ctx: Pick<AppContext, 'db' | 'config'>,
+  orderId: number,
+  locale: Locale,
+  opts: OrderHtmlOptions = {},
+): Promise<string> {
+  const [order, lines] = await Promise.all([
+    ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst(),
+    orderLines(ctx.db, orderId),
+  ]);
+  if (!order) throw new OrderNotFoundError(orderId);
+  return eta.render('documents/order', {
+    locale,
+    t: translator(locale),
+    money: (kopecks: number) => formatMoney(kopecks, locale),
+    number: (value: number) => formatNumber(value, locale),
+    percentBp: (bp: number) => formatPercentBp(bp, locale),
+    date: (millis: number) => formatDate(millis, locale),
+    dateTime: (millis: number) => formatDateTime(millis, locale),
+    order,
+    lines,
+    seller: sellerRequisites(ctx.config),
+    siteName: ctx.config.site.name,
+    inlineCss: opts.inlineCss ? documentCss() : '',
+  });
+}
+
+/**
+ * The order's PDF file name: a number prefix from config.yml may hold characters a file name must not.
+ * Same rule as orderPdfPath() in order-mails.ts, which looks for the file before asking for a render.
+ */
+export function orderFileName(number: string): string {
+  return `${number.replace(/[^\w.-]/g, '_')}.pdf`;
+}

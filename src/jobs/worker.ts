@@ -1,0 +1,114 @@
+import type { AppContext } from '../context.js';
+import type { JobRow } from '../db/schema.js';
+import type { JobKind } from './outbox.js';
+
+export type JobHandler = (job: JobRow, payload: Record<string, unknown>) => Promise<void>;
+
+/** Waits between tries: 10 s, 20 s, 40 s … capped at an hour. */
+export function backoffMs(attempts: number): number {
+  return Math.min(60 * 60_000, 10_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * Runs queued jobs after their transaction committed: a bounded number at a time, retried with
+ * growing waits, marked failed (error kept, visible to admins) after jobs.max_attempts tries.
+ * Jobs live in the database, so a restart — kill -9 included — picks up where it stopped.
+ */
+export class JobWorker {
+  private readonly running = new Set<number>();
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = true;
+  private draining: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly handlers: Partial<Record<JobKind, JobHandler>>,
+    private readonly pollMs = 1000,
+  ) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.draining;
+  }
+
+  /** Called after a transaction queued jobs, so they start now rather than at the next poll. */
+  wake(): void {
+    if (!this.stopped) this.schedule(0);
+  }
+
+  /** Runs every job due now (and waits for them); returns how many ran. Tests drive this directly. */
+  async runDue(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const free = this.ctx.config.jobs.concurrency - this.running.size;
+      if (free <= 0) break;
+      const due = await this.ctx.db
+        .selectFrom('jobs')
+        .selectAll()
+        .where('done_at', 'is', null)
+        .where('failed_at', 'is', null)
+        .where('run_after', '<=', this.ctx.clock.now())
+        .$if(this.running.size > 0, (q) => q.where('id', 'not in', [...this.running]))
+        .orderBy('run_after')
+        .orderBy('id')
+        .limit(free)
+        .execute();
+      if (due.length === 0) break;
+      await Promise.all(due.map((job) => this.runOne(job)));
+      total += due.length;
+    }
+    return total;
+  }
+
+  private schedule(delay: number): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.draining = this.runDue()
+        .catch((error) => this.ctx.log.error({ err: error }, 'job worker failed to poll'))
+        .then(() => {
+          if (!this.stopped) this.schedule(this.pollMs);
+        });
+    }, delay);
+    this.timer.unref();
+  }
+
+  private async runOne(job: JobRow): Promise<void> {
+    this.running.add(job.id);
+    const attempts = job.attempts + 1;
+    try {
+      const handler = this.handlers[job.kind as JobKind];
+      if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
+      await handler(job, JSON.parse(job.payload) as Record<string, unknown>);
+      await this.ctx.db.updateTable('jobs').set({ attempts, done_at: this.ctx.clock.now(), last_error: null }).where('id', '=', job.id).execute();
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const now = this.ctx.clock.now();
+      const failed = attempts >= this.ctx.config.jobs.maxAttempts;
+      await this.ctx.db
+        .updateTable('jobs')
+        .set({ attempts, last_error: message.slice(0, 2000), run_after: now + backoffMs(attempts), failed_at: failed ? now : null })
+        .where('id', '=', job.id)
+        .execute();
+      this.ctx.log[failed ? 'error' : 'warn']({ jobId: job.id, kind: job.kind, attempts, err: error }, failed ? 'job failed for good' : 'job failed, will retry');
+    } finally {
+      this.running.delete(job.id);
+    }
+  }
+}
+
+/** Admin's "retry now": a failed or waiting job runs at the next poll with a fresh count. */
+export async function retryJob(ctx: AppContext, id: number): Promise<boolean> {
+  const result = await ctx.db
+    .updateTable('jobs')
+    .set({ failed_at: null, run_after: ctx.clock.now(), attempts: 0 })
+    .where('id', '=', id)
+    .where('done_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}

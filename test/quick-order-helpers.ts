@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyMultipart from '@fastify/multipart';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { DeepPartialRecord } from '../src/config/load.js';
+import { installationSecret } from '../src/context.js';
+import { errorPages } from '../src/http/plugins/error-pages.js';
+import { requestContext } from '../src/http/plugins/request-context.js';
+import { views } from '../src/http/plugins/views.js';
+import { accountRoutes } from '../src/http/web/account.js';
+import { authRoutes } from '../src/http/web/auth.js';
+import { catalogRoutes } from '../src/http/web/catalog.js';
+import { quickOrderRoutes } from '../src/http/web/quick-order.js';
+import type { buildCatalog } from './catalog-fixture.js';
+import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
+
+/**
+ * The test app with the quick order routes. While src/app.ts does not register them yet, the
+ * web scope is rebuilt here around the same context (same database, same plugins).
+ */
+export async function startQuickOrderApp(overrides: DeepPartialRecord = {}): Promise<TestApp> {
+  const t = await startTestApp(overrides);
+  if (t.app.hasRoute({ method: 'GET', url: '/quick-order' })) return t;
+  await t.app.close();
+  const ctx = t.ctx;
+  const app = Fastify({ loggerInstance: ctx.log as FastifyBaseLogger, bodyLimit: 2 * 1024 * 1024 });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  const secret = await installationSecret(ctx.db);
+  await app.register(async (web) => {
+    await web.register(views, { ctx });
+    await web.register(requestContext, { ctx, secret });
+    await web.register(errorPages, { ctx });
+    await web.register(fastifyMultipart);
+    await web.register(authRoutes, { ctx });
+    await web.register(accountRoutes, { ctx });
+    await web.register(catalogRoutes, { ctx });
+    await web.register(quickOrderRoutes, { ctx });
+  });
+  await app.ready();
+  const close = t.close;
+  return {
+    ...t,
+    app,
+    async close() {
+      await app.close();
+      await close();
+    },
+  };
+}
+
+export type Catalog = Awaited<ReturnType<typeof buildCatalog>>;
+
+export async function buyerOf(t: TestApp, priceTypeId: number, discountBp = 0) {
+  const company = await makeCompany(t.ctx, { name: 'Ромашка' });
+  await t.ctx.db.updateTable('companies').set({ price_type_id: priceTypeId, discount_bp: discountBp }).where('id', '=', company.id).execute();
+  const user = await makeUser(t.ctx, 'buyer', { companyId: company.id });
+  const browser = new Browser(t.app);
+  await browser.login(user.email);
+  return { company, user, browser };
+}
+
+/** The cart as { sku: quantity }. */
+export async function cartOf(t: TestApp, companyId: number): Promise<Record<string, number>> {
+  const rows = await t.ctx.db
+    .selectFrom('cart_items as c')
+    .innerJoin('products as p', 'p.id', 'c.product_id')
+    .select(['p.sku', 'c.quantity'])
+    .where('c.company_id', '=', companyId)
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.sku, r.quantity]));
+}
+
+/** Spaces as a browser shows them: no-break and narrow no-break spaces become plain ones. */
+export const plain = (html: string) => html.replace(/[\u00a0\u202f]/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+
+/** Posts a file like the upload form does: `_csrf` and the other fields first, then the file. */
+export async function uploadFile(
+  t: TestApp,
+  browser: Browser,
+  file: { name: string; data: Buffer; type?: string },
+  fields: Record<string, string> = {},
+) {
+  const csrf = await browser.csrf('/quick-order');
+  const boundary = `----optovik${randomBytes(8).toString('hex')}`;
+  const chunks: Buffer[] = [];
+  for (const [name, value] of Object.entries({ _csrf: csrf, ...fields })) {
+    chunks.push(Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`));
+  }
+  chunks.push(
+    Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${file.name}"\r\nContent-Type: ${file.type ?? 'application/octet-stream'}\r\n\r\n`,
+    ),
+    file.data,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  );
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await t.app.inject({
+    method: 'POST',
+    url: '/quick-order/upload',
+    payload: Buffer.concat(chunks),
+    headers: { cookie, 'content-type': `multipart/form-data; boundary=${boundary}` },
+  });
+  return { status: res.statusCode, body: res.body, headers: res.headers };
+}
+
+/** Downloads with the browser's cookies, as bytes. */
+export async function download(t: TestApp, browser: Browser, url: string) {
+  const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  const res = await t.app.inject({ method: 'GET', url, headers: { cookie } });
+  return { status: res.statusCode, headers: res.headers, data: res.rawPayload };
+}
+
+/** Text in windows-1251, as Russian Excel saves "CSV (разделители — точка с запятой)". */
+export function windows1251(text: string): Buffer {
+  const bytes: number[] = [];
+  for (const ch of text) {
+    const code = ch.codePointAt(0) ?? 0x3f;
+    if (code < 0x80) bytes.push(code);
+    else if (code >= 0x410 && code <= 0x44f) bytes.push(code - 0x410 + 0xc0);
+    else if (code === 0x401) bytes.push(0xa8);
+    else if (code === 0x451) bytes.push(0xb8);
+    else if (code === 0x2116) bytes.push(0xb9);
+    else if (code === 0xab) bytes.push(0xab);
+    else if (code === 0xbb) bytes.push(0xbb);
+    else throw new Error(`no windows-1251 byte for ${ch}`);
+  }
+  return Buffer.from(bytes);
+}
