@@ -1,53 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import fastifyCookie from '@fastify/cookie';
-import fastifyFormbody from '@fastify/formbody';
-import fastifyMultipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { DeepPartialRecord } from '../src/config/load.js';
-import { installationSecret } from '../src/context.js';
-import { errorPages } from '../src/http/plugins/error-pages.js';
-import { requestContext } from '../src/http/plugins/request-context.js';
-import { views } from '../src/http/plugins/views.js';
-import { accountRoutes } from '../src/http/web/account.js';
-import { authRoutes } from '../src/http/web/auth.js';
-import { catalogRoutes } from '../src/http/web/catalog.js';
-import { quickOrderRoutes } from '../src/http/web/quick-order.js';
 import type { buildCatalog } from './catalog-fixture.js';
 import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
 
-/**
- * The test app with the quick order routes. While src/app.ts does not register them yet, the
- * web scope is rebuilt here around the same context (same database, same plugins).
- */
+/** The test app; the quick order routes are part of it. */
 export async function startQuickOrderApp(overrides: DeepPartialRecord = {}): Promise<TestApp> {
-  const t = await startTestApp(overrides);
-  if (t.app.hasRoute({ method: 'GET', url: '/quick-order' })) return t;
-  await t.app.close();
-  const ctx = t.ctx;
-  const app = Fastify({ loggerInstance: ctx.log as FastifyBaseLogger, bodyLimit: 2 * 1024 * 1024 });
-  await app.register(fastifyCookie);
-  await app.register(fastifyFormbody);
-  const secret = await installationSecret(ctx.db);
-  await app.register(async (web) => {
-    await web.register(views, { ctx });
-    await web.register(requestContext, { ctx, secret });
-    await web.register(errorPages, { ctx });
-    await web.register(fastifyMultipart);
-    await web.register(authRoutes, { ctx });
-    await web.register(accountRoutes, { ctx });
-    await web.register(catalogRoutes, { ctx });
-    await web.register(quickOrderRoutes, { ctx });
-  });
-  await app.ready();
-  const close = t.close;
-  return {
-    ...t,
-    app,
-    async close() {
-      await app.close();
-      await close();
-    },
-  };
+  return startTestApp(overrides);
 }
 
 export type Catalog = Awaited<ReturnType<typeof buildCatalog>>;
