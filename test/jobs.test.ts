@@ -102,6 +102,7 @@ describe('order mails', () => {
     if (chromium) {
       expect(raw).toContain('application/pdf');
       expect(raw).toContain('W-000001.pdf');
+      expect(inbox.to('sales@distributor.test')[0]?.raw).toContain('application/pdf');
     } else {
       expect(buyerMail.text).toContain('PDF к этому письму не приложен');
     }
@@ -164,6 +165,34 @@ describe('order mails', () => {
     await t.ctx.worker.runDue();
     const mails = inbox.to('ivan@romashka.test').map((m) => parseEml(m.raw).subject);
     expect(mails).toContain('Заказ W-000001: Отменён');
+  });
+
+  it('serves the order PDF only to those who may see the order', async () => {
+    const { orderId, browser } = await placeOrder();
+    const other = await makeUser(t.ctx, 'buyer');
+    const stranger = new Browser(t.app);
+    await stranger.login(other.email);
+    expect((await stranger.get(`/orders/${orderId}/pdf`)).status).toBe(404);
+    const res = await browser.get(`/orders/${orderId}/pdf`);
+    if (chromium) {
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('application/pdf');
+      expect(res.body.startsWith('%PDF')).toBe(true);
+    } else {
+      expect(res.location).toBe(`/orders/${orderId}/print`);
+    }
+  });
+
+  it('sends a 200-line order by mail', async () => {
+    const { orderId } = await placeOrder();
+    const first = await t.ctx.db.selectFrom('order_lines').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+    const { id: _id, ...line } = first;
+    const more = Array.from({ length: 199 }, (_, i) => ({ ...line, line_no: i + 2, name: `Строка заказа номер ${i + 2}` }));
+    for (let i = 0; i < more.length; i += 50) await t.ctx.db.insertInto('order_lines').values(more.slice(i, i + 50)).execute();
+    await t.ctx.db.updateTable('orders').set({ line_count: 200 }).where('id', '=', orderId).execute();
+    await t.ctx.worker.runDue();
+    const mail = parseEml(inbox.to('ivan@romashka.test')[0]?.raw ?? '');
+    expect(mail.text).toContain('Строка заказа номер 200');
   });
 
   it('only admins see the jobs and outgoing mail pages', async () => {

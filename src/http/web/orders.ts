@@ -1,7 +1,10 @@
+import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { orderPdfPath } from '../../documents/order-mails.js';
+import { renderOrderPdf } from '../../documents/pdf.js';
 import type { AppContext } from '../../context.js';
 import type { OrderStatus } from '../../db/schema.js';
-import { renderOrderHtml } from '../../documents/order-document.js';
+import { orderFileName, renderOrderHtml } from '../../documents/order-document.js';
 import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
@@ -65,6 +68,21 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     // The very function the PDF is made with: the printed page and the mailed PDF are one document.
     const html = await renderOrderHtml(ctx, order.id, request.locale);
     return reply.header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(html);
+  });
+
+  // The stored PDF (made by the mail job), or made now; without a browser, the printable page.
+  app.get('/orders/:id/pdf', { preHandler: requireLogin }, async (request, reply) => {
+    const order = await loadVisible(request);
+    const path = orderPdfPath(ctx, order.number);
+    if (!existsSync(path)) {
+      if (!ctx.pdf.available) return reply.redirect(`/orders/${order.id}/print`, 303);
+      await renderOrderPdf(ctx, ctx.pdf, order.id, ctx.config.site.defaultLocale);
+    }
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `inline; filename="${orderFileName(order.number)}"`)
+      .header('cache-control', 'private, no-store')
+      .send(createReadStream(path));
   });
 
   app.post('/orders/:id/cancel', { preHandler: requireLogin }, async (request, reply) => {
