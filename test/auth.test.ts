@@ -151,6 +151,17 @@ describe('session expiry and revocation', () => {
   });
 });
 
+describe('disabled companies', () => {
+  it('signs out and keeps out the buyers of a disabled company', async () => {
+    const user = await makeUser(t.ctx, 'buyer');
+    const browser = new Browser(t.app);
+    await browser.login(user.email);
+    await t.ctx.db.updateTable('companies').set({ disabled_at: t.clock.now() }).where('id', '=', user.company_id ?? -1).execute();
+    expect((await browser.get('/')).status).toBe(302);
+    expect((await new Browser(t.app).login(user.email)).status).toBe(401);
+  });
+});
+
 describe('CSRF', () => {
   it('rejects a form without the token, with a foreign token, and from another origin', async () => {
     const user = await makeUser(t.ctx, 'buyer');

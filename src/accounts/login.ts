@@ -18,7 +18,10 @@ export async function authenticate(ctx: AppContext, email: string, password: str
   const user = await findUserByEmail(ctx.db, email);
   const hash = user?.password_hash ?? (await dummyPasswordHash());
   const matches = await verifyPassword(password, hash);
-  if (!user || !matches || user.password_hash === null || user.disabled_at !== null) {
+  const companyDisabled =
+    user?.company_id != null &&
+    (await ctx.db.selectFrom('companies').select('disabled_at').where('id', '=', user.company_id).executeTakeFirst())?.disabled_at != null;
+  if (!user || !matches || user.password_hash === null || user.disabled_at !== null || companyDisabled) {
     ctx.loginThrottle.recordFailure(ip, email);
     ctx.log.info({ email, ip }, 'login failed');
     return { outcome: 'wrong' };

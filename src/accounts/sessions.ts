@@ -58,14 +58,22 @@ export async function validateSession(
     .selectFrom('sessions')
     .innerJoin('users', 'users.id', 'sessions.user_id')
     .leftJoin('companies as acting', 'acting.id', 'sessions.acting_company_id')
+    .leftJoin('companies as own', 'own.id', 'users.company_id')
     .selectAll('users')
-    .select(['sessions.expires_at as session_expires_at', 'sessions.acting_company_id as session_acting_company_id', 'acting.name as session_acting_company_name'])
+    .select(['sessions.expires_at as session_expires_at', 'sessions.acting_company_id as session_acting_company_id', 'acting.name as session_acting_company_name', 'own.disabled_at as session_company_disabled_at'])
     .where('sessions.id', '=', id)
     .executeTakeFirst();
   if (!row) return null;
   const now = clock.now();
-  const { session_expires_at: expiresAt, session_acting_company_id: actingCompanyId, session_acting_company_name: actingCompanyName, ...user } = row;
-  if (now >= expiresAt || user.disabled_at !== null) {
+  const {
+    session_expires_at: expiresAt,
+    session_acting_company_id: actingCompanyId,
+    session_acting_company_name: actingCompanyName,
+    session_company_disabled_at: companyDisabledAt,
+    ...user
+  } = row;
+  // A disabled company's buyers are signed out with it.
+  if (now >= expiresAt || user.disabled_at !== null || companyDisabledAt !== null) {
     await db.deleteFrom('sessions').where('id', '=', id).execute();
     return null;
   }
