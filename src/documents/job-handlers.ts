@@ -14,12 +14,19 @@ function orderIdOf(payload: Record<string, unknown>): number {
   return id;
 }
 
+/** Renders in progress, so the PDF job and the mail job of one order never render it twice. */
+const rendering = new Map<string, Promise<string>>();
+
 /** The order's PDF, made now if it is not on disk yet; both the PDF job and the mail job ask. */
 async function ensureOrderPdf(ctx: AppContext, orderId: number): Promise<string> {
   const order = await ctx.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
   const path = orderPdfPath(ctx, order.number);
   if (existsSync(path)) return path;
-  return renderOrderPdf(ctx, ctx.pdf, orderId, ctx.config.site.defaultLocale);
+  const pending = rendering.get(path);
+  if (pending) return pending;
+  const render = renderOrderPdf(ctx, ctx.pdf, orderId, ctx.config.site.defaultLocale).finally(() => rendering.delete(path));
+  rendering.set(path, render);
+  return render;
 }
 
 export function documentJobHandlers(ctx: AppContext): Partial<Record<JobKind, JobHandler>> {

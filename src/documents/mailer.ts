@@ -46,6 +46,9 @@ class SmtpMailer implements Mailer {
       requireTLS: smtp.security === 'starttls',
       ignoreTLS: smtp.security === 'none',
       ...(smtp.username ? { auth: { user: smtp.username, pass: smtp.password } } : {}),
+      // A burst of orders reuses a couple of connections instead of one handshake per mail.
+      pool: true,
+      maxConnections: 2,
       connectionTimeout: 15_000,
       greetingTimeout: 15_000,
       socketTimeout: 30_000,

@@ -42,26 +42,36 @@ export class JobWorker {
     if (!this.stopped) this.schedule(0);
   }
 
-  /** Runs every job due now (and waits for them); returns how many ran. Tests drive this directly. */
+  /**
+   * Runs every job due now (and waits for them); returns how many ran. Tests drive this directly.
+   * A pool: as soon as one job ends the next due one starts, so a slow PDF does not hold up mails.
+   */
   async runDue(): Promise<number> {
     let total = 0;
+    const inFlight = new Set<Promise<void>>();
     for (;;) {
       const free = this.ctx.config.jobs.concurrency - this.running.size;
-      if (free <= 0) break;
-      const due = await this.ctx.db
-        .selectFrom('jobs')
-        .selectAll()
-        .where('done_at', 'is', null)
-        .where('failed_at', 'is', null)
-        .where('run_after', '<=', this.ctx.clock.now())
-        .$if(this.running.size > 0, (q) => q.where('id', 'not in', [...this.running]))
-        .orderBy('run_after')
-        .orderBy('id')
-        .limit(free)
-        .execute();
-      if (due.length === 0) break;
-      await Promise.all(due.map((job) => this.runOne(job)));
-      total += due.length;
+      const due =
+        free > 0
+          ? await this.ctx.db
+              .selectFrom('jobs')
+              .selectAll()
+              .where('done_at', 'is', null)
+              .where('failed_at', 'is', null)
+              .where('run_after', '<=', this.ctx.clock.now())
+              .$if(this.running.size > 0, (q) => q.where('id', 'not in', [...this.running]))
+              .orderBy('run_after')
+              .orderBy('id')
+              .limit(free)
+              .execute()
+          : [];
+      for (const job of due) {
+        const run: Promise<void> = this.runOne(job).finally(() => inFlight.delete(run));
+        inFlight.add(run);
+        total += 1;
+      }
+      if (inFlight.size === 0) break;
+      await Promise.race(inFlight);
     }
     return total;
   }
