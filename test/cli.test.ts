@@ -146,6 +146,23 @@ describe('CLI commands', () => {
     expect(flushed.stdout).toMatch(/Signed out everyone: \d+ session\(s\) removed\./);
   });
 
+  it('a port already in use is a one-line message, not a stack trace', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    const busy = join(dir, 'busy.yml');
+    writeFileSync(busy, `data_dir: ./busy\nserver:\n  port: ${port}\nlog:\n  level: warn\n`);
+    try {
+      const res = await run(['serve', '--config', busy], { cwd: dir });
+      expect(res.code).toBe(1);
+      expect(res.stderr).toContain(`127.0.0.1:${port} is already in use`);
+      expect(res.stderr).not.toMatch(/at .*node:net/);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('an unknown command prints the help and fails', async () => {
     const res = await run(['frobnicate'], { cwd: dir, env: env() });
     expect(res.code).toBe(2);

@@ -1,14 +1,25 @@
 import { buildApp } from '../app.js';
 import { demoLogins } from '../demo/logins.js';
 import type { ParsedArgs } from './args.js';
-import { configFromArgs, openPrepared } from './runtime.js';
+import { CliError, configFromArgs, openPrepared } from './runtime.js';
 
 /** Starts the portal and keeps running until SIGINT/SIGTERM. */
 export async function serve(args: ParsedArgs): Promise<number> {
   const config = configFromArgs(args);
   const { ctx, report } = await openPrepared(config);
   const app = await buildApp(ctx);
-  const address = await app.listen({ host: config.server.host, port: config.server.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: config.server.host, port: config.server.port });
+  } catch (error) {
+    await ctx.close();
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') {
+      throw new CliError(`${config.server.host}:${config.server.port} is already in use: stop the other program or set server.port in config.yml`);
+    }
+    if (code === 'EACCES') throw new CliError(`no permission to listen on port ${config.server.port}: use a port above 1024 or put nginx in front`);
+    throw error;
+  }
   ctx.worker.start();
 
   const lines = [`Optovik is running at ${address.replace('127.0.0.1', 'localhost')}`];
