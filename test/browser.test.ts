@@ -62,9 +62,26 @@ describe.skipIf(!chromium)('in a real browser', () => {
     expect(page.url()).toBe(`${base}/login?notice=auth.loggedOut`);
   });
 
-  it('fits a 360 px phone without sideways scrolling', async () => {
+  it('a buyer orders on a 360 px phone without sideways scrolling, Enter moving between quantities', async () => {
     const page = await loggedInPage(360);
-    for (const path of ['/', '/catalog', '/catalog?q=болт', '/account']) {
+    await page.goto(`${base}/catalog?q=${encodeURIComponent('болт')}`);
+    const inputs = await page.$$('input.qty-input');
+    await inputs[0]?.type('10');
+    await page.keyboard.press('Enter');
+    // Enter went to the next quantity instead of submitting the form.
+    expect(new URL(page.url()).pathname).toBe('/catalog');
+    await page.keyboard.type('20');
+    await Promise.all([page.waitForNavigation(), page.click('.add-bar button')]);
+    expect(page.url()).toContain('notice=orders.addedToCart');
+    for (const path of ['/', '/catalog', '/catalog?q=болт', '/account', '/cart', '/checkout', '/quick-order']) {
+      await page.goto(`${base}${path}`);
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+      expect(overflow, path).toBeLessThanOrEqual(0);
+    }
+    await page.goto(`${base}/checkout`);
+    await Promise.all([page.waitForNavigation(), page.click('form.checkout button[type=submit]')]);
+    expect(page.url()).toMatch(/\/orders\/\d+\?notice=orders\.placed$/);
+    for (const path of [new URL(page.url()).pathname, '/orders']) {
       await page.goto(`${base}${path}`);
       const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
       expect(overflow, path).toBeLessThanOrEqual(0);
