@@ -17,7 +17,8 @@ import {
 import type { AppContext } from '../../context.js';
 import { formatNumber, type MessageKey } from '../../i18n/index.js';
 import { idParam, requireRole } from '../guards.js';
-import { HttpError, notFound } from '../http-error.js';
+import { notFound } from '../http-error.js';
+import { multipartError, pendingUpload, readFieldsBeforeFirstFile } from '../multipart.js';
 
 const MB = 1024 * 1024;
 
@@ -81,13 +82,6 @@ interface PageState {
   /** A problem with the request as a whole rather than with one file. */
   error?: string;
 }
-
-/** A multipart upload read up to its first file, to be continued by the handler. */
-interface PendingUpload {
-  parts: AsyncIterableIterator<Multipart>;
-  first: MultipartFile | null;
-}
-const pendingUploads = new WeakMap<FastifyRequest, PendingUpload>();
 
 /** Long names are cut in messages; the name is only ever text, never a path. */
 function shownName(filename: string): string {
@@ -180,24 +174,7 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
         parts: limits.maxPerProduct + 10,
       },
     };
-    const parts = request.parts(options);
-    const fields: Record<string, string> = {};
-    let first: MultipartFile | null = null;
-    try {
-      for (;;) {
-        const next = await parts.next();
-        if (next.done) break;
-        if (next.value.type === 'file') {
-          first = next.value;
-          break;
-        }
-        if (typeof next.value.value === 'string') fields[next.value.fieldname] = next.value.value;
-      }
-    } catch (error) {
-      throw requestError(error);
-    }
-    request.body = fields;
-    pendingUploads.set(request, { parts, first });
+    await readFieldsBeforeFirstFile(request, options);
   }
 
   app.post(
@@ -205,7 +182,7 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
     { onRequest: adminOnly, preValidation: readFieldsBeforeFiles },
     async (request, reply) => {
       const product = await productOr404(request);
-      const pending = pendingUploads.get(request);
+      const pending = pendingUpload(request);
       const results: (FileResult & { status: number })[] = [];
       let requestProblem: string | undefined;
 
@@ -218,7 +195,7 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
           return next.done ? null : next.value;
         } catch (error) {
           // More files than a product may have photos: what came before the limit is kept.
-          if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw requestError(error);
+          if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw multipartError(error);
           requestProblem = request.t('photos.errorTooManyFiles', { max: limits.maxPerProduct });
           return null;
         }
@@ -228,7 +205,7 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
         try {
           for await (const chunk of file.file) chunks.push(chunk as Buffer);
         } catch (error) {
-          throw requestError(error);
+          throw multipartError(error);
         }
         return Buffer.concat(chunks);
       };
@@ -269,9 +246,3 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
 }
 
 /** A broken or over-limit multipart body: the parser's own 4xx, or a 400. */
-function requestError(error: unknown): Error {
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status === 413) return new HttpError(413, (error as Error).message);
-  if (status !== undefined && status >= 400 && status < 500) return new HttpError(400, (error as Error).message);
-  return new HttpError(400, error instanceof Error ? error.message : 'bad multipart body');
-}

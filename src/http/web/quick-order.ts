@@ -8,7 +8,7 @@
  * Everything is keyed by companyBuyingFor: a buyer's own company, or the company staff act for
  * (staff who have not chosen one are sent to choose first).
  */
-import type { FastifyMultipartBaseOptions, Multipart, MultipartFile } from '@fastify/multipart';
+import type { FastifyMultipartBaseOptions, } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StockLevel } from '../../catalog/stock-display.js';
 import type { AppContext } from '../../context.js';
@@ -33,8 +33,8 @@ import {
 import { deleteUpload, loadUpload, storeUpload, sweepUploads, uploadsDir } from '../../orders/quick-order/upload-store.js';
 import { type PriceListLabels, priceListCsv, priceListPages, priceListXlsx } from '../../spreadsheet/price-list.js';
 import { currentUser, formString, requireLogin } from '../guards.js';
-import { HttpError } from '../http-error.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
+import { multipartError, pendingUpload, readFieldsBeforeFirstFile } from '../multipart.js';
 
 const MB = 1024 * 1024;
 /** Largest file accepted: a 100k-product price list sent back is about 5 MB as XLSX, 10 MB as CSV. */
@@ -96,12 +96,6 @@ interface FormState {
   error?: string;
   choose?: ChooseState;
 }
-
-interface PendingUpload {
-  parts: AsyncIterableIterator<Multipart>;
-  first: MultipartFile | null;
-}
-const pendingUploads = new WeakMap<FastifyRequest, PendingUpload>();
 
 export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const stockConfig = { stockDisplay: ctx.config.catalog.stockDisplay, stockFewBelow: ctx.config.catalog.stockFewBelow };
@@ -261,24 +255,7 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
       throwFileSizeLimit: false,
       limits: { fileSize: MAX_UPLOAD_MB * MB, files: 1, fields: 10, fieldSize: 1024, parts: 12 },
     };
-    const parts = request.parts(options);
-    const fields: Record<string, string> = {};
-    let first: MultipartFile | null = null;
-    try {
-      for (;;) {
-        const next = await parts.next();
-        if (next.done) break;
-        if (next.value.type === 'file') {
-          first = next.value;
-          break;
-        }
-        if (typeof next.value.value === 'string') fields[next.value.fieldname] = next.value.value;
-      }
-    } catch (error) {
-      throw requestError(error);
-    }
-    request.body = fields;
-    pendingUploads.set(request, { parts, first });
+    await readFieldsBeforeFirstFile(request, options);
   }
 
   /** Reads, matches and applies an uploaded table; or asks for its columns. */
@@ -351,14 +328,14 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
   app.post('/quick-order/upload', { onRequest: requireLogin, preValidation: readFieldsBeforeFile }, async (request, reply) => {
     const company = await buying(request, reply);
     if (!company) return reply;
-    const pending = pendingUploads.get(request);
+    const pending = pendingUpload(request);
     const part = pending?.first ?? null;
     if (part?.fieldname !== 'file') return formPage(request, reply, company, { error: request.t('quick.errorNoFile') }, 422);
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of part.file) chunks.push(chunk as Buffer);
     } catch (error) {
-      throw requestError(error);
+      throw multipartError(error);
     }
     const data = Buffer.concat(chunks);
     // Fields after the file (a form laid out differently) still count; there is no second file.
@@ -368,7 +345,7 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
         if (next.value.type === 'field' && typeof next.value.value === 'string') fields[next.value.fieldname] = next.value.value;
       }
     } catch (error) {
-      if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw requestError(error);
+      if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw multipartError(error);
     }
     const filename: string = part.filename ?? '';
     if (part.file.truncated) {
@@ -472,8 +449,3 @@ function shownName(filename: string): string {
 }
 
 /** A broken or over-limit multipart body: the parser's own 4xx, or a 400. */
-function requestError(error: unknown): Error {
-  const status = (error as { statusCode?: number }).statusCode;
-  if (status === 413) return new HttpError(413, (error as Error).message);
-  return new HttpError(400, error instanceof Error ? error.message : 'bad multipart body');
-}
