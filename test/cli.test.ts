@@ -1,9 +1,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tempDir } from './helpers.js';
+import { parseEml, tempDir } from './helpers.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
 
@@ -161,6 +161,19 @@ describe('CLI commands', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('mail test writes a message through the configured mailer', async () => {
+    const res = await run(['mail', 'test', 'ops@example.test'], { cwd: dir, env: env() });
+    expect(res.code).toBe(0);
+    const file = /written to (\S+\.eml)/.exec(res.stdout)?.[1] ?? '';
+    expect(file).toContain(join(dir, 'state', 'mail'));
+    const mail = parseEml(readFileSync(file, 'utf8'));
+    expect(mail.to).toBe('ops@example.test');
+    expect(mail.subject).toBe('Проверка почты Optovik');
+    const bad = await run(['mail', 'test'], { cwd: dir, env: env() });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('usage: optovik mail test <address>');
   });
 
   it('an unknown command prints the help and fails', async () => {
