@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   containsGlob,
   queryTerms,
@@ -403,6 +403,110 @@ describe('searchProductIds', () => {
   });
 });
 
+describe('matching inside words', () => {
+  it('finds a fragment inside a word, after the matches at word starts', async () => {
+    const drill = await add({ sku: 'D-1', name: 'Дрель ударная' });
+    const fir = await add({ sku: 'E-1', name: 'Ель искусственная' });
+    const bolt = await add({ sku: 'B-1', name: 'Болт оцинкованный' });
+    const zinc = await add({ sku: 'Z-1', name: 'Грунт цинковый' });
+    await reindexProducts(t.ctx.db);
+    // "Дрель" sorts before "Ель", but holds "ель" only inside a word.
+    expect(await ids('ель')).toEqual([fir, drill]);
+    expect(await ids('цинк')).toEqual([zinc, bolt]);
+    expect(await ids('оцинк')).toEqual([bolt]);
+    expect(await ids('ованн болт')).toEqual([bolt]);
+    // An SKU or barcode fragment inside counts as inside a word too.
+    const coded = await add({ sku: 'QW-777', name: 'Муфта', barcodes: ['4607770000001'] });
+    const named = await add({ sku: 'M-2', name: 'Муфта 777' });
+    await reindexProducts(t.ctx.db);
+    expect(await ids('777')).toEqual([named, coded]);
+  });
+});
+
+describe('keeping the index current', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** Past the once-a-second check for writes made without reindexProducts. */
+  function aSecondLater() {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 1500);
+  }
+
+  it('picks up products added, renamed or restocked without a reindex within a second', async () => {
+    const old = await add({ sku: 'S-1', name: 'Шпилька резьбовая', stock: 0 });
+    await reindexProducts(t.ctx.db);
+    expect(await ids('шпилька')).toEqual([old]);
+    const added = await add({ sku: 'S-2', name: 'Шпилька анкерная' });
+    t.clock.advance(1000);
+    await t.ctx.db
+      .updateTable('products')
+      .set({ name: 'Шпилька монтажная', stock_total: 5, updated_at: t.clock.now() })
+      .where('id', '=', old)
+      .execute();
+    aSecondLater();
+    expect(await ids('шпилька')).toEqual([added, old]);
+    expect(await ids('монтажная')).toEqual([old]);
+    expect(await ids('резьбовая')).toEqual([]);
+    expect(await ids('шпилька', { inStockOnly: true })).toEqual([old]);
+  });
+
+  it('never shows a product hidden, deleted or sold out without a reindex, and corrects the count', async () => {
+    const a = await add({ sku: 'H-1', name: 'Хомут червячный', stock: 3 });
+    const b = await add({ sku: 'H-2', name: 'Хомут силовой', stock: 3 });
+    const c = await add({ sku: 'H-3', name: 'Хомут пластиковый', stock: 3 });
+    await reindexProducts(t.ctx.db);
+    expect((await search('хомут')).total).toBe(3);
+    await t.ctx.db.deleteFrom('products').where('id', '=', a).execute();
+    await t.ctx.db.updateTable('products').set({ stock_total: 0 }).where('id', '=', b).execute();
+    const first = await search('хомут', { inStockOnly: true });
+    expect(first.ids).toEqual([c]);
+    expect(first.total).toBe(1);
+    expect(await ids('хомут')).toEqual([c, b]);
+    expect((await search('хомут')).total).toBe(2);
+    expect(await ids('H-1')).toEqual([]);
+  });
+
+  it('ignores what a rolled back transaction reindexed', async () => {
+    const id = await add({ sku: 'R-5', name: 'Ригель дверной' });
+    await reindexProducts(t.ctx.db);
+    await expect(
+      t.ctx.db.transaction().execute(async (trx) => {
+        await trx.updateTable('products').set({ name: 'Засов дверной' }).where('id', '=', id).execute();
+        await reindexProducts(trx, [id]);
+        throw new Error('rollback');
+      }),
+    ).rejects.toThrow('rollback');
+    expect(await ids('ригель')).toEqual([id]);
+    expect(await ids('засов')).toEqual([]);
+  });
+
+  it("searches inside a transaction on the FTS table, seeing the transaction's writes", async () => {
+    const id = await add({ sku: 'TX-9', name: 'Дюбель-гвоздь' });
+    await reindexProducts(t.ctx.db);
+    await t.ctx.db.transaction().execute(async (trx) => {
+      await trx.updateTable('products').set({ name: 'Дюбель рамный' }).where('id', '=', id).execute();
+      await reindexProducts(trx, [id]);
+      expect((await searchProductIds(trx, 'рамный', {}, 50, 0)).ids).toEqual([id]);
+      expect((await searchProductIds(trx, 'TX-9', {}, 50, 0)).exactIds).toEqual([id]);
+    });
+    expect(await ids('рамный')).toEqual([id]);
+  });
+
+  it('places changed products among the others in name order', async () => {
+    const names = ['Анкер клиновой', 'Анкер латунный', 'Анкер рамный', 'Анкер химический'];
+    const created: number[] = [];
+    for (const name of names) created.push(await add({ sku: `A-${created.length}`, name }));
+    await reindexProducts(t.ctx.db);
+    const [klin, latun, ramn, chem] = created as [number, number, number, number];
+    await t.ctx.db.updateTable('products').set({ name: 'Анкер потолочный' }).where('id', '=', klin).execute();
+    await reindexProducts(t.ctx.db, [klin]);
+    expect(await ids('анкер')).toEqual([latun, klin, ramn, chem]);
+    expect((await search('анкер', {}, 2, 1)).ids).toEqual([klin, ramn]);
+  });
+});
+
 describe('search at scale (prints timings, asserts only results)', () => {
   // A full-size catalog takes ~6 s here (generate ~1.3 s, FTS reindex ~1.6 s, index build ~1 s, timed
   // rounds ~1 s); SEARCH_PERF_PRODUCTS makes it smaller (or larger) when that is too slow for a machine.
@@ -547,7 +651,8 @@ describe('search at scale (prints timings, asserts only results)', () => {
     console.log(
       `search at ${size} products: generate ${generated.toFixed(0)} ms, FTS reindex ${reindexed.toFixed(0)} ms, ` +
         `first search ${firstSearch.toFixed(0)} ms (index build ${info?.buildMs.toFixed(0)} ms; ` +
-        `~${((info?.stats.bytes ?? 0) / 2 ** 20).toFixed(1)} MB estimated, heap +${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MB; ` +
+        `${((info?.stats.arrayBytes ?? 0) / 2 ** 20).toFixed(1)} MB of typed arrays + ~${((info?.stats.heapBytes ?? 0) / 2 ** 20).toFixed(1)} MB of strings, ` +
+        `heap +${((heapAfter - heapBefore) / 2 ** 20).toFixed(1)} MB before GC; ` +
         `${JSON.stringify(info?.stats)}); ${all.length} searches: median ${at(all, 0.5).toFixed(2)} ms, p95 ${at(all, 0.95).toFixed(2)} ms`,
     );
     console.log(

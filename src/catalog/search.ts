@@ -18,18 +18,18 @@ export { containsGlob, queryTerms, searchFold } from './search/terms.js';
  * Ranking, in tiers that never mix (a name that merely mentions an SKU can never push the
  * product with that exact SKU down the page):
  *   0. exact SKU        products.sku_norm = normalizeSku(query)
- *   1. exact barcode    product_barcodes.barcode = the query's digits
+ *   1. exact barcode    a normalized barcode = the query's digits
  *   2. SKU prefix       sku_norm starts with normalizeSku(query), shortest SKU first
  *   3. every word matches at the start of a word (of the name, SKU or a barcode), in name order
  *   4. the other matches (some word only inside a word: "цинк" in "оцинкованный"), in name order
+ * Name order is products.name, then id, as the category listing sorts.
  *
- * Tiers 0-1 are read from SQL. Tiers 2-4 come from an in-memory index per database
- * (search/memory.ts, kept current by search/live.ts): ~0.1-0.5 ms a query at 100k products,
- * whatever it matches, where ranking thousands of FTS matches with bm25 took ~10 ms. Its results
- * are confirmed by SQL before they are shown (one rowid lookup per product on the page), so a
- * product hidden, moved or deleted a moment ago never shows up, and the stock filter is always
- * current. Inside a transaction the search runs on the FTS table instead (search/fts.ts), which
- * sees the transaction's own writes.
+ * Every tier comes from an in-memory index per database (search/memory.ts, kept current by
+ * search/live.ts): ~0.1-0.5 ms a query at 100k products whatever it matches, where ranking
+ * thousands of FTS matches with bm25 took ~10 ms. What it returns is confirmed by SQL before it
+ * is shown, in one query (a rowid lookup per product of the page and per exact match): a product
+ * hidden, deleted, moved or sold out a moment ago never shows up. Inside a transaction the search
+ * runs on SQL and the FTS table instead (search/fts.ts), which see the transaction's own writes.
  */
 
 /**
@@ -39,6 +39,8 @@ export { containsGlob, queryTerms, searchFold } from './search/terms.js';
  * query instead.
  */
 export const SEARCH_COUNT_CAP = 1000;
+/** Products confirmed beyond the page, so that one failing rarely costs another round trip. */
+const CONFIRM_SLACK = 5;
 
 export interface SearchResult {
   /** This page, best first. */
@@ -85,8 +87,58 @@ export async function searchProductIds(
   const barcodeKey = BARCODE_LIKE.test(text) ? normalizeBarcode(text) : '';
   if (terms.length === 0 && skuKey === '' && barcodeKey === '') return empty;
 
-  // Every tier is fetched far enough for this page and for the count.
+  // Every tier is counted far enough for this page and for the count.
   const want = Math.max(SEARCH_COUNT_CAP, skip + pageSize);
+  if (db.isTransaction) return searchInTransaction(db, text, terms, skuKey, barcodeKey, filter, want, pageSize, skip);
+
+  const live = liveIndexOf(db);
+  const index = await live.ready(db);
+  const prepared = memoryFilter(filter);
+  const exact = index.exact(skuKey, barcodeKey, prepared);
+  // The index applied the filter (stock by a hint live.ts keeps current); SQL confirms the
+  // exact matches and the page, product by product, in one query, and the next products stand in
+  // for any that fail. Only the page and a little more is kept from the ranking: nothing big lives
+  // across the awaits below.
+  let exactIds: number[] = [];
+  const page: number[] = [];
+  const failed: number[] = [];
+  let total = 0;
+  let from = skip;
+  let first = true;
+  do {
+    const window = index.rank(terms, skuKey, prepared, exact, want, from, pageSize - page.length + CONFIRM_SLACK);
+    total = window.count;
+    if (window.ids.length === 0 && !first) break;
+    from += window.ids.length;
+    const passing = await passingIds(db, first ? [...new Set([...exact, ...window.ids])] : window.ids, filter);
+    if (first) {
+      exactIds = exact.filter((id) => passing.has(id));
+      for (const id of exact) if (!passing.has(id) && !window.ids.includes(id)) failed.push(id);
+      first = false;
+    }
+    for (const id of window.ids) {
+      if (!passing.has(id)) failed.push(id);
+      else if (page.length < pageSize) page.push(id);
+    }
+    if (window.ids.length === 0) break;
+  } while (page.length < pageSize);
+  // The index was wrong about these (hidden, deleted, moved or sold out since): re-read them.
+  if (failed.length > 0) live.changed(failed);
+  return { ids: page, total: Math.min(Math.max(0, total - failed.length), SEARCH_COUNT_CAP), exactIds };
+}
+
+/** The same search on SQL and the FTS table, which see the transaction's own writes. */
+async function searchInTransaction(
+  db: Kysely<DB>,
+  text: string,
+  terms: ReturnType<typeof queryTerms>,
+  skuKey: string,
+  barcodeKey: string,
+  filter: SearchFilter,
+  want: number,
+  pageSize: number,
+  skip: number,
+): Promise<SearchResult> {
   const where = filterSql(filter);
   let exactSku: number[] = [];
   let exactBarcode: number[] = [];
@@ -107,44 +159,9 @@ export async function searchProductIds(
     exactBarcode = exact.rows.map((r) => r.id);
   }
   const exactIds = unique([...exactSku, ...exactBarcode]);
-
-  if (db.isTransaction) {
-    const prefix = skuKey === '' ? [] : await ftsSkuPrefix(db, skuKey, where, want);
-    const ranked = unique([...exactIds, ...prefix, ...(await ftsMatches(db, terms, filter, where, want))]);
-    return { ids: ranked.slice(skip, skip + pageSize), total: Math.min(ranked.length, SEARCH_COUNT_CAP), exactIds };
-  }
-
-  const live = liveIndexOf(db);
-  const index = await live.ready(db);
-  const prepared = memoryFilter(filter);
-  const exclude = new Set(exactIds);
-  const prefix = index.skuPrefix(skuKey, prepared, exclude, want - exactIds.length);
-  for (const id of prefix) exclude.add(id);
-  const rest = index.matches(terms, prepared, exclude, want - exactIds.length - prefix.length);
-  const ranked = [...exactIds, ...prefix, ...rest.ids];
-
-  // The index applied the filter (stock by a hint refreshed every few seconds); SQL confirms the
-  // page, product by product, and the next ones stand in for any that fail.
-  const confirmed = new Set(exactIds);
-  const page: number[] = [];
-  const failed: number[] = [];
-  let cursor = skip;
-  while (page.length < pageSize && cursor < ranked.length) {
-    const chunk = ranked.slice(cursor, cursor + pageSize - page.length);
-    cursor += chunk.length;
-    const passing = await passingIds(
-      db,
-      chunk.filter((id) => !confirmed.has(id)),
-      filter,
-    );
-    for (const id of chunk) {
-      if (confirmed.has(id) || passing.has(id)) page.push(id);
-      else failed.push(id);
-    }
-  }
-  // The index was wrong about these (hidden, deleted, moved or sold out since): re-read them.
-  if (failed.length > 0) live.changed(failed);
-  return { ids: page, total: Math.min(ranked.length - failed.length, SEARCH_COUNT_CAP), exactIds };
+  const prefix = skuKey === '' ? [] : await ftsSkuPrefix(db, skuKey, where, want);
+  const ranked = unique([...exactIds, ...prefix, ...(await ftsMatches(db, terms, filter, where, want))]);
+  return { ids: ranked.slice(skip, skip + pageSize), total: Math.min(ranked.length, SEARCH_COUNT_CAP), exactIds };
 }
 
 /** For tests and diagnostics: the in-memory index of `db` (size, build time), once a search has built it. */

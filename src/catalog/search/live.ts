@@ -1,6 +1,6 @@
-import { type Kysely, sql } from 'kysely';
+import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { type Doc, type DocSource, type IndexStats, MemoryIndex, makeDoc } from './memory.js';
+import { docBarcode, docText, emptyColumns, type IndexStats, MemoryIndex, makeDoc } from './memory.js';
 
 /*
  * Keeps one MemoryIndex per database current:
@@ -27,8 +27,13 @@ const OVERLAY_MAX = 2000;
 const STALE_CHECK_MS = 1000;
 /** Ids per slice of the rolling scan. */
 const SLICE_IDS = 8192;
-/** Rows per read when patching. */
+/** Rows per read when patching, and when building. */
 const READ_BATCH = 1000;
+const BUILD_BATCH = 2500;
+
+function yieldToOthers(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
 
 interface SourceRow {
   id: number;
@@ -45,6 +50,52 @@ interface SourceRow {
 
 function idList(text: string | null): number[] {
   return text ? text.split(',').map(Number) : [];
+}
+
+/** A comma-separated list of ids (a group_concat), parsed without a string per id. */
+function parseIds(text: string | null): Int32Array {
+  if (!text) return new Int32Array(0);
+  let count = 1;
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 44) count++;
+  const ids = new Int32Array(count);
+  let k = 0;
+  let value = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 44) {
+      ids[k++] = value;
+      value = 0;
+    } else value = value * 10 + (c - 48);
+  }
+  ids[k] = value;
+  return ids;
+}
+
+/** The single value of a one-row query. */
+async function one(db: Kysely<DB>, query: RawBuilder<unknown>): Promise<string | null> {
+  const { rows } = await (query as RawBuilder<{ v: string | null }>).execute(db);
+  return rows[0]?.v ?? null;
+}
+
+/** Rank by product id: an array when the ids are dense enough, else a map. */
+class RankOf {
+  private readonly array: Int32Array | null;
+  private readonly map: Map<number, number> | null;
+
+  constructor(byRank: Int32Array) {
+    const max = byRank.reduce((a, b) => Math.max(a, b), 0);
+    this.array = max <= 4 * byRank.length + 65_536 ? new Int32Array(max + 1).fill(-1) : null;
+    this.map = this.array === null ? new Map() : null;
+    for (let r = 0; r < byRank.length; r++) {
+      if (this.array !== null) this.array[byRank[r] as number] = r;
+      else this.map?.set(byRank[r] as number, r);
+    }
+  }
+
+  get(id: number): number {
+    if (this.array !== null) return id >= 0 && id < this.array.length ? (this.array[id] as number) : -1;
+    return this.map?.get(id) ?? -1;
+  }
 }
 
 export class LiveIndex {
@@ -107,6 +158,13 @@ export class LiveIndex {
     return `${rows[0]?.c}/${rows[0]?.v}`;
   }
 
+  /**
+   * Reads the catalog in batches, yielding to other requests between them (no transaction: a
+   * write landing meanwhile is caught like any other, by reindexProducts or the checks above).
+   * Ranks are positions in SQLite's name order; each product row is written straight into its
+   * rank's slot of the columns. Lists of ids come as one group_concat string each, not as 100k
+   * row objects: the build leaves little garbage behind for the collector.
+   */
   private async build(db: Kysely<DB>): Promise<void> {
     const started = performance.now();
     this.rebuild = false;
@@ -115,30 +173,73 @@ export class LiveIndex {
     this.checkedAt = Date.now();
     this.scanFrom = -1;
     this.again = false;
-    const docs: Doc[] = [];
+    this.gate = await this.gateValue(db);
+
+    // ORDER BY inside the aggregate: the order the concatenation follows (checked nowhere else).
+    const byName = parseIds(
+      await one(db, sql`select group_concat(id, ',' order by name, id) as v from products indexed by products_name where hidden = 0`),
+    );
+    const n = byName.length;
+    const columns = emptyColumns(n);
+    const rankOf = new RankOf(byName);
+    columns.ids.set(byName);
+    await yieldToOthers();
+    // SQLite's SKU and barcode orders (the index checks them, and sorts itself if they are wrong).
+    for (const id of parseIds(
+      await one(db, sql`select group_concat(id) as v from (select id from products indexed by products_sku_norm order by sku_norm, id)`),
+    )) {
+      const r = rankOf.get(id);
+      if (r >= 0) columns.skuOrder.push(r);
+    }
+    const codes = await one(
+      db,
+      sql`select group_concat(product_id || char(31) || barcode, char(30)) as v
+        from (select product_id, barcode from product_barcodes order by barcode, product_id)`,
+    );
+    for (let at = 0; codes !== null && at < codes.length; ) {
+      const unit = codes.indexOf('\x1f', at);
+      let end = codes.indexOf('\x1e', unit);
+      if (end < 0) end = codes.length;
+      const r = rankOf.get(Number(codes.slice(at, unit)));
+      const key = docBarcode(codes.slice(unit + 1, end));
+      if (r >= 0 && key !== '') {
+        columns.barcodeKeys.push(key);
+        columns.barcodeRanks.push(r);
+      }
+      at = end + 1;
+    }
+    await yieldToOthers();
+
     let maxId = 0;
     let maxUpdated = 0;
-    await db.transaction().execute(async (trx) => {
-      this.gate = await this.gateValue(trx);
-      const barcodes = new Map<number, string[]>();
-      const codes = await sql<{ product_id: number; barcode: string }>`select product_id, barcode from product_barcodes`.execute(trx);
-      for (const { product_id: id, barcode } of codes.rows) {
-        const list = barcodes.get(id);
-        if (list === undefined) barcodes.set(id, [barcode]);
-        else list.push(barcode);
-      }
-      // NOT INDEXED: one pass over the table; the planner would walk the index on `hidden` instead.
+    for (;;) {
       const { rows } = await sql<SourceRow>`
         select id, sku_norm, name, variant_name, brand, category_id, stock_total, hidden, has_variants, updated_at
-        from products not indexed`.execute(trx);
+        from products where id > ${maxId} order by id limit ${BUILD_BATCH}`.execute(db);
       for (const row of rows) {
-        if (row.id > maxId) maxId = row.id;
         if (row.updated_at > maxUpdated) maxUpdated = row.updated_at;
-        if (row.hidden !== 0 || row.has_variants !== 0) continue;
-        docs.push(makeDoc({ ...row, barcodes: barcodes.get(row.id) ?? [] }));
+        const sellable = row.hidden === 0 && row.has_variants === 0;
+        const r = rankOf.get(row.id);
+        if (r < 0) {
+          // Written after the name order was read: patched in after the build.
+          if (sellable) this.pending.add(row.id);
+          continue;
+        }
+        columns.idOrder.push(r);
+        if (!sellable) continue;
+        columns.present[r] = 1;
+        columns.texts[r] = docText(row.name, row.variant_name, row.brand);
+        columns.skus[r] = row.sku_norm;
+        columns.categories[r] = row.category_id ?? -1;
+        columns.brands[r] = row.brand;
+        columns.stocked[r] = row.stock_total > 0 ? 1 : 0;
       }
-    });
-    this.index = new MemoryIndex(docs);
+      const last = rows.at(-1);
+      if (last === undefined) break;
+      maxId = last.id;
+      await yieldToOthers();
+    }
+    this.index = new MemoryIndex(columns);
     this.maxId = maxId;
     this.builtUpdated = maxUpdated;
     this.lastBuildMs = performance.now() - started;
@@ -198,9 +299,7 @@ export class LiveIndex {
         index.apply(id, null);
         continue;
       }
-      const barcodes = row.barcodes ? (JSON.parse(row.barcodes) as unknown[]).map(String) : [];
-      const source: DocSource = { ...row, barcodes };
-      index.apply(id, makeDoc(source));
+      index.apply(id, makeDoc(row, row.barcodes ? (JSON.parse(row.barcodes) as unknown[]).map(String) : []));
     }
     if (index.overlaySize > OVERLAY_MAX) this.changed();
   }
