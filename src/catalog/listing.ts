@@ -50,7 +50,7 @@ export interface ListingRow {
  * Most companies have no special prices: then the join is skipped (50 index lookups a page).
  * Cached for seconds, like counts; the order itself always re-reads prices.
  */
-async function hasSpecialPrices(db: Kysely<DB>, companyId: number | null): Promise<boolean> {
+export async function hasSpecialPrices(db: Kysely<DB>, companyId: number | null): Promise<boolean> {
   if (companyId === null) return false;
   return cacheFor(specialCaches, db).get(String(companyId), async () =>
     (await db.selectFrom('special_prices').select('product_id').where('company_id', '=', companyId).limit(1).executeTakeFirst()) !== undefined,
@@ -65,7 +65,12 @@ async function unitsById(db: Kysely<DB>): Promise<Map<number, { name: string; pr
   });
 }
 
-function baseQuery(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
+/**
+ * Sellable products with the viewer's price: its price type's price and, when the company has
+ * any, its special price. The one place the buyer-price join is written, so no page or export
+ * can read another price type.
+ */
+export function productsAtViewerPrices(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
   return db
     .selectFrom('products as p')
     .leftJoin('prices as pr', (join) => join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1))
@@ -77,7 +82,6 @@ function baseQuery(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
       'p.sku',
       'p.name',
       'p.variant_name',
-      'p.brand',
       'p.unit_id',
       'p.stock_total',
       'p.min_qty',
@@ -85,16 +89,24 @@ function baseQuery(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
       'p.vat_bp',
       'pr.price as base_price',
       withSpecial ? sql<number | null>`sp.price`.as('special_price') : sql<number | null>`null`.as('special_price'),
-      (eb) =>
-        eb
-          .selectFrom('product_photos as ph')
-          .select('ph.file')
-          .whereRef('ph.product_id', '=', 'p.id')
-          .orderBy('ph.sort')
-          .orderBy('ph.id')
-          .limit(1)
-          .as('photo'),
-    ]);
+    ])
+    .where('p.hidden', '=', 0)
+    .where('p.has_variants', '=', 0);
+}
+
+function baseQuery(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
+  return productsAtViewerPrices(db, viewer, withSpecial).select([
+    'p.brand',
+    (eb) =>
+      eb
+        .selectFrom('product_photos as ph')
+        .select('ph.file')
+        .whereRef('ph.product_id', '=', 'p.id')
+        .orderBy('ph.sort')
+        .orderBy('ph.id')
+        .limit(1)
+        .as('photo'),
+  ]);
 }
 
 async function withUnits(db: Kysely<DB>, rows: (Omit<ListingRow, 'unit_name' | 'unit_precision'> & { unit_id: number | null })[]): Promise<ListingRow[]> {
@@ -113,7 +125,7 @@ export async function listProducts(
   offset: number,
 ): Promise<{ rows: ListingRow[]; total: number }> {
   const withSpecial = await hasSpecialPrices(db, viewer.companyId);
-  let rows = baseQuery(db, viewer, withSpecial).where('p.hidden', '=', 0).where('p.has_variants', '=', 0);
+  let rows = baseQuery(db, viewer, withSpecial);
   let count = db
     .selectFrom('products as p')
     .select((eb) => eb.fn.countAll<number>().as('n'))

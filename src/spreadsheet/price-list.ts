@@ -14,6 +14,7 @@ import { PassThrough, Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
 import { loadCategoryTree } from '../catalog/categories.js';
+import { hasSpecialPrices, productsAtViewerPrices } from '../catalog/listing.js';
 import { type StockDisplayConfig, type StockLevel, stockLevel } from '../catalog/stock-display.js';
 import type { PriceViewer } from '../catalog/viewer.js';
 import type { DB } from '../db/schema.js';
@@ -64,33 +65,10 @@ export async function* priceListPages(
 ): AsyncGenerator<PriceListItem[]> {
   const tree = await loadCategoryTree(db);
   const units = new Map((await db.selectFrom('units').select(['id', 'name']).execute()).map((u) => [u.id, u.name]));
-  const withSpecial =
-    viewer.companyId !== null &&
-    (await db.selectFrom('special_prices').select('product_id').where('company_id', '=', viewer.companyId).limit(1).executeTakeFirst()) !== undefined;
+  const withSpecial = await hasSpecialPrices(db, viewer.companyId);
   const terms = { priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp };
 
-  const base = () =>
-    db
-      .selectFrom('products as p')
-      .leftJoin('prices as pr', (join) => join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1))
-      .$if(withSpecial, (q) =>
-        q.leftJoin('special_prices as sp', (join) => join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1)),
-      )
-      .select([
-        'p.id',
-        'p.sku',
-        'p.name',
-        'p.variant_name',
-        'p.unit_id',
-        'p.min_qty',
-        'p.multiple',
-        'p.stock_total',
-        'p.vat_bp',
-        'pr.price as base_price',
-        withSpecial ? sql<number | null>`sp.price`.as('special_price') : sql<number | null>`null`.as('special_price'),
-      ])
-      .where('p.hidden', '=', 0)
-      .where('p.has_variants', '=', 0);
+  const base = () => productsAtViewerPrices(db, viewer, withSpecial);
 
   const item = (row: Row, category: string): PriceListItem => ({
     category,
