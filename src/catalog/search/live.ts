@@ -1,6 +1,6 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { docBarcode, docText, emptyColumns, type IndexStats, MemoryIndex, makeDoc } from './memory.js';
+import { type DocSource, docBarcode, docText, emptyColumns, type IndexStats, MemoryIndex, makeDoc } from './memory.js';
 
 /*
  * Keeps one MemoryIndex per database current:
@@ -35,14 +35,7 @@ function yieldToOthers(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-interface SourceRow {
-  id: number;
-  sku_norm: string;
-  name: string;
-  variant_name: string;
-  brand: string;
-  category_id: number | null;
-  stock_total: number;
+interface SourceRow extends DocSource {
   hidden: number;
   has_variants: number;
   updated_at: number;
