@@ -165,9 +165,11 @@ describe('config.example.yml', () => {
 
   it('has no keys the schema does not know', () => {
     const example = parse(readExample()) as Record<string, Record<string, unknown> | unknown>;
-    const keys = Object.entries(example).flatMap(([k, v]) =>
-      v !== null && typeof v === 'object' ? Object.keys(v).map((sub) => `${k}.${sub}`) : [k],
-    );
+    const leaves = (node: unknown, prefix: string): string[] =>
+      node !== null && typeof node === 'object' && !Array.isArray(node)
+        ? Object.entries(node).flatMap(([k, v]) => leaves(v, prefix ? `${prefix}.${k}` : k))
+        : [prefix];
+    const keys = leaves(example, '');
     expect(keys.sort()).toEqual(OPTIONS.map((o) => o.key).sort());
   });
 });

@@ -165,19 +165,23 @@ const TOP_LEVEL_NAMES = [...new Set(OPTIONS.map((o) => o.key.split('.')[0] as st
 /** Unknown keys and sections that are not mappings; leaf values are checked by resolveValues. */
 function checkKeys(tree: Tree, report: Report): void {
   for (const [key, value] of Object.entries(tree)) {
-    if (SECTIONS.includes(key)) {
-      if (value === null) continue; // a section with every key commented out
-      if (!isTree(value)) {
-        report(key, `must be a mapping, got ${describe(value)}`);
-        continue;
-      }
-      const names = OPTIONS.filter((o) => o.key.startsWith(`${key}.`)).map((o) => o.key.slice(key.length + 1));
-      for (const sub of Object.keys(value)) {
-        if (!names.includes(sub)) report(`${key}.${sub}`, unknownKey(sub, names));
-      }
-    } else if (!TOP_LEVEL_NAMES.includes(key)) {
-      report(key, misplacedKey(key) ?? unknownKey(key, TOP_LEVEL_NAMES));
-    }
+    if (SECTIONS.includes(key)) checkSection(key, value, report);
+    else if (!TOP_LEVEL_NAMES.includes(key)) report(key, misplacedKey(key) ?? unknownKey(key, TOP_LEVEL_NAMES));
+  }
+}
+
+/** A section may hold options and further sections (integrations.commerceml.login). */
+function checkSection(prefix: string, value: unknown, report: Report): void {
+  if (value === null) return; // a section with every key commented out
+  if (!isTree(value)) {
+    report(prefix, `must be a mapping, got ${describe(value)}`);
+    return;
+  }
+  const below = OPTIONS.filter((o) => o.key.startsWith(`${prefix}.`)).map((o) => o.key.slice(prefix.length + 1).split('.'));
+  const names = [...new Set(below.map((parts) => parts[0] as string))];
+  for (const [sub, subValue] of Object.entries(value)) {
+    if (!names.includes(sub)) report(`${prefix}.${sub}`, unknownKey(sub, names));
+    else if (below.some((parts) => parts[0] === sub && parts.length > 1)) checkSection(`${prefix}.${sub}`, subValue, report);
   }
 }
 
@@ -311,7 +315,13 @@ function parseList(option: Option, raw: unknown, ctx: ResolveContext): readonly 
       ctx.report(where, 'must not be empty');
       ok = false;
     } else {
-      items.push(sub.value);
+      const problem = option.kind === 'list' ? (option.checkItem?.(sub.value) ?? null) : null;
+      if (problem) {
+        ctx.report(where, problem);
+        ok = false;
+      } else {
+        items.push(sub.value);
+      }
     }
   }
   return ok ? items : undefined;

@@ -82,7 +82,24 @@ export interface UrlSpec extends BaseSpec {
 export interface ListSpec extends BaseSpec {
   readonly kind: 'list';
   readonly default: readonly string[];
+  /** Checks one item; returns the problem in words, or null when the item is fine. */
+  readonly checkItem?: (item: string) => string | null;
 }
+
+/** `1C name = portal value` items; the value must be one of `values` when given. */
+export function mappingItem(values?: readonly string[]): (item: string) => string | null {
+  return (item) => {
+    const eq = item.lastIndexOf('=');
+    if (eq <= 0 || item.slice(0, eq).trim() === '' || item.slice(eq + 1).trim() === '') {
+      return `must look like "name in 1C = ${values ? values[0] : 'value'}", got "${item}"`;
+    }
+    const value = item.slice(eq + 1).trim();
+    if (values && !values.includes(value)) return `"${value}" is not one of ${values.join(', ')}`;
+    return null;
+  };
+}
+
+const PORTAL_ORDER_STATUSES = ['new', 'confirmed', 'in_progress', 'shipped', 'completed', 'cancelled'] as const;
 
 export type OptionSpec = StringSpec | PathSpec | IntegerSpec | BooleanSpec | EnumSpec | UrlSpec | ListSpec;
 export type Option = OptionSpec & { readonly key: ConfigKey };
@@ -405,6 +422,99 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     min: 1,
     max: 32,
     description: 'Follow-up jobs run at the same time.',
+  },
+
+  'integrations.commerceml.login': {
+    kind: 'string',
+    default: '',
+    description:
+      'User name 1C sends to /1c_exchange ("exchange with site" settings); empty turns the 1C exchange off.',
+  },
+  'integrations.commerceml.password': {
+    kind: 'string',
+    default: '',
+    secret: true,
+    description: 'Password for the 1C exchange; use ${ENV_NAME} to keep it out of this file.',
+  },
+  'integrations.commerceml.price_types': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    description:
+      'Names (or Ид) of the 1C price types that become portal price types; empty takes every price type 1C sends.',
+  },
+  'integrations.commerceml.default_price_type': {
+    kind: 'string',
+    default: '',
+    description: 'The 1C price type (name or Ид) a new company gets; empty keeps the current default.',
+  },
+  'integrations.commerceml.brand_properties': {
+    kind: 'list',
+    default: Object.freeze(['Бренд', 'Производитель', 'Марка', 'Brand']) as readonly string[],
+    description: 'Names of 1C properties whose value is shown and filtered as the brand; the first one a product has wins.',
+  },
+  'integrations.commerceml.fractional_units': {
+    kind: 'list',
+    default: Object.freeze(['кг', 'г', 'т', 'м', 'м2', 'м3', 'л', 'пог. м', '166', '163', '168', '006', '055', '113', '112']) as readonly string[],
+    description:
+      'Units (short name or OKEI code) that may be ordered in fractions, e.g. 0.5 m; every other unit is ordered in whole numbers.',
+  },
+  'integrations.commerceml.file_limit_mb': {
+    kind: 'integer',
+    default: 20,
+    min: 1,
+    max: 1024,
+    description:
+      'Largest piece of a file 1C sends in one request, in MiB; keep it below the reverse proxy’s client_max_body_size.',
+  },
+  'integrations.commerceml.zip': {
+    kind: 'boolean',
+    default: true,
+    description: 'Let 1C send its files as one ZIP archive (smaller, faster uploads).',
+  },
+  'integrations.commerceml.max_package_mb': {
+    kind: 'integer',
+    default: 4096,
+    min: 1,
+    max: 1048576,
+    description: 'Largest total size of one exchange run, uploaded or unpacked, in MiB; protects the disk from runaway or hostile archives.',
+  },
+  'integrations.commerceml.slice_seconds': {
+    kind: 'integer',
+    default: 5,
+    min: 1,
+    max: 60,
+    description: 'Longest time one import request works before answering "progress" so 1C asks again.',
+  },
+  'integrations.commerceml.order_schema': {
+    kind: 'enum',
+    default: '2.05',
+    values: ['2.05', '3.1'],
+    description:
+      'Shape of the orders 1C downloads: 2.05 for the standard "exchange with site", 3.1 for the 1C-Bitrix exchange module (Контейнер).',
+  },
+  'integrations.commerceml.order_encoding': {
+    kind: 'enum',
+    default: 'windows-1251',
+    values: ['windows-1251', 'utf-8'],
+    description: 'Encoding of the orders 1C downloads; windows-1251 is what stock 1C configurations read reliably.',
+  },
+  'integrations.commerceml.status_map': {
+    kind: 'list',
+    default: Object.freeze([
+      'Принят = confirmed',
+      'Согласован = confirmed',
+      'В работе = in_progress',
+      'В сборке = in_progress',
+      'Собран = in_progress',
+      'Отгружен = shipped',
+      'Доставлен = completed',
+      'Выполнен = completed',
+      'Закрыт = completed',
+      'Отменен = cancelled',
+    ]) as readonly string[],
+    checkItem: mappingItem(PORTAL_ORDER_STATUSES),
+    description:
+      'How the order status text from 1C maps to portal statuses (new, confirmed, in_progress, shipped, completed, cancelled), as "1C status = portal status".',
   },
 
   'log.level': {

@@ -105,6 +105,25 @@ export interface Config {
     readonly maxAttempts: number;
     readonly concurrency: number;
   };
+  readonly integrations: {
+    /** The 1C "exchange with site" endpoint (/1c_exchange); off while login is empty. */
+    readonly commerceml: {
+      readonly login: string;
+      readonly password: string;
+      readonly priceTypes: readonly string[];
+      readonly defaultPriceType: string;
+      readonly brandProperties: readonly string[];
+      readonly fractionalUnits: readonly string[];
+      readonly fileLimitMb: number;
+      readonly zip: boolean;
+      readonly maxPackageMb: number;
+      readonly sliceSeconds: number;
+      readonly orderSchema: '2.05' | '3.1';
+      readonly orderEncoding: 'windows-1251' | 'utf-8';
+      /** "1C status = portal status" items, checked when the config is loaded. */
+      readonly statusMap: readonly string[];
+    };
+  };
   readonly log: {
     readonly level: LogLevel;
   };

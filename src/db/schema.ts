@@ -258,7 +258,13 @@ export interface OrderTable {
   line_count: number;
   idempotency_key: string;
   external_1c_id: string | null;
+  /** 1C's own number for the order (Номер1С), shown next to ours. */
   external_number: string | null;
+  /** 1C's own date for the order (Дата1С), YYYY-MM-DD. */
+  external_date: string | null;
+  paid_at: Millis | null;
+  shipped_at: Millis | null;
+  /** When 1C confirmed it has the order as it was at that moment; re-sent when updated_at is later. */
   exported_at: Millis | null;
   created_at: Millis;
   updated_at: Millis;
@@ -314,6 +320,24 @@ export interface SentMailTable {
   sent_at: Millis;
 }
 
+export type ExchangeRunKind = 'catalog' | 'sale' | 'upload';
+export type ExchangeRunStatus = 'running' | 'success' | 'failed' | 'abandoned';
+
+export interface ExchangeRunTable {
+  id: Generated<number>;
+  kind: ExchangeRunKind;
+  status: ExchangeRunStatus;
+  /** JSON: [{ name, bytes }]. */
+  files: Generated<string>;
+  /** JSON: { products_created: 3, ... }. */
+  counts: Generated<string>;
+  message: Generated<string>;
+  error_file: string | null;
+  error_line: number | null;
+  started_at: Millis;
+  finished_at: Millis | null;
+}
+
 export interface DB {
   price_types: PriceTypeTable;
   companies: CompanyTable;
@@ -340,6 +364,7 @@ export interface DB {
   order_status_history: OrderStatusHistoryTable;
   jobs: JobTable;
   sent_mails: SentMailTable;
+  exchange_runs: ExchangeRunTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;
@@ -359,3 +384,5 @@ export type ProductPhotoRow = Selectable<ProductPhotoTable>;
 export type OrderRow = Selectable<OrderTable>;
 export type OrderLineRow = Selectable<OrderLineTable>;
 export type JobRow = Selectable<JobTable>;
+
+export type ExchangeRunRow = Selectable<ExchangeRunTable>;
