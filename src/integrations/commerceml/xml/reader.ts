@@ -259,8 +259,11 @@ export class XmlFileCursor {
     return { bytes: this.position, total: this.total };
   }
 
-  /** Reads until the file ends (true) or `deadline` (ms since epoch) passes (false). */
-  async run(deadline: number, now: () => number = Date.now): Promise<boolean> {
+  /**
+   * Reads until the file ends (true) or `deadline` (ms since epoch) passes (false).
+   * `afterChunk` runs after each chunk, e.g. to write what the visitor gathered from it.
+   */
+  async run(deadline: number, afterChunk?: () => Promise<void>, now: () => number = Date.now): Promise<boolean> {
     if (this.finished) return true;
     try {
       if (!this.handle) {
@@ -271,12 +274,14 @@ export class XmlFileCursor {
         const { bytesRead } = await this.handle.read(this.buffer, 0, CHUNK_BYTES, this.position);
         if (bytesRead === 0) {
           this.pump.end();
+          await afterChunk?.();
           this.finished = true;
           await this.close();
           return true;
         }
         this.position += bytesRead;
         this.pump.write(this.buffer.subarray(0, bytesRead));
+        await afterChunk?.();
       } while (now() < deadline);
       return false;
     } catch (err) {

@@ -1,0 +1,368 @@
+/**
+ * Switches the catalog to what a run staged, in ONE transaction: buyers see the old catalog
+ * until the commit and the whole new one after it, never a half. Everything is set-based SQL
+ * over the staging tables, and every write is guarded by "is it different?", so running the
+ * same package twice changes nothing (no updated_at moves, no cache is dropped for nothing).
+ */
+import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
+import { reindexProducts } from '../../../catalog/search.js';
+import { countedWarehouses } from '../../../catalog/stock.js';
+import type { Config } from '../../../config/types.js';
+import type { DB } from '../../../db/schema.js';
+import { type Coverage, TOTAL_STOCK } from './records.js';
+
+export interface ApplyCounts {
+  price_types_created: number;
+  warehouses_created: number;
+  categories_created: number;
+  categories_updated: number;
+  categories_hidden: number;
+  products_created: number;
+  products_updated: number;
+  products_hidden: number;
+  prices_changed: number;
+  stock_changed: number;
+  unknown_offers: number;
+}
+
+export interface ApplyResult {
+  counts: ApplyCounts;
+  /** Products whose staged pictures differ from their stored ones: [product id, paths]. */
+  photos: Array<[number, string[]]>;
+}
+
+type Settings = Pick<Config['integrations']['commerceml'], 'priceTypes' | 'defaultPriceType' | 'fractionalUnits'> & {
+  readonly stockWarehouses: readonly string[];
+};
+
+/** Above this many changed products the search index is rebuilt whole (faster than by id). */
+const FULL_REINDEX_AT = 20_000;
+
+async function run(trx: Transaction<DB>, query: RawBuilder<unknown>): Promise<number> {
+  const result = await query.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}
+
+async function list<T>(trx: Transaction<DB>, query: RawBuilder<T>): Promise<T[]> {
+  return (await query.execute(trx)).rows;
+}
+
+export async function applyStaged(db: Kysely<DB>, settings: Settings, coverage: Coverage, now: number): Promise<ApplyResult> {
+  return db.transaction().execute(async (trx) => {
+    const counts: ApplyCounts = {
+      price_types_created: await applyPriceTypes(trx, settings, now),
+      warehouses_created: await applyWarehouses(trx, now),
+      categories_created: 0,
+      categories_updated: 0,
+      categories_hidden: 0,
+      products_created: 0,
+      products_updated: 0,
+      products_hidden: 0,
+      prices_changed: 0,
+      stock_changed: 0,
+      unknown_offers: 0,
+    };
+    await applyUnits(trx, settings.fractionalUnits);
+    Object.assign(counts, await applyCategories(trx, coverage, now));
+    Object.assign(counts, await applyProducts(trx, coverage, now));
+    const barcodesChanged = await applyBarcodes(trx);
+    await applyProperties(trx);
+    counts.prices_changed = await applyPrices(trx);
+    counts.stock_changed = await applyStock(trx, settings.stockWarehouses);
+    counts.unknown_offers = (
+      await list(
+        trx,
+        sql<{ n: number }>`select count(*) as n from (select ext from cml_prices union select ext from cml_stock) o
+          where not exists (select 1 from products p where p.external_1c_id = o.ext)`,
+      )
+    )[0]?.n ?? 0;
+
+    const changed = await list(
+      trx,
+      sql<{ id: number }>`select id from products where updated_at = ${now} and external_1c_id is not null
+        union select id from cml_barcodes_changed`,
+    );
+    if (changed.length > 0 || barcodesChanged > 0) {
+      const ids = changed.map((r) => r.id);
+      await reindexProducts(trx, ids.length >= FULL_REINDEX_AT ? undefined : ids);
+    }
+    return { counts, photos: await photosToAttach(trx) };
+  });
+}
+
+/** By Ид, else by name (a price type made by hand before 1C was connected), else new. */
+async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: number): Promise<number> {
+  const staged = await list(trx, sql<{ ext: string; name: string }>`select ext, name from cml_price_types`);
+  const wanted = settings.priceTypes.map((n) => n.toLowerCase());
+  let created = 0;
+  for (const type of staged) {
+    if (wanted.length > 0 && !wanted.includes(type.ext.toLowerCase()) && !wanted.includes(type.name.toLowerCase())) continue;
+    const byExt = await run(trx, sql`update price_types set name = ${type.name} where external_1c_id = ${type.ext} and name is not ${type.name}`);
+    const exists = await list(trx, sql<{ id: number }>`select id from price_types where external_1c_id = ${type.ext}`);
+    if (byExt > 0 || exists.length > 0) continue;
+    const adopted = await run(
+      trx,
+      sql`update price_types set external_1c_id = ${type.ext}
+        where id = (select id from price_types where external_1c_id is null and lower(name) = lower(${type.name}) limit 1)`,
+    );
+    if (adopted === 0) {
+      await run(trx, sql`insert into price_types (name, is_default, external_1c_id, created_at) values (${type.name}, 0, ${type.ext}, ${now})`);
+      created++;
+    }
+  }
+  // Shop-made files may name the price type instead of giving its Ид.
+  await run(
+    trx,
+    sql`update cml_prices set price_type = (select pt.external_1c_id from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.external_1c_id is not null)
+      where price_type not in (select external_1c_id from price_types where external_1c_id is not null)
+        and exists (select 1 from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.external_1c_id is not null)`,
+  );
+  const preferred = settings.defaultPriceType.trim();
+  if (preferred !== '') {
+    const match = await list(
+      trx,
+      sql<{ id: number }>`select id from price_types where external_1c_id = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
+    );
+    if (match[0]) await run(trx, sql`update price_types set is_default = (id = ${match[0].id}) where is_default is not (id = ${match[0].id})`);
+  } else {
+    await run(
+      trx,
+      sql`update price_types set is_default = 1 where id = (select min(id) from price_types) and not exists (select 1 from price_types where is_default = 1)`,
+    );
+  }
+  return created;
+}
+
+async function applyWarehouses(trx: Transaction<DB>, now: number): Promise<number> {
+  const needsTotal = (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
+  if (needsTotal > 0) await run(trx, sql`insert or ignore into cml_warehouses values (${TOTAL_STOCK}, 'Основной склад')`);
+  await run(
+    trx,
+    sql`update warehouses set name = w.name from cml_warehouses w where warehouses.external_1c_id = w.ext and warehouses.name is not w.name and w.ext <> ${TOTAL_STOCK}`,
+  );
+  await run(
+    trx,
+    sql`update warehouses set external_1c_id = w.ext from cml_warehouses w
+      where warehouses.external_1c_id is null and warehouses.name = w.name
+        and not exists (select 1 from warehouses x where x.external_1c_id = w.ext)`,
+  );
+  return run(
+    trx,
+    sql`insert into warehouses (name, external_1c_id, created_at)
+      select w.name, w.ext, ${now} from cml_warehouses w where not exists (select 1 from warehouses x where x.external_1c_id = w.ext)`,
+  );
+}
+
+async function applyUnits(trx: Transaction<DB>, fractional: readonly string[]): Promise<void> {
+  const keys = fractional.map((u) => u.toLowerCase());
+  const isFractional = keys.length > 0 ? sql`(lower(key) in (${sql.join(keys)}) or lower(name) in (${sql.join(keys)}))` : sql`0`;
+  await run(
+    trx,
+    sql`insert into units (code, name, full_name, precision)
+      select key, name, full_name, case when ${isFractional} then 3 else 0 end from cml_units u
+      where not exists (select 1 from units x where x.code = u.key)`,
+  );
+}
+
+async function applyCategories(trx: Transaction<DB>, coverage: Coverage, now: number) {
+  const categories_updated = await run(
+    trx,
+    sql`update categories set name = g.name, hidden = g.deleted, sort = g.sort, updated_at = ${now}
+      from cml_groups g where categories.external_1c_id = g.ext
+        and (categories.name is not g.name or categories.hidden is not g.deleted or categories.sort is not g.sort)`,
+  );
+  const categories_created = await run(
+    trx,
+    sql`insert into categories (name, sort, hidden, external_1c_id, created_at, updated_at)
+      select g.name, g.sort, g.deleted, g.ext, ${now}, ${now} from cml_groups g
+      where not exists (select 1 from categories c where c.external_1c_id = g.ext)`,
+  );
+  await run(
+    trx,
+    sql`update categories set parent_id = (select p.id from categories p where p.external_1c_id = g.parent_ext), updated_at = ${now}
+      from cml_groups g where categories.external_1c_id = g.ext
+        and categories.parent_id is not (select p.id from categories p where p.external_1c_id = g.parent_ext)`,
+  );
+  const categories_hidden = coverage.groups
+    ? await run(
+        trx,
+        sql`update categories set hidden = 1, updated_at = ${now}
+          where external_1c_id is not null and hidden = 0 and not exists (select 1 from cml_groups g where g.ext = categories.external_1c_id)`,
+      )
+    : 0;
+  return { categories_created, categories_updated, categories_hidden };
+}
+
+/**
+ * The new value of every product column, next to the current one: offers that only carry a
+ * name fill gaps but never rename a catalog product; a variant inherits what its offer lacks
+ * from its product.
+ */
+async function resolveProducts(trx: Transaction<DB>): Promise<void> {
+  // A variant whose product is not in the files (2.04 catalogs list only `A#B`) gets one.
+  await run(
+    trx,
+    sql`insert or ignore into cml_products (ext, parent_ext, from_offer, sku, sku_norm, name, full_name, description, brand, unit_key,
+        group_ext, vat_bp, variant_name, barcodes, properties, images, deleted)
+      select v.parent_ext, null, min(v.from_offer), v.sku, v.sku_norm, v.name, v.full_name, v.description, v.brand, v.unit_key,
+        v.group_ext, v.vat_bp, '', null, null, null, 0
+      from cml_products v where v.parent_ext is not null group by v.parent_ext`,
+  );
+  await sql`drop table if exists temp.cml_resolved`.execute(trx);
+  await sql`create temp table cml_resolved as
+    select p.id as id, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
+      case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku else coalesce(s.sku, p.sku, ps.sku, '') end as sku,
+      case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku_norm else coalesce(s.sku_norm, p.sku_norm, ps.sku_norm, '') end as sku_norm,
+      case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.name else coalesce(s.name, p.name, ps.name, s.ext) end as name,
+      coalesce(s.full_name, p.full_name, '') as full_name,
+      coalesce(s.description, p.description, ps.description, '') as description,
+      coalesce(s.brand, p.brand, ps.brand, '') as brand,
+      coalesce(nullif(s.variant_name, ''),
+        -- Offers without characteristics often name the variant as "<product> (<variant>)".
+        case when ps.name is not null and length(s.name) > length(ps.name) + 3 and substr(s.name, 1, length(ps.name) + 2) = ps.name || ' ('
+          and substr(s.name, -1) = ')' then substr(s.name, length(ps.name) + 3, length(s.name) - length(ps.name) - 3) end,
+        p.variant_name, '') as variant_name,
+      coalesce((select c.id from categories c where c.external_1c_id = s.group_ext), p.category_id,
+        (select c.id from categories c where c.external_1c_id = ps.group_ext)) as category_id,
+      coalesce((select u.id from units u where u.code = s.unit_key), p.unit_id, (select u.id from units u where u.code = ps.unit_key)) as unit_id,
+      case when s.vat_bp is null then coalesce(p.vat_bp, case when ps.vat_bp >= 0 then ps.vat_bp end)
+           when s.vat_bp < 0 then null else s.vat_bp end as vat_bp,
+      case when s.deleted = 1 then 1 when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden
+    from cml_products s
+    left join products p on p.external_1c_id = s.ext
+    left join cml_products ps on ps.ext = s.parent_ext`.execute(trx);
+}
+
+async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: number) {
+  await resolveProducts(trx);
+  const products_updated = await run(
+    trx,
+    sql`update products set sku = r.sku, sku_norm = r.sku_norm, name = r.name, full_name = r.full_name, description = r.description,
+        brand = r.brand, variant_name = r.variant_name, category_id = r.category_id, unit_id = r.unit_id, vat_bp = r.vat_bp,
+        hidden = r.hidden, updated_at = ${now}
+      from cml_resolved r where products.id = r.id
+        and (products.sku is not r.sku or products.name is not r.name or products.full_name is not r.full_name
+          or products.description is not r.description or products.brand is not r.brand or products.variant_name is not r.variant_name
+          or products.category_id is not r.category_id or products.unit_id is not r.unit_id or products.vat_bp is not r.vat_bp
+          or products.hidden is not r.hidden)`,
+  );
+  // Parents first (null parent_ext sorts first), so a variant's parent exists when it is linked.
+  const products_created = await run(
+    trx,
+    sql`insert into products (external_1c_id, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
+        vat_bp, hidden, created_at, updated_at)
+      select r.ext, r.sku, r.sku_norm, r.name, r.full_name, r.description, r.brand, r.variant_name, r.category_id, r.unit_id,
+        r.vat_bp, r.hidden, ${now}, ${now}
+      from cml_resolved r where r.id is null order by r.parent_ext is not null, r.ext`,
+  );
+  await run(trx, sql`update cml_resolved set id = (select p.id from products p where p.external_1c_id = cml_resolved.ext) where id is null`);
+  await run(
+    trx,
+    sql`update products set parent_id = pp.id, updated_at = ${now}
+      from cml_resolved r join products pp on pp.external_1c_id = r.parent_ext
+      where products.id = r.id and products.parent_id is not pp.id`,
+  );
+  await run(
+    trx,
+    sql`update products set has_variants = 1, updated_at = ${now}
+      where has_variants = 0 and id in (select pp.id from products pp join cml_resolved r on pp.external_1c_id = r.parent_ext)`,
+  );
+  let products_hidden = 0;
+  if (coverage.products) {
+    products_hidden += await run(
+      trx,
+      sql`update products set hidden = 1, updated_at = ${now}
+        where external_1c_id is not null and parent_id is null and hidden = 0
+          and not exists (select 1 from cml_products s where s.ext = products.external_1c_id)`,
+    );
+  }
+  if (coverage.offers) {
+    products_hidden += await run(
+      trx,
+      sql`update products set hidden = 1, updated_at = ${now}
+        where external_1c_id is not null and parent_id is not null and hidden = 0
+          and not exists (select 1 from cml_products s where s.ext = products.external_1c_id)`,
+    );
+  }
+  return { products_created, products_updated, products_hidden };
+}
+
+async function applyBarcodes(trx: Transaction<DB>): Promise<number> {
+  await sql`drop table if exists temp.cml_barcodes_changed`.execute(trx);
+  await sql`create temp table cml_barcodes_changed as
+    select r.id as id, r.barcodes as barcodes from cml_resolved r
+    where r.barcodes is not null
+      and r.barcodes is not (select json_group_array(barcode) from (select barcode from product_barcodes b where b.product_id = r.id order by barcode))`.execute(
+    trx,
+  );
+  await run(trx, sql`delete from product_barcodes where product_id in (select id from cml_barcodes_changed)`);
+  return run(
+    trx,
+    sql`insert or ignore into product_barcodes (barcode, product_id) select j.value, c.id from cml_barcodes_changed c, json_each(c.barcodes) j`,
+  );
+}
+
+async function applyProperties(trx: Transaction<DB>): Promise<void> {
+  const changed = sql`select r.id from cml_resolved r where r.properties is not null
+    and r.properties is not (select json_group_array(json_array(name, value)) from (select name, value from product_properties pp where pp.product_id = r.id order by sort))`;
+  await sql`drop table if exists temp.cml_properties_changed`.execute(trx);
+  await sql`create temp table cml_properties_changed as ${changed}`.execute(trx);
+  await run(trx, sql`delete from product_properties where product_id in (select id from cml_properties_changed)`);
+  await run(
+    trx,
+    sql`insert into product_properties (product_id, name, value, sort)
+      select r.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), j.key
+      from cml_resolved r join cml_properties_changed c on c.id = r.id, json_each(r.properties) j`,
+  );
+}
+
+async function applyPrices(trx: Transaction<DB>): Promise<number> {
+  return run(
+    trx,
+    sql`insert into prices (product_id, price_type_id, price)
+      select p.id, pt.id, s.price from cml_prices s
+        join products p on p.external_1c_id = s.ext
+        join price_types pt on pt.external_1c_id = s.price_type
+      where true
+      on conflict (product_id, price_type_id) do update set price = excluded.price where prices.price <> excluded.price`,
+  );
+}
+
+async function applyStock(trx: Transaction<DB>, stockWarehouses: readonly string[]): Promise<number> {
+  const changed = await run(
+    trx,
+    sql`insert into stock (product_id, warehouse_id, quantity)
+      select p.id, w.id, s.quantity from cml_stock s
+        join products p on p.external_1c_id = s.ext
+        join warehouses w on w.external_1c_id = s.warehouse_ext
+      where true
+      on conflict (product_id, warehouse_id) do update set quantity = excluded.quantity where stock.quantity <> excluded.quantity`,
+  );
+  if (changed === 0) return 0;
+  const { ids } = await countedWarehouses(trx, stockWarehouses);
+  const counted = ids === null ? sql`` : ids.length === 0 ? sql` and 0` : sql` and warehouse_id in (${sql.join(ids)})`;
+  const total = sql`coalesce((select sum(quantity) from stock where product_id = products.id${counted}), 0)`;
+  await run(
+    trx,
+    sql`update products set stock_total = ${total}
+      where external_1c_id in (select ext from cml_stock) and stock_total is not ${total}`,
+  );
+  return changed;
+}
+
+/** Pictures named in the files that the product does not have yet (by their path in the package). */
+async function photosToAttach(trx: Transaction<DB>): Promise<Array<[number, string[]]>> {
+  const rows = await list(
+    trx,
+    sql<{ id: number; images: string }>`select r.id, r.images from cml_resolved r where r.images is not null and r.images <> '[]'`,
+  );
+  const result: Array<[number, string[]]> = [];
+  for (const row of rows) {
+    const paths = (JSON.parse(row.images) as string[]).map((p) => p.replace(/\\/g, '/'));
+    const have = await list(trx, sql<{ source: string }>`select source from product_photos where product_id = ${row.id}`);
+    const known = new Set(have.map((h) => h.source));
+    const missing = paths.filter((p) => !known.has(`1c:${p}`));
+    if (missing.length > 0) result.push([row.id, missing]);
+  }
+  return result;
+}

@@ -1,0 +1,336 @@
+/**
+ * Turns the elements of a CommerceML catalog file into records. It decides what a file is by
+ * what it holds (Классификатор, Каталог, ПакетПредложений — any mix, any of versions 2.03–3.1),
+ * never by its name: split packages (import___, offers___, prices___, rests___) and 3.1
+ * folders are just files holding fewer of these parts.
+ */
+import { normalizeBarcode } from '../../../catalog/sku.js';
+import { at, child, children, decimal, isTrue, requisites, textOf } from '../xml/node.js';
+import type { XmlNode, XmlVisitor } from '../xml/reader.js';
+import {
+  type Coverage,
+  type GroupRecord,
+  type NamedRecord,
+  type PriceRecord,
+  type ProductRecord,
+  type StockRecord,
+  TOTAL_STOCK,
+  type UnitRecord,
+} from './records.js';
+
+export interface CatalogSink {
+  group(record: GroupRecord): void;
+  priceType(record: NamedRecord): void;
+  warehouse(record: NamedRecord): void;
+  product(record: ProductRecord): void;
+  price(record: PriceRecord): void;
+  stock(record: StockRecord): void;
+  /** A problem with one element that does not spoil the rest of the file. */
+  warning(line: number, message: string): void;
+}
+
+interface Property {
+  readonly name: string;
+  readonly values: Map<string, string>;
+}
+
+/** What the files of one run share: properties and units are declared once, used later. */
+export class CatalogDictionary {
+  readonly properties = new Map<string, Property>();
+  readonly units = new Map<string, UnitRecord>();
+  readonly coverage: Coverage = { groups: false, products: false, offers: false };
+  /** The file held orders or counterparties (type=sale content), which this reader skips. */
+  saleContent = false;
+  constructor(readonly brandProperties: readonly string[]) {}
+}
+
+/** Elements collected whole, keyed by `<parent>/<name>`. */
+const COLLECT = new Set([
+  'Классификатор/Группы',
+  'Свойства/Свойство',
+  'ТипыЦен/ТипЦены',
+  'Склады/Склад',
+  'ЕдиницыИзмерения/ЕдиницаИзмерения',
+  'Товары/Товар',
+  'Предложения/Предложение',
+  'Каталог/СодержитТолькоИзменения',
+  'ПакетПредложений/СодержитТолькоИзменения',
+  'Классификатор/СодержитТолькоИзменения',
+]);
+
+const SECTION_COVERAGE: Record<string, keyof Coverage> = {
+  Каталог: 'products',
+  ПакетПредложений: 'offers',
+  Классификатор: 'groups',
+};
+
+export function catalogVisitor(dictionary: CatalogDictionary, sink: CatalogSink): XmlVisitor {
+  const brandNames = dictionary.brandProperties.map((n) => n.toLowerCase());
+  let hadGroups = false;
+
+  function setCoverage(section: string, onlyChanges: string | undefined): void {
+    const part = SECTION_COVERAGE[section];
+    // No attribute at all says nothing: only an explicit "false" may hide what is absent.
+    if (part && onlyChanges !== undefined && !isTrue(onlyChanges) && onlyChanges.trim().toLowerCase() === 'false') {
+      dictionary.coverage[part] = true;
+      if (part === 'products' && hadGroups) dictionary.coverage.groups = true;
+    }
+  }
+
+  return {
+    open(name, attrs, path) {
+      const parent = path.at(-1);
+      if (path.length === 1 && (name === 'Документ' || name === 'Контейнер' || name === 'Контрагенты')) dictionary.saleContent = true;
+      if (name in SECTION_COVERAGE && attrs.СодержитТолькоИзменения !== undefined) setCoverage(name, attrs.СодержитТолькоИзменения);
+      if (name === 'Склад' && parent !== 'Склады') return undefined;
+      return parent !== undefined && COLLECT.has(`${parent}/${name}`) ? true : undefined;
+    },
+    node(node, path) {
+      const parent = path.at(-1) ?? '';
+      switch (node.name) {
+        case 'Группы':
+          hadGroups = true;
+          readGroups(node, null, sink);
+          break;
+        case 'Свойство':
+          readProperty(node, dictionary);
+          break;
+        case 'ТипЦены':
+          readNamed(node, sink.priceType.bind(sink), sink);
+          break;
+        case 'Склад':
+          readNamed(node, sink.warehouse.bind(sink), sink);
+          break;
+        case 'ЕдиницаИзмерения':
+          readUnit(node, dictionary);
+          break;
+        case 'Товар':
+          readProduct(node, dictionary, brandNames, sink);
+          break;
+        case 'Предложение':
+          readOffer(node, dictionary, brandNames, sink);
+          break;
+        case 'СодержитТолькоИзменения':
+          setCoverage(parent, node.text.trim());
+          break;
+      }
+    },
+  };
+}
+
+function readGroups(list: XmlNode, parentExt: string | null, sink: CatalogSink): void {
+  let sort = 0;
+  for (const group of children(list, 'Группа')) {
+    const ext = textOf(group, 'Ид');
+    if (!ext) {
+      sink.warning(group.line, 'a group without Ид was skipped');
+      continue;
+    }
+    sink.group({ ext, parentExt, name: textOf(group, 'Наименование') || ext, deleted: isDeleted(group), sort: sort++ });
+    const nested = child(group, 'Группы');
+    if (nested) readGroups(nested, ext, sink);
+  }
+}
+
+function readProperty(node: XmlNode, dictionary: CatalogDictionary): void {
+  const ext = textOf(node, 'Ид');
+  if (!ext) return;
+  const values = new Map<string, string>();
+  for (const variant of children(child(node, 'ВариантыЗначений'), 'Справочник')) {
+    const id = textOf(variant, 'ИдЗначения');
+    if (id) values.set(id, textOf(variant, 'Значение'));
+  }
+  dictionary.properties.set(ext, { name: textOf(node, 'Наименование') || ext, values });
+}
+
+function readNamed(node: XmlNode, emit: (r: NamedRecord) => void, sink: CatalogSink): void {
+  const ext = textOf(node, 'Ид');
+  if (!ext) {
+    sink.warning(node.line, `<${node.name}> without Ид was skipped`);
+    return;
+  }
+  emit({ ext, name: textOf(node, 'Наименование') || ext });
+}
+
+function readUnit(node: XmlNode, dictionary: CatalogDictionary): void {
+  const code = textOf(node, 'Код');
+  const short = textOf(node, 'НаименованиеКраткое');
+  const unit: UnitRecord = { key: code || short, name: short || code, fullName: textOf(node, 'НаименованиеПолное') };
+  if (!unit.key) return;
+  for (const key of [textOf(node, 'Ид'), code, short]) if (key) dictionary.units.set(key, unit);
+}
+
+function unitOf(node: XmlNode, dictionary: CatalogDictionary): UnitRecord | null {
+  const base = child(node, 'БазоваяЕдиница');
+  if (!base) return null;
+  const text = base.text.trim();
+  const code = (base.attrs.Код ?? '').trim();
+  // 2.09+: the element may only name a unit declared in ЕдиницыИзмерения.
+  const declared = dictionary.units.get(text) ?? (code ? dictionary.units.get(code) : undefined);
+  if (declared && (!code || text === declared.key || text === '')) return declared;
+  const name = text || (base.attrs.НаименованиеКраткое ?? '').trim() || code;
+  if (!name && !code) return null;
+  return { key: code || name, name: name || code, fullName: (base.attrs.НаименованиеПолное ?? '').trim() };
+}
+
+function isDeleted(node: XmlNode): boolean {
+  return (
+    isTrue(textOf(node, 'ПометкаУдаления')) ||
+    (node.attrs.Статус ?? '').trim() === 'Удален' ||
+    textOf(node, 'Статус') === 'Удален'
+  );
+}
+
+function barcodesOf(node: XmlNode): string[] | null {
+  const elements = children(node, 'Штрихкод');
+  const fromRequisite = requisites(node).get('Штрихкод');
+  if (elements.length === 0 && fromRequisite === undefined) return null;
+  const codes = [...elements.map((e) => e.text), fromRequisite ?? '']
+    .flatMap((text) => text.split(/[,;]/))
+    .map(normalizeBarcode)
+    .filter((c) => c !== '');
+  return [...new Set(codes)].sort();
+}
+
+function vatOf(node: XmlNode): number | null {
+  for (const rate of children(child(node, 'СтавкиНалогов'), 'СтавкаНалога')) {
+    if (!/ндс|vat/i.test(textOf(rate, 'Наименование'))) continue;
+    const value = textOf(rate, 'Ставка');
+    const percent = decimal(value.replace('%', ''));
+    if (Number.isFinite(percent)) return Math.round(percent * 100);
+    if (/без/i.test(value)) return -1;
+  }
+  return null;
+}
+
+function propertiesOf(node: XmlNode, dictionary: CatalogDictionary): Array<[string, string]> | null {
+  const list = child(node, 'ЗначенияСвойств');
+  if (!list) return null;
+  const result: Array<[string, string]> = [];
+  for (const entry of children(list, 'ЗначенияСвойства')) {
+    const property = dictionary.properties.get(textOf(entry, 'Ид'));
+    if (!property) continue;
+    const values = children(entry, 'Значение')
+      .map((v) => v.text.trim())
+      .filter((v) => v !== '')
+      .map((v) => property.values.get(v) ?? v);
+    if (values.length > 0) result.push([property.name, values.join(', ')]);
+  }
+  return result;
+}
+
+function variantNameOf(node: XmlNode): string | null {
+  const list = child(node, 'ХарактеристикиТовара');
+  if (!list) return null;
+  const values = children(list, 'ХарактеристикаТовара')
+    .map((c) => textOf(c, 'Значение'))
+    .filter((v) => v !== '');
+  return values.join(', ');
+}
+
+function optionalText(node: XmlNode, name: string): string | null {
+  return child(node, name) ? textOf(node, name) : null;
+}
+
+function splitExt(ext: string): string | null {
+  const hash = ext.indexOf('#');
+  return hash > 0 && hash < ext.length - 1 ? ext.slice(0, hash) : null;
+}
+
+function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: readonly string[], sink: CatalogSink): void {
+  const ext = textOf(node, 'Ид');
+  if (!ext) {
+    sink.warning(node.line, 'a product without Ид was skipped');
+    return;
+  }
+  const properties = propertiesOf(node, dictionary) ?? [];
+  const brand =
+    properties.find(([name]) => brandNames.includes(name.toLowerCase()))?.[1] ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
+  const reqs = requisites(node);
+  sink.product({
+    source: 'catalog',
+    ext,
+    parentExt: splitExt(ext),
+    sku: textOf(node, 'Артикул'),
+    name: textOf(node, 'Наименование') || ext,
+    fullName: reqs.get('Полное наименование') ?? '',
+    description: textOf(node, 'Описание'),
+    brand,
+    unit: unitOf(node, dictionary),
+    groupExt: textOf(child(node, 'Группы'), 'Ид') || null,
+    vatBp: vatOf(node),
+    variantName: variantNameOf(node) ?? '',
+    barcodes: barcodesOf(node) ?? [],
+    properties,
+    images: children(node, 'Картинка')
+      .map((c) => c.text.trim())
+      .filter((p) => p !== ''),
+    deleted: isDeleted(node),
+  });
+}
+
+function readOffer(node: XmlNode, dictionary: CatalogDictionary, brandNames: readonly string[], sink: CatalogSink): void {
+  const ext = textOf(node, 'Ид');
+  if (!ext) {
+    sink.warning(node.line, 'an offer without Ид was skipped');
+    return;
+  }
+  const parentExt = splitExt(ext);
+  const name = optionalText(node, 'Наименование');
+  const properties = propertiesOf(node, dictionary);
+  const deleted = isDeleted(node);
+  if (parentExt !== null || name !== null || deleted) {
+    sink.product({
+      source: 'offer',
+      ext,
+      parentExt,
+      sku: optionalText(node, 'Артикул'),
+      name,
+      fullName: null,
+      description: null,
+      brand: properties?.find(([n]) => brandNames.includes(n.toLowerCase()))?.[1] ?? null,
+      unit: unitOf(node, dictionary),
+      groupExt: null,
+      vatBp: null,
+      variantName: variantNameOf(node),
+      barcodes: barcodesOf(node),
+      properties,
+      images: null,
+      deleted,
+    });
+  }
+
+  for (const price of children(child(node, 'Цены'), 'Цена')) {
+    const type = textOf(price, 'ИдТипаЦены');
+    const value = decimal(textOf(price, 'ЦенаЗаЕдиницу'));
+    const ratio = decimal(textOf(price, 'Коэффициент') || '1');
+    if (!type || !Number.isFinite(value) || value < 0 || !Number.isFinite(ratio) || ratio <= 0) {
+      sink.warning(price.line, `offer ${ext}: price "${textOf(price, 'ЦенаЗаЕдиницу')}" skipped (not a price)`);
+      continue;
+    }
+    sink.price({ ext, priceType: type, price: Math.round((value * 100) / ratio) });
+  }
+
+  let perWarehouse = false;
+  for (const store of children(node, 'Склад')) {
+    const warehouse = (store.attrs.ИдСклада ?? '').trim();
+    const quantity = decimal(store.attrs.КоличествоНаСкладе ?? '');
+    if (warehouse && Number.isFinite(quantity)) {
+      sink.stock({ ext, warehouseExt: warehouse, quantity });
+      perWarehouse = true;
+    }
+  }
+  for (const rest of children(child(node, 'Остатки'), 'Остаток')) {
+    const store = child(rest, 'Склад');
+    const quantity = decimal(textOf(store ?? rest, 'Количество'));
+    if (!Number.isFinite(quantity)) continue;
+    const warehouse = store ? textOf(store, 'Ид') : '';
+    sink.stock({ ext, warehouseExt: warehouse || TOTAL_STOCK, quantity });
+    perWarehouse ||= warehouse !== '';
+  }
+  const total = optionalText(node, 'Количество');
+  if (!perWarehouse && total !== null) {
+    const quantity = decimal(total);
+    if (Number.isFinite(quantity)) sink.stock({ ext, warehouseExt: TOTAL_STOCK, quantity });
+  }
+}

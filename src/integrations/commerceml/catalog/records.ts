@@ -1,0 +1,78 @@
+/**
+ * What one CommerceML catalog file says, as plain records, before anything touches the
+ * database. The reader (catalog-reader.ts) makes them; the staging tables (staging.ts) keep them
+ * until the whole run is in and apply.ts switches the catalog in one transaction.
+ */
+
+export interface GroupRecord {
+  readonly ext: string;
+  readonly parentExt: string | null;
+  readonly name: string;
+  readonly deleted: boolean;
+  readonly sort: number;
+}
+
+export interface UnitRecord {
+  /** OKEI code when 1C gives one ("796"), else the short name. */
+  readonly key: string;
+  readonly name: string;
+  readonly fullName: string;
+}
+
+/**
+ * A product, a variant (`product#characteristic`) or an offer carrying names. Fields left null
+ * were not in the file and keep their stored value.
+ */
+export interface ProductRecord {
+  /** Offers only fill gaps: their name never replaces the catalog's. */
+  readonly source: 'catalog' | 'offer';
+  readonly ext: string;
+  /** For a variant: the product part of `A#B`. */
+  readonly parentExt: string | null;
+  readonly sku: string | null;
+  readonly name: string | null;
+  readonly fullName: string | null;
+  readonly description: string | null;
+  readonly brand: string | null;
+  readonly unit: UnitRecord | null;
+  readonly groupExt: string | null;
+  /** Basis points; null = not said; -1 = "без НДС". */
+  readonly vatBp: number | null;
+  readonly variantName: string | null;
+  /** Sorted, normalized; null = not said. */
+  readonly barcodes: readonly string[] | null;
+  /** [name, value] pairs in file order; null = not said. */
+  readonly properties: ReadonlyArray<readonly [string, string]> | null;
+  readonly images: readonly string[] | null;
+  readonly deleted: boolean;
+}
+
+export interface PriceRecord {
+  readonly ext: string;
+  /** Ид of the price type, or its name in shop-made files (resolved when applied). */
+  readonly priceType: string;
+  /** Kopecks per base unit. */
+  readonly price: number;
+}
+
+export interface StockRecord {
+  readonly ext: string;
+  /** Ид of the warehouse; TOTAL_STOCK when the file only gives a total. */
+  readonly warehouseExt: string;
+  readonly quantity: number;
+}
+
+export interface NamedRecord {
+  readonly ext: string;
+  readonly name: string;
+}
+
+/** The pseudo-warehouse for files that only give `Количество` (no warehouses). */
+export const TOTAL_STOCK = '#total';
+
+/** Which parts of the catalog a file declared as complete snapshots (СодержитТолькоИзменения=false). */
+export interface Coverage {
+  groups: boolean;
+  products: boolean;
+  offers: boolean;
+}
