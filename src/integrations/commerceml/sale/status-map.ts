@@ -1,0 +1,51 @@
+/**
+ * Which portal status a 1C status text means. 1C writes its own words ("Отгружен",
+ * "[N] Принят", "Закрыт  "); the config's status_map says what they mean here, and the portal's
+ * own status codes and Russian labels (the list `mode=info` gave 1C) are understood as well.
+ */
+import type { OrderStatus } from '../../../db/schema.js';
+import { translator } from '../../../i18n/index.js';
+import { ORDER_STATUSES } from '../../../orders/orders.js';
+
+export type StatusLookup = (text: string) => OrderStatus | null;
+
+/** Case, padding, "ё" and a "[code] " prefix do not matter. */
+function fold(text: string): string {
+  return text.trim().toLowerCase().replace(/ё/g, 'е').replace(/\s+/g, ' ');
+}
+
+function isOrderStatus(value: string): value is OrderStatus {
+  return (ORDER_STATUSES as readonly string[]).includes(value);
+}
+
+export function portalStatusLabel(status: OrderStatus): string {
+  return translator('ru')(`orders.status_${status}`);
+}
+
+export function statusLookup(statusMap: readonly string[]): StatusLookup {
+  const known = new Map<string, OrderStatus>();
+  // The config wins over our own labels: it is what the distributor wrote down.
+  for (const item of statusMap) {
+    const eq = item.lastIndexOf('=');
+    const status = item.slice(eq + 1).trim();
+    if (eq > 0 && isOrderStatus(status)) known.set(fold(item.slice(0, eq)), status);
+  }
+  for (const status of ORDER_STATUSES) {
+    if (!known.has(fold(portalStatusLabel(status)))) known.set(fold(portalStatusLabel(status)), status);
+    if (!known.has(status)) known.set(status, status);
+  }
+  return (text) => {
+    const bracketed = /^\s*\[([^\]]*)\]\s*(.*)$/.exec(text);
+    const words = fold(bracketed ? (bracketed[2] ?? '') : text);
+    if (words && known.has(words)) return known.get(words) ?? null;
+    const code = bracketed?.[1]?.trim() ?? '';
+    return isOrderStatus(code) ? code : null;
+  };
+}
+
+/** How far an order has come; a shipment never moves an order back from where 1C already put it. */
+export function statusRank(status: OrderStatus): number {
+  return ORDER_STATUSES.indexOf(status);
+}
+
+export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'cancelled'];
