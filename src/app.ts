@@ -8,6 +8,7 @@ import { type AppContext, installationSecret } from './context.js';
 import { adminRoutes } from './http/web/admin/index.js';
 import { accountRoutes } from './http/web/account.js';
 import { authRoutes } from './http/web/auth.js';
+import { exchangeRoutes } from './http/exchange/routes.js';
 import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
 import { orderRoutes } from './http/web/orders.js';
@@ -35,6 +36,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     maxAge: '1h',
   });
   await app.register(photoFileRoutes, { ctx });
+  await app.register(exchangeRoutes, { ctx });
 
   const secret = await installationSecret(ctx.db);
   await app.register(async (web) => {

@@ -1,0 +1,621 @@
+/**
+ * The server side of 1C's "exchange with site" (spec §1–§4, §8): sessions, the per-type lock,
+ * file uploads, time-boxed imports, order download and confirmation. HTTP lives in
+ * src/http/exchange; this module answers in protocol terms (lines of text or an XML document).
+ */
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { AppContext } from '../../../context.js';
+import { CatalogRun } from '../catalog/catalog-run.js';
+import { applySaleFile, type SaleApplyResult } from '../sale/apply-documents.js';
+import { buildInfoDocument } from '../sale/info-document.js';
+import { buildOrdersDocument, markOrdersExported, ordersPendingExport } from '../sale/orders-document.js';
+import { XmlError } from '../xml/reader.js';
+import { closeInterruptedRuns, type RunFile, startRun, updateRun } from './runs.js';
+import { ArchiveError, unzipInto } from './unzip.js';
+import { isXmlName, isZipName, safeRelativePath, UnsafeNameError } from './paths.js';
+
+export type ExchangeType = 'catalog' | 'sale';
+
+export type Reply =
+  | { readonly kind: 'text'; readonly lines: readonly string[] }
+  | { readonly kind: 'xml'; readonly body: Buffer; readonly contentType: string }
+  | { readonly kind: 'challenge' };
+
+export const COOKIE_NAME = 'OPTOVIK_1C';
+/** A session 1C has not touched for this long is over (a run that stalled is abandoned). */
+const SESSION_TTL_MS = 6 * 3600_000;
+/** Another run of the same type active this recently means "already running". */
+const BUSY_WINDOW_MS = 60_000;
+
+type Phase = 'receiving' | 'applying' | 'photos' | 'done' | 'failed';
+
+interface Session {
+  readonly id: string;
+  readonly type: ExchangeType;
+  readonly dir: string;
+  lastSeen: number;
+  files: Map<string, number>;
+  totalBytes: number;
+  archives: string[];
+  runId: number | null;
+  catalog: CatalogRun | null;
+  phase: Phase;
+  failure: string | null;
+  /** type=sale: 1C gave `version` at init, so it will call `import` after `file`. */
+  saleVersion: string | null;
+  saleApplied: Set<string>;
+  sent: { ids: number[]; at: number; runId: number } | null;
+  busy: boolean;
+  /** An admin's manual upload rather than 1C talking. */
+  manual: boolean;
+}
+
+const text = (...lines: string[]): Reply => ({ kind: 'text', lines });
+const failure = (message: string): Reply => text('failure', message);
+
+export class Exchange {
+  private readonly sessions = new Map<string, Session>();
+  private ready: Promise<void> | null = null;
+
+  constructor(private readonly ctx: AppContext) {}
+
+  get enabled(): boolean {
+    return this.ctx.config.integrations.commerceml.login !== '';
+  }
+
+  private get settings() {
+    return this.ctx.config.integrations.commerceml;
+  }
+
+  private now(): number {
+    return this.ctx.clock.now();
+  }
+
+  /** Basic credentials against config; compared in constant time. */
+  authorized(authorization: string | undefined): boolean {
+    if (!this.enabled || !authorization?.startsWith('Basic ')) return false;
+    const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 0) return false;
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    const loginOk = timingSafeEqual(digest(decoded.slice(0, colon)), digest(this.settings.login));
+    const passwordOk = timingSafeEqual(digest(decoded.slice(colon + 1)), digest(this.settings.password));
+    return loginOk && passwordOk && this.settings.password !== '';
+  }
+
+  async checkauth(type: ExchangeType, authorization: string | undefined): Promise<Reply> {
+    if (!this.enabled) return failure('The 1C exchange is off: set integrations.commerceml.login and password in config.yml');
+    if (authorization === undefined) return { kind: 'challenge' };
+    if (!this.authorized(authorization)) {
+      this.ctx.log.warn({ type }, '1C exchange: wrong login or password');
+      return failure('Invalid login or password');
+    }
+    await this.prepare();
+    const now = this.now();
+    for (const other of [...this.sessions.values()]) {
+      if (now - other.lastSeen > SESSION_TTL_MS) await this.end(other, 'abandoned', '1C stopped talking during this run; nothing unfinished was applied');
+      else if (other.type === type && !this.finished(other)) {
+        if (other.busy || now - other.lastSeen < BUSY_WINDOW_MS) return failure('Exchange already running: another exchange of this type is in progress');
+        await this.end(other, 'abandoned', '1C started a new exchange before this one finished; nothing unfinished was applied');
+      } else if (other.type === type) {
+        await this.end(other, null, '');
+      }
+    }
+    const session = this.newSession(type);
+    return text('success', COOKIE_NAME, session.id);
+  }
+
+  /** The session a request belongs to: the cookie (or `sessid`), else valid Basic credentials. */
+  find(type: ExchangeType, sid: string | undefined, authorization: string | undefined): Session | null {
+    const session = sid ? this.sessions.get(sid) : undefined;
+    if (session && session.type === type) return session;
+    if (this.authorized(authorization)) {
+      const latest = [...this.sessions.values()].filter((s) => s.type === type).at(-1);
+      return latest ?? this.newSession(type);
+    }
+    return null;
+  }
+
+  async handle(session: Session, mode: string, params: { filename?: string; version?: string }, body?: Readable): Promise<Reply> {
+    if (session.busy) return failure('Another request of this exchange is still being processed');
+    session.busy = true;
+    session.lastSeen = this.now();
+    try {
+      switch (mode) {
+        case 'init':
+          return await this.init(session, params.version);
+        case 'file':
+          return await this.file(session, params.filename, body);
+        case 'import':
+          return session.type === 'catalog' ? await this.importCatalog(session, params.filename) : await this.importSale(session, params.filename);
+        case 'deactivate':
+        case 'complete':
+          return session.type === 'catalog' ? await this.complete(session) : failure('Unknown command');
+        case 'query':
+          return session.type === 'sale' ? await this.query(session) : failure('Unknown command');
+        case 'success':
+          return session.type === 'sale' ? await this.confirm(session) : failure('Unknown command');
+        case 'info':
+          return session.type === 'sale' ? buildXml(buildInfoDocument(this.ctx)) : failure('Unknown command');
+        default:
+          return failure('Unknown command');
+      }
+    } finally {
+      session.busy = false;
+      session.lastSeen = this.now();
+    }
+  }
+
+  private async prepare(): Promise<void> {
+    // Once per process: runs a restart cut short are closed, stale working folders removed.
+    this.ready ??= (async () => {
+      await closeInterruptedRuns(this.ctx.db, this.now());
+      await rm(join(this.ctx.config.dataDir, 'exchange'), { recursive: true, force: true });
+    })();
+    await this.ready;
+  }
+
+  private newSession(type: ExchangeType): Session {
+    const id = randomBytes(16).toString('hex');
+    const session: Session = {
+      id,
+      type,
+      dir: join(this.ctx.config.dataDir, 'exchange', id),
+      lastSeen: this.now(),
+      files: new Map(),
+      totalBytes: 0,
+      archives: [],
+      runId: null,
+      catalog: null,
+      phase: 'receiving',
+      failure: null,
+      saleVersion: null,
+      saleApplied: new Set(),
+      sent: null,
+      busy: false,
+      manual: false,
+    };
+    this.sessions.set(id, session);
+    return session;
+  }
+
+  private finished(session: Session): boolean {
+    if (session.phase === 'done' || session.phase === 'failed') return true;
+    return session.runId === null && session.files.size === 0;
+  }
+
+  /** Closes a session: an unfinished run is marked (abandoned) and its staging dropped. */
+  private async end(session: Session, status: 'abandoned' | null, message: string): Promise<void> {
+    this.sessions.delete(session.id);
+    if (status && session.runId !== null && !this.finished(session)) {
+      await updateRun(this.ctx.db, session.runId, { status, message, finishedAt: this.now() });
+    }
+    await session.catalog?.close();
+    await rm(session.dir, { recursive: true, force: true });
+  }
+
+  private async init(session: Session, version: string | undefined): Promise<Reply> {
+    // mode=file appends: a previous attempt's files must not leak into this run.
+    await session.catalog?.close();
+    await rm(session.dir, { recursive: true, force: true });
+    await mkdir(session.dir, { recursive: true });
+    Object.assign(session, { files: new Map(), totalBytes: 0, archives: [], catalog: null, phase: 'receiving', failure: null, runId: null });
+    const lines = [`zip=${this.settings.zip ? 'yes' : 'no'}`, `file_limit=${this.settings.fileLimitMb * 1048576}`];
+    if (session.type === 'sale' && version) {
+      session.saleVersion = version;
+      lines.push(`sessid=${session.id}`, 'version=2.09');
+    }
+    return text(...lines);
+  }
+
+  private async file(session: Session, filename: string | undefined, body: Readable | undefined): Promise<Reply> {
+    let name: string;
+    try {
+      name = safeRelativePath(filename ?? '');
+    } catch (err) {
+      body?.resume();
+      return failure(err instanceof UnsafeNameError ? err.message : 'bad file name');
+    }
+    if (session.type === 'catalog' && session.phase === 'done') this.startNextCycle(session);
+    if (session.phase === 'failed') {
+      body?.resume();
+      return failure(`This exchange failed earlier: ${session.failure}`);
+    }
+    const limit = this.settings.fileLimitMb * 1048576;
+    const budget = this.settings.maxPackageMb * 1048576 - session.totalBytes;
+    const target = join(session.dir, name);
+    let received = 0;
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        received += chunk.length;
+        if (received > limit) done(new Error(`a piece larger than file_limit (${limit} bytes) was sent`));
+        else if (received > budget) done(new Error('the exchange is larger than integrations.commerceml.max_package_mb allows'));
+        else done(null, chunk);
+      },
+    });
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      if (body) await pipeline(body, counter, createWriteStream(target, { flags: 'a' }));
+    } catch (err) {
+      body?.resume();
+      return failure(`Cannot write ${name}: ${(err as Error).message}`);
+    }
+    session.totalBytes += received;
+    session.files.set(name, (session.files.get(name) ?? 0) + received);
+    if (isZipName(name) && !session.archives.includes(name)) session.archives.push(name);
+    if (session.type === 'sale' && session.saleVersion === null && isXmlName(name)) {
+      // Older 1C: no `import` will follow, the file is applied as it arrives.
+      return this.applySale(session, name);
+    }
+    return text('success');
+  }
+
+  private startNextCycle(session: Session): void {
+    // 1C without zip may upload and import file by file: a file after the switch starts a new cycle.
+    session.phase = 'receiving';
+    session.catalog = null;
+  }
+
+  /** Unpacks the archives received so far (the first import call does it). */
+  private async unpack(session: Session): Promise<string[]> {
+    const unpacked: string[] = [];
+    while (session.archives.length > 0) {
+      const archive = session.archives.shift() as string;
+      const budget = this.settings.maxPackageMb * 1048576;
+      const { files } = await unzipInto(join(session.dir, archive), session.dir, budget);
+      for (const f of files) {
+        session.files.set(f, (await stat(join(session.dir, f))).size);
+        unpacked.push(f);
+      }
+      session.files.delete(archive);
+      await rm(join(session.dir, archive), { force: true });
+    }
+    return unpacked;
+  }
+
+  private async ensureRun(session: Session, kind: 'catalog' | 'sale'): Promise<number> {
+    const runKind = session.manual ? 'upload' : kind;
+    session.runId ??= await startRun(this.ctx.db, runKind, this.now(), session.manual ? 'uploaded by an admin' : kind === 'catalog' ? '1C is sending the catalog' : '');
+    return session.runId;
+  }
+
+  private runFiles(session: Session): RunFile[] {
+    return [...session.files].map(([name, bytes]) => ({ name, bytes }));
+  }
+
+  private async importCatalog(session: Session, filename: string | undefined): Promise<Reply> {
+    if (session.phase === 'failed') return failure(`This exchange failed earlier: ${session.failure}`);
+    try {
+      if (session.archives.length > 0) {
+        await this.ensureRun(session, 'catalog');
+        const files = await this.unpack(session);
+        return text('progress', `Unpacked ${files.length} files`);
+      }
+      const name = safeRelativePath(filename ?? '');
+      if (!session.files.has(name) || !existsSync(join(session.dir, name))) return failure(`${name} was not uploaded in this exchange`);
+      if (!isXmlName(name)) return text('success', `${name} is not XML; nothing to import`);
+      const deadline = Date.now() + this.settings.sliceSeconds * 1000;
+      const runId = await this.ensureRun(session, 'catalog');
+      if (session.phase === 'done' && session.catalog?.hasRead(name)) return text('success', `${name} imported`);
+      if (session.phase === 'done') this.startNextCycle(session);
+      if (session.phase === 'receiving') {
+        if (!session.catalog) {
+          session.catalog = new CatalogRun(this.ctx, session.dir);
+          await session.catalog.start();
+        }
+        const slice = await session.catalog.readSlice(name, deadline);
+        await updateRun(this.ctx.db, runId, { files: this.runFiles(session), message: slice.message });
+        if (!slice.done) return text('progress', slice.message);
+        if (session.catalog.sawSaleContent) {
+          return text('success', `${name} holds orders or counterparties; 1C sends those with type=sale`);
+        }
+        const unread = [...session.files.keys()].filter((f) => isXmlName(f) && !session.catalog?.hasRead(f));
+        if (unread.length > 0) return text('success', slice.message);
+        session.phase = 'applying';
+        return text('progress', 'All files read; switching the catalog');
+      }
+      return await this.finishCatalog(session, deadline);
+    } catch (err) {
+      return this.fail(session, err, filename);
+    }
+  }
+
+  /** Applies the staged run, then converts pictures slice by slice. */
+  private async finishCatalog(session: Session, deadline: number): Promise<Reply> {
+    const run = session.catalog as CatalogRun;
+    const runId = session.runId as number;
+    if (session.phase === 'applying') {
+      const started = Date.now();
+      await run.apply();
+      session.phase = 'photos';
+      this.ctx.log.info({ runId, ms: Date.now() - started, counts: run.counts }, '1C catalog applied');
+      if (run.photosLeft > 0) return text('progress', `Catalog switched; ${run.photosLeft} pictures to convert`);
+    }
+    await run.attachPhotos(deadline);
+    if (run.photosLeft > 0) return text('progress', `${run.photosLeft} pictures left to convert`);
+    session.phase = 'done';
+    const summary = summarize(run.counts);
+    const warnings = run.warningCount > 0 ? ` ${run.warningCount} warnings: ${run.warnings.join('; ')}` : '';
+    await updateRun(this.ctx.db, runId, {
+      status: 'success',
+      counts: { ...run.counts, warnings: run.warningCount },
+      files: this.runFiles(session),
+      message: `${summary}${warnings}`,
+      finishedAt: this.now(),
+    });
+    await run.close();
+    return text('success', summary);
+  }
+
+  private async complete(session: Session): Promise<Reply> {
+    try {
+      if (session.catalog && session.phase === 'receiving') session.phase = 'applying';
+      const deadline = Date.now() + 60_000;
+      while (session.catalog && (session.phase === 'applying' || session.phase === 'photos')) await this.finishCatalog(session, deadline);
+      return text('success');
+    } catch (err) {
+      return this.fail(session, err, undefined);
+    }
+  }
+
+  private async fail(session: Session, err: unknown, filename: string | undefined): Promise<Reply> {
+    const line = err instanceof XmlError ? err.line : null;
+    const file = filename ?? null;
+    const known = err instanceof XmlError || err instanceof ArchiveError || err instanceof UnsafeNameError;
+    const message = known
+      ? `${file ?? ''}${line ? ` line ${line}` : ''}${file || line ? ': ' : ''}${(err as Error).message}`
+      : `internal error: ${(err as Error).message}`;
+    if (!known) this.ctx.log.error({ err }, '1C exchange failed');
+    session.phase = 'failed';
+    session.failure = message;
+    await session.catalog?.close();
+    const runId = await this.ensureRun(session, session.type);
+    await updateRun(this.ctx.db, runId, {
+      status: 'failed',
+      message: `${message}. Nothing from this run was applied; the catalog stays as it was.`,
+      files: this.runFiles(session),
+      errorFile: file,
+      errorLine: line,
+      finishedAt: this.now(),
+    });
+    return failure(message);
+  }
+
+  // ---- type=sale ----------------------------------------------------------------------------
+
+  private async query(session: Session): Promise<Reply> {
+    const now = this.now();
+    if (session.sent) {
+      await updateRun(this.ctx.db, session.sent.runId, {
+        status: 'abandoned',
+        message: '1C asked again without confirming; the orders are sent again',
+        finishedAt: now,
+      });
+    }
+    const ids = await ordersPendingExport(this.ctx.db);
+    const doc = await buildOrdersDocument(this.ctx, ids, now);
+    if (ids.length > 0) {
+      const runId = await startRun(this.ctx.db, 'sale', now, `sent ${ids.length} orders to 1C, waiting for its confirmation`);
+      session.sent = { ids, at: now, runId };
+    } else {
+      session.sent = null;
+    }
+    return buildXml(doc);
+  }
+
+  private async confirm(session: Session): Promise<Reply> {
+    const sent = session.sent;
+    session.sent = null;
+    if (!sent) return text('success');
+    const marked = await markOrdersExported(this.ctx.db, sent.ids, sent.at);
+    await updateRun(this.ctx.db, sent.runId, {
+      status: 'success',
+      counts: { orders_sent: sent.ids.length, orders_confirmed: marked },
+      message: `1C took ${marked} orders`,
+      finishedAt: this.now(),
+    });
+    return text('success');
+  }
+
+  private async importSale(session: Session, filename: string | undefined): Promise<Reply> {
+    try {
+      if (session.archives.length > 0) await this.unpack(session);
+      const name = safeRelativePath(filename ?? '');
+      if (!session.files.has(name)) return failure(`${name} was not uploaded in this exchange`);
+      if (!isXmlName(name)) return text('success');
+      return await this.applySale(session, name);
+    } catch (err) {
+      return this.saleFailure(err, filename ?? '');
+    }
+  }
+
+  private async applySale(session: Session, name: string): Promise<Reply> {
+    if (session.saleApplied.has(name)) return text('success', `${name} already applied`);
+    const runId = await startRun(this.ctx.db, 'sale', this.now(), `applying ${name}`);
+    try {
+      const result = await applySaleFile(this.ctx, join(session.dir, name), { fileName: name });
+      session.saleApplied.add(name);
+      const summary = saleSummary(result);
+      await updateRun(this.ctx.db, runId, {
+        status: 'success',
+        files: [{ name, bytes: session.files.get(name) ?? 0 }],
+        counts: {
+          orders_updated: result.orders.updated,
+          orders_unchanged: result.orders.unchanged,
+          orders_unknown: result.orders.unknown.length,
+          companies_created: result.companies.created,
+          companies_updated: result.companies.updated,
+          companies_skipped: result.companies.skipped,
+        },
+        message: [summary, ...result.warnings.slice(0, 20)].join('; '),
+        finishedAt: this.now(),
+      });
+      return text('success', summary);
+    } catch (err) {
+      const reply = this.saleFailure(err, name);
+      const line = err instanceof XmlError ? err.line : null;
+      await updateRun(this.ctx.db, runId, {
+        status: 'failed',
+        files: [{ name, bytes: session.files.get(name) ?? 0 }],
+        message: `${reply.kind === 'text' ? reply.lines[1] : ''}. Nothing from this file was applied.`,
+        errorFile: name,
+        errorLine: line,
+        finishedAt: this.now(),
+      });
+      return reply;
+    }
+  }
+
+  private saleFailure(err: unknown, name: string): Reply & { kind: 'text' } {
+    if (err instanceof XmlError) return { kind: 'text', lines: ['failure', `${name} line ${err.line}: ${err.message}`] };
+    if (err instanceof UnsafeNameError || err instanceof ArchiveError) return { kind: 'text', lines: ['failure', err.message] };
+    this.ctx.log.error({ err }, '1C order exchange failed');
+    return { kind: 'text', lines: ['failure', `internal error: ${(err as Error).message}`] };
+  }
+
+  // ---- manual upload (admin page) ---------------------------------------------------------
+
+  /**
+   * Takes the files of a CommerceML package an admin uploads (XML files or a ZIP, as 1C would
+   * send them) and imports them in the background like a 1C run: same checks, same atomic
+   * switch, same run record. Refused while a catalog exchange is running.
+   */
+  async upload(files: AsyncIterable<{ filename: string; file: Readable }>): Promise<{ runId: number } | { error: string }> {
+    await this.prepare();
+    const busy = [...this.sessions.values()].find((s) => s.type === 'catalog' && !this.finished(s));
+    if (busy && (busy.busy || this.now() - busy.lastSeen < BUSY_WINDOW_MS)) return { error: 'An exchange with 1C is running right now; try again when it has finished.' };
+    if (busy) await this.end(busy, 'abandoned', 'an admin uploaded a package while this run was stalled; nothing unfinished was applied');
+    const session = this.newSession('catalog');
+    session.manual = true;
+    await mkdir(session.dir, { recursive: true });
+    const runId = await this.ensureRun(session, 'catalog');
+    for await (const { filename, file } of files) {
+      const answer = await this.file(session, filename.split(/[\\/]/).pop() ?? filename, file);
+      if (answer.kind === 'text' && answer.lines[0] === 'failure') {
+        await this.fail(session, new UnsafeNameError(answer.lines[1] ?? 'upload refused'), filename);
+        await this.end(session, null, '');
+        return { runId };
+      }
+    }
+    if (session.files.size === 0) {
+      await this.fail(session, new UnsafeNameError('no file was uploaded'), undefined);
+      await this.end(session, null, '');
+      return { runId };
+    }
+    void this.processUpload(session);
+    return { runId };
+  }
+
+  private async processUpload(session: Session): Promise<void> {
+    session.busy = true;
+    let current: string | undefined;
+    try {
+      await this.unpack(session);
+      const xml = [...session.files.keys()].filter(isXmlName).sort((a, b) => filePriority(a) - filePriority(b) || a.localeCompare(b));
+      const saleFiles: string[] = [];
+      const catalogFiles: string[] = [];
+      for (const name of xml) (await holdsSaleDocuments(join(session.dir, name)) ? saleFiles : catalogFiles).push(name);
+      if (catalogFiles.length > 0) {
+        const run = new CatalogRun(this.ctx, session.dir);
+        session.catalog = run;
+        await run.start();
+        for (const name of catalogFiles) {
+          current = name;
+          while (!(await run.readSlice(name, Date.now() + 1000)).done) session.lastSeen = this.now();
+        }
+        current = undefined;
+        session.phase = 'applying';
+        while (session.phase === 'applying' || session.phase === 'photos') await this.finishCatalog(session, Date.now() + 1000);
+      }
+      for (const name of saleFiles) await this.applySale(session, name);
+      if (catalogFiles.length === 0) {
+        await updateRun(this.ctx.db, session.runId as number, {
+          status: saleFiles.length > 0 ? 'success' : 'failed',
+          files: this.runFiles(session),
+          message: saleFiles.length > 0 ? `order and counterparty files applied: ${saleFiles.join(', ')}` : 'the upload holds no CommerceML XML file',
+          finishedAt: this.now(),
+        });
+      }
+    } catch (err) {
+      await this.fail(session, err, current);
+    } finally {
+      session.busy = false;
+      await this.end(session, null, '');
+    }
+  }
+
+  /** Waits for a manual upload to finish (tests, CLI). */
+  async idle(): Promise<void> {
+    while ([...this.sessions.values()].some((s) => s.manual)) await new Promise((r) => setTimeout(r, 20));
+  }
+
+  async close(): Promise<void> {
+    for (const session of [...this.sessions.values()]) await this.end(session, 'abandoned', 'the portal stopped during this run');
+  }
+}
+
+/** Classifier and products before offers, prices and stock, as 1C orders its own files. */
+function filePriority(name: string): number {
+  const base = name.split('/').pop() ?? name;
+  if (/^(import|properties|groups)/i.test(base) || /^properties\//i.test(name)) return 0;
+  if (/^offers/i.test(base)) return 1;
+  if (/^prices/i.test(base)) return 2;
+  if (/^rests/i.test(base)) return 3;
+  return 4;
+}
+
+/** Whether a file holds orders or counterparties, from its first elements. */
+async function holdsSaleDocuments(file: string): Promise<boolean> {
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'r');
+  try {
+    const buffer = Buffer.alloc(65536);
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+    const head = buffer.subarray(0, bytesRead).toString('latin1');
+    const utf8 = buffer.subarray(0, bytesRead).toString('utf8');
+    const text = /encoding="windows-1251"/i.test(head) ? new TextDecoder('windows-1251').decode(buffer.subarray(0, bytesRead)) : utf8;
+    const sale = text.search(/<(\w+:)?(Документ|Контейнер|Контрагенты)[\s>]/);
+    const catalog = text.search(/<(\w+:)?(Классификатор|Каталог|ПакетПредложений)[\s>]/);
+    return sale >= 0 && (catalog < 0 || sale < catalog);
+  } finally {
+    await handle.close();
+  }
+}
+
+function buildXml(doc: { body: Buffer; contentType: string }): Reply {
+  return { kind: 'xml', body: doc.body, contentType: doc.contentType };
+}
+
+/** Counts that are problems, not changes: "nothing changed" may still come with them. */
+const PROBLEM_COUNTS = new Set(['unknown_offers', 'photo_problems', 'warnings']);
+
+function summarize(counts: Record<string, number | undefined>): string {
+  const said = (keys: Array<[string, number | undefined]>) => keys.filter(([, n]) => (n ?? 0) > 0).map(([k, n]) => `${k.replace(/_/g, ' ')}: ${n}`);
+  const changes = said(Object.entries(counts).filter(([k]) => !PROBLEM_COUNTS.has(k)));
+  const problems = said(Object.entries(counts).filter(([k]) => PROBLEM_COUNTS.has(k)));
+  const head = changes.length > 0 ? `Catalog imported (${changes.join(', ')})` : 'Catalog imported: nothing changed';
+  return problems.length > 0 ? `${head}; ${problems.join(', ')}` : head;
+}
+
+function saleSummary(r: SaleApplyResult): string {
+  const unknown = r.orders.unknown.length > 0 ? `, not on the portal: ${r.orders.unknown.slice(0, 10).join(', ')}` : '';
+  return `orders updated ${r.orders.updated}, unchanged ${r.orders.unchanged}${unknown}; companies created ${r.companies.created}, updated ${r.companies.updated}`;
+}
+
+const exchanges = new WeakMap<AppContext, Exchange>();
+
+/** The one Exchange of an app (the 1C endpoint and the admin upload share its lock). */
+export function exchangeOf(ctx: AppContext): Exchange {
+  let exchange = exchanges.get(ctx);
+  if (!exchange) {
+    exchange = new Exchange(ctx);
+    exchanges.set(ctx, exchange);
+  }
+  return exchange;
+}

@@ -1,0 +1,310 @@
+/**
+ * The 1C catalog exchange as 1C drives it, over a real port: checkauth → init → file (in
+ * pieces, zipped or not) → import until success; real CommerceML files from shared/fixtures.
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { encodeXmlText } from '../src/integrations/commerceml/sale/encoding.js';
+import { OneCClient } from './commerceml-client.js';
+import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
+import { makeZip } from './zip-writer.js';
+
+const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'commerceml');
+const fixture = (path: string) => readFileSync(join(FIXTURES, path));
+const LOGIN = 'onec-exchange';
+const PASSWORD = 's3cret-1c';
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+async function start(settings: Record<string, unknown> = {}) {
+  t = await startTestApp({ integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, ...settings } } } as never);
+  const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+  return { t, client: new OneCClient(address, LOGIN, PASSWORD), address };
+}
+
+function count(app: TestApp, sql: string): number {
+  return (app.ctx.database.sqlite.prepare(sql).get() as { n: number }).n;
+}
+
+/** Upload every file (in small pieces, as 1C cuts them by file_limit), then import each. */
+async function exchange(client: OneCClient, files: ReadonlyArray<[string, Uint8Array]>, piece = 7000): Promise<string[]> {
+  expect((await client.checkauth('catalog'))[0]).toBe('success');
+  await client.init('catalog');
+  for (const [name, data] of files) expect(await client.upload('catalog', name, data, piece)).toMatch(/^success/);
+  const finals: string[] = [];
+  for (const [name] of files) if (name.endsWith('.xml')) finals.push((await client.importUntilDone('catalog', name)).final);
+  return finals;
+}
+
+function walk(dir: string, base = ''): string[] {
+  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n), `${base}${n}/`) : [`${base}${n}`]));
+}
+
+describe('1C catalog exchange', () => {
+  it('imports the UT 11 demo package as 1C sends it, and the buyer sees its price and stock', async () => {
+    const { t, client } = await start();
+    const finals = await exchange(client, [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['offers.xml', fixture('ut11-demo-2.07/offers.xml')],
+    ]);
+    expect(finals.at(-1)).toMatch(/^success\nCatalog imported/);
+    expect(count(t, 'select count(*) n from categories where external_1c_id is not null')).toBe(22);
+    expect(count(t, 'select count(*) n from products where parent_id is null')).toBe(2);
+    expect(count(t, 'select count(*) n from products where parent_id is not null')).toBe(5);
+    expect(count(t, 'select count(*) n from prices')).toBe(5);
+    // Offers named "<product> (<size>)" become variants named by the size.
+    const variants = t.ctx.database.sqlite
+      .prepare("select variant_name from products where parent_id = (select id from products where sku = 'Б- 130005' and parent_id is null) order by variant_name")
+      .pluck()
+      .all();
+    expect(variants).toEqual(['35', '36', '37']);
+
+    const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ kind: 'catalog', status: 'success' });
+    expect(JSON.parse(run.counts)).toMatchObject({ products_created: 7, categories_created: 22, prices_changed: 5 });
+    // The three pictures import.xml names were not sent: said, not fatal.
+    expect(run.message).toContain('not sent by 1C');
+
+    const priceType = await t.ctx.db.selectFrom('price_types').select('id').executeTakeFirstOrThrow();
+    const company = await makeCompany(t.ctx);
+    await t.ctx.db.updateTable('companies').set({ price_type_id: priceType.id }).where('id', '=', company.id).execute();
+    const buyer = await makeUser(t.ctx, 'buyer', { companyId: company.id });
+    const browser = new Browser(t.app);
+    await browser.login(buyer.email);
+    const page = await browser.get(`/catalog?q=${encodeURIComponent('ботфорты')}`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('Женские ботфорты коричневые');
+    expect(page.body).toMatch(/1[\s\u00a0]719,00/);
+  });
+
+  it('a second identical run changes nothing; a delta changes only what it carries', async () => {
+    const { t, client } = await start();
+    const files: Array<[string, Buffer]> = [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['offers.xml', fixture('ut11-demo-2.07/offers.xml')],
+    ];
+    await exchange(client, files);
+    const before = t.ctx.database.sqlite.prepare('select id, updated_at, hidden from products order by id').all();
+    t.clock.advance(60_000);
+    const again = await exchange(client, files);
+    expect(again.at(-1)).toMatch(/nothing changed/);
+    expect(t.ctx.database.sqlite.prepare('select id, updated_at, hidden from products order by id').all()).toEqual(before);
+
+    // A delta with one offer and a new price: the rest keeps its prices and stays visible.
+    const offers = fixture('ut11-demo-2.07/offers.xml').toString('utf8');
+    const first = offers.indexOf('<Предложение>');
+    const second = offers.indexOf('<Предложение>', first + 1);
+    const last = offers.lastIndexOf('</Предложение>') + '</Предложение>'.length;
+    const delta = (offers.slice(0, second) + offers.slice(last))
+      .replace('СодержитТолькоИзменения="false"', 'СодержитТолькоИзменения="true"')
+      .replace(/<ЦенаЗаЕдиницу>[^<]+<\/ЦенаЗаЕдиницу>/, '<ЦенаЗаЕдиницу>2000.50</ЦенаЗаЕдиницу>');
+    t.clock.advance(60_000);
+    const result = await exchange(client, [['offers.xml', Buffer.from(delta)]]);
+    expect(result.at(-1)).toMatch(/prices changed: 1\)/);
+    expect(count(t, 'select count(*) n from prices where price = 200050')).toBe(1);
+    expect(count(t, 'select count(*) n from products where hidden = 1')).toBe(0);
+    expect(count(t, 'select count(*) n from prices')).toBe(5);
+  });
+
+  it('a full export hides what it no longer lists, and deletion marks hide; nothing is deleted', async () => {
+    const { t, client } = await start();
+    const importXml = fixture('ut11-demo-2.07/import.xml').toString('utf8');
+    await exchange(client, [['import.xml', Buffer.from(importXml)]]);
+    expect(count(t, 'select count(*) n from products where hidden = 0')).toBe(2);
+
+    // The same full catalog without its second product.
+    const start2 = importXml.indexOf('<Товар>', importXml.indexOf('<Товар>') + 1);
+    const end2 = importXml.indexOf('</Товар>', start2) + '</Товар>'.length;
+    const without = importXml.slice(0, start2) + importXml.slice(end2);
+    t.clock.advance(1000);
+    const finals = await exchange(client, [['import.xml', Buffer.from(without)]]);
+    expect(finals.at(-1)).toMatch(/products hidden: 1/);
+    expect(count(t, 'select count(*) n from products')).toBe(2);
+    expect(count(t, 'select count(*) n from products where hidden = 1')).toBe(1);
+
+    // A delta marking the first one deleted hides it too; a delta never hides by absence.
+    const marked = without
+      .replace('СодержитТолькоИзменения="false"', 'СодержитТолькоИзменения="true"')
+      .replace('<Товар>', '<Товар Статус="Удален">');
+    t.clock.advance(1000);
+    await exchange(client, [['import.xml', Buffer.from(marked)]]);
+    expect(count(t, 'select count(*) n from products where hidden = 1')).toBe(2);
+    expect(count(t, 'select count(*) n from products')).toBe(2);
+  });
+
+  it('imports every catalog fixture with the expected counts', async () => {
+    const expected: Record<string, { products: number; variants: number; hidden: number; prices: number; stock: number; categories: number }> = {
+      'official-2.04': { products: 6, variants: 4, hidden: 0, prices: 8, stock: 2, categories: 1 },
+      'ut11-split-2.09': { products: 978, variants: 0, hidden: 0, prices: 978, stock: 978, categories: 97 },
+      'cml-3.1-bitrix-module': { products: 107, variants: 86, hidden: 6, prices: 0, stock: 0, categories: 0 },
+    };
+    for (const [name, want] of Object.entries(expected)) {
+      const { t, client } = await start();
+      const order = (f: string) => (/import/.test(f) ? 0 : /offers/.test(f) ? 1 : /prices/.test(f) ? 2 : 3);
+      const files = walk(join(FIXTURES, name))
+        .filter((f) => f.endsWith('.xml') && !f.startsWith('documents/'))
+        .sort((a, b) => order(a) - order(b));
+      const finals = await exchange(client, files.map((f): [string, Buffer] => [f, fixture(`${name}/${f}`)]), 64 * 1024);
+      expect(finals.every((f) => f.startsWith('success')), `${name}: ${finals.join(' / ')}`).toBe(true);
+      expect({
+        products: count(t, 'select count(*) n from products'),
+        variants: count(t, 'select count(*) n from products where parent_id is not null'),
+        hidden: count(t, 'select count(*) n from products where hidden = 1'),
+        prices: count(t, 'select count(*) n from prices'),
+        stock: count(t, 'select count(*) n from stock'),
+        categories: count(t, 'select count(*) n from categories'),
+      }, name).toEqual(want);
+      await t.close();
+      (globalThis as { t?: unknown }).t = undefined;
+    }
+    t = undefined;
+  });
+
+  it('unpacks a zipped package with pictures in nested folders and attaches the pictures', async () => {
+    const { t, client } = await start({ zip: true });
+    const importXml = fixture('ut11-demo-2.07/import.xml').toString('utf8');
+    const pictures = [...importXml.matchAll(/<Картинка>([^<]+)<\/Картинка>/g)].map((m) => m[1] as string);
+    expect(pictures.length).toBe(3);
+    const sharp = (await import('sharp')).default;
+    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } }).jpeg().toBuffer();
+    const zip = makeZip([
+      { name: 'import.xml', data: fixture('ut11-demo-2.07/import.xml') },
+      { name: 'offers.xml', data: fixture('ut11-demo-2.07/offers.xml') },
+      ...pictures.map((p, i) => ({ name: p, data: i === 0 ? jpeg : Buffer.concat([jpeg, Buffer.from([i])]) })),
+    ]);
+    expect((await client.checkauth('catalog'))[0]).toBe('success');
+    expect(await client.init('catalog')).toContain('zip=yes');
+    expect(await client.upload('catalog', 'v8_1A76_155ae.zip', zip, 5000)).toMatch(/^success/);
+    const first = await client.importUntilDone('catalog', 'import.xml');
+    expect(first.final).toMatch(/^success/);
+    expect(client.log.some((l) => l.includes('Unpacked 5 files'))).toBe(true);
+    expect((await client.importUntilDone('catalog', 'offers.xml')).final).toMatch(/^success\nCatalog imported/);
+    expect(count(t, "select count(*) n from product_photos where source like '1c:import_files/%'")).toBeGreaterThanOrEqual(1);
+  });
+
+  it('reads windows-1251 files and files with a BOM alike', async () => {
+    const { t, client } = await start();
+    const utf8 = fixture('ut11-demo-2.07/import.xml').toString('utf8').replace(/^\uFEFF/, '');
+    const cp1251 = encodeXmlText(utf8.replace('encoding="UTF-8"', 'encoding="windows-1251"'), 'windows-1251');
+    expect(cp1251.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
+    const finals = await exchange(client, [['import.xml', cp1251]]);
+    expect(finals[0]).toMatch(/^success/);
+    const names = t.ctx.database.sqlite.prepare('select name from products order by name').pluck().all();
+    expect(names).toContain('Женские ботфорты коричневые');
+  });
+});
+
+describe('1C catalog exchange refuses bad input and keeps what was imported', () => {
+  async function seeded() {
+    const started = await start({ max_package_mb: 1 });
+    await exchange(started.client, [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['offers.xml', fixture('ut11-demo-2.07/offers.xml')],
+    ]);
+    const snapshot = () => started.t.ctx.database.sqlite.prepare('select p.id, p.name, p.hidden, pr.price from products p left join prices pr on pr.product_id = p.id order by p.id').all();
+    return { ...started, before: snapshot(), snapshot };
+  }
+
+  it('a truncated file fails with its line, and the catalog stays as it was', async () => {
+    const { t, client, before, snapshot } = await seeded();
+    const offers = fixture('ut11-demo-2.07/offers.xml');
+    const cut = offers.subarray(0, Math.floor(offers.length * 0.6));
+    const finals = await exchange(client, [['offers.xml', cut]]);
+    expect(finals[0]).toMatch(/^failure\noffers\.xml line \d+: /);
+    expect(snapshot()).toEqual(before);
+    const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ status: 'failed', error_file: 'offers.xml' });
+    expect(run.error_line).toBeGreaterThan(1);
+    expect(run.message).toContain('Nothing from this run was applied');
+  });
+
+  it('malformed XML and entity tricks (XXE, billion laughs) are refused', async () => {
+    const { client, before, snapshot } = await seeded();
+    const xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><КоммерческаяИнформация><Каталог><Товары><Товар><Ид>x</Ид><Наименование>&e;</Наименование></Товар></Товары></Каталог></КоммерческаяИнформация>';
+    expect((await exchange(client, [['import.xml', Buffer.from(xxe)]]))[0]).toMatch(/^failure\n.*DOCTYPE/);
+    const laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>';
+    expect((await exchange(client, [['import.xml', Buffer.from(laughs)]]))[0]).toMatch(/^failure\n.*DOCTYPE/);
+    const broken = '<КоммерческаяИнформация><Каталог><Товары><Товар><Ид>x</Ид></Каталог></КоммерческаяИнформация>';
+    expect((await exchange(client, [['import.xml', Buffer.from(broken)]]))[0]).toMatch(/^failure\nimport\.xml line 1: /);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('paths outside the exchange folder are refused, in file names and inside archives', async () => {
+    const { t, client, before, snapshot } = await seeded();
+    await client.checkauth('catalog');
+    await client.init('catalog');
+    for (const name of ['../evil.xml', '/etc/passwd', 'import_files/../../x.xml', 'C:\\Windows\\x.xml', 'shell.php']) {
+      expect(await client.upload('catalog', name, Buffer.from('<x/>'))).toMatch(/^failure\n/);
+    }
+    const slip = makeZip([{ name: '../../escaped.xml', data: Buffer.from('<x/>') }]);
+    await client.checkauth('catalog');
+    await client.init('catalog');
+    expect(await client.upload('catalog', 'v8_1.zip', slip)).toMatch(/^success/);
+    expect((await client.importUntilDone('catalog', 'escaped.xml')).final).toMatch(/^failure\n.*\.\.\//);
+    expect(readdirSync(join(t.dataDir, '..')).some((f) => f === 'escaped.xml')).toBe(false);
+    expect(snapshot()).toEqual(before);
+  });
+
+  it('a zip bomb stops at max_package_mb', async () => {
+    const { client, before, snapshot } = await seeded();
+    const bomb = makeZip([{ name: 'import.xml', data: Buffer.alloc(3 * 1048576, 0x20) }]);
+    expect(bomb.length).toBeLessThan(20_000);
+    await client.checkauth('catalog');
+    await client.init('catalog');
+    expect(await client.upload('catalog', 'v8_2.zip', bomb)).toMatch(/^success/);
+    expect((await client.importUntilDone('catalog', 'import.xml')).final).toMatch(/^failure\n.*max_package_mb/);
+    expect(snapshot()).toEqual(before);
+  });
+});
+
+describe('1C exchange protocol', () => {
+  it('answers checkauth, init, unknown modes and bad logins as 1C expects', async () => {
+    const { client, address } = await start();
+    const challenge = await fetch(`${address}/1c_exchange?type=catalog&mode=checkauth`);
+    expect(challenge.status).toBe(401);
+    expect(challenge.headers.get('www-authenticate')).toMatch(/^Basic /);
+
+    const wrong = new OneCClient(address, LOGIN, 'wrong');
+    expect(await wrong.checkauth('catalog')).toEqual(['failure', 'Invalid login or password', '']);
+
+    const lines = await client.checkauth('catalog');
+    expect(lines[0]).toBe('success');
+    expect(lines[1]).toBe('OPTOVIK_1C');
+    expect(lines[2]).toMatch(/^[0-9a-f]{32}$/);
+    const init = await client.init('catalog');
+    expect(init.slice(0, 2)).toEqual(['zip=no', `file_limit=${20 * 1048576}`]);
+    const unknown = await client.request('catalog', 'teleport');
+    expect(unknown).toMatchObject({ status: 200, text: 'failure\nUnknown command\n' });
+
+    const anonymous = await fetch(`${address}/1c_exchange?type=catalog&mode=init`);
+    expect(anonymous.status).toBe(200);
+    expect(await anonymous.text()).toMatch(/^failure\nNot authorized/);
+
+    // Bitrix's address works too.
+    const bitrix = new OneCClient(address, LOGIN, PASSWORD, '/1c_exchange.php');
+    expect((await bitrix.checkauth('sale'))[0]).toBe('success');
+  });
+
+  it('refuses a second catalog exchange while one is running', async () => {
+    const { client, address } = await start();
+    await client.checkauth('catalog');
+    await client.init('catalog');
+    await client.upload('catalog', 'import.xml', fixture('ut11-demo-2.07/import.xml'));
+    const other = new OneCClient(address, LOGIN, PASSWORD);
+    expect(await other.checkauth('catalog')).toEqual(['failure', 'Exchange already running: another exchange of this type is in progress', '']);
+    // The order exchange is separate and may run meanwhile.
+    expect((await other.checkauth('sale'))[0]).toBe('success');
+  });
+
+  it('is off while no login is configured', async () => {
+    t = await startTestApp();
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const client = new OneCClient(address, 'x', 'y');
+    expect((await client.checkauth('catalog')).slice(0, 2)).toEqual(['failure', 'The 1C exchange is off: set integrations.commerceml.login and password in config.yml']);
+  });
+});
