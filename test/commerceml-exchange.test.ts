@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodeXmlText } from '../src/integrations/commerceml/sale/encoding.js';
 import { OneCClient } from './commerceml-client.js';
-import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
+import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
+import { buildCatalog } from './catalog-fixture.js';
+import { Browser, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 import { makeZip } from './zip-writer.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'commerceml');
@@ -306,5 +308,126 @@ describe('1C exchange protocol', () => {
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const client = new OneCClient(address, 'x', 'y');
     expect((await client.checkauth('catalog')).slice(0, 2)).toEqual(['failure', 'The 1C exchange is off: set integrations.commerceml.login and password in config.yml']);
+  });
+});
+
+/** Documents (orders) in a CommerceML reply, read back with our own reader. */
+function documents(bytes: Uint8Array): XmlNode[] {
+  const found: XmlNode[] = [];
+  parseXmlBuffer(bytes, { open: (name) => (name === 'Документ' ? true : undefined), node: (n) => void found.push(n) });
+  return found;
+}
+
+describe('1C order exchange', () => {
+  async function orderPlaced() {
+    const started = await start();
+    const catalog = await buildCatalog(started.t.ctx);
+    const company = await makeCompany(started.t.ctx, { name: 'Ромашка' });
+    await started.t.ctx.db.updateTable('companies').set({ price_type_id: catalog.priceTypes.wholesale }).where('id', '=', company.id).execute();
+    await started.t.ctx.db.insertInto('company_addresses').values({ company_id: company.id, address: 'Москва, Складская 1', created_at: 0 }).execute();
+    const user = await makeUser(started.t.ctx, 'buyer', { companyId: company.id });
+    const browser = new Browser(started.t.app);
+    await browser.login(user.email);
+    const form: Record<string, string> = { next: '/catalog' };
+    for (const p of catalog.products.slice(0, 2)) form[`qty[${p.id}]`] = '10';
+    await browser.post('/cart/add', form, { csrfFrom: '/catalog' });
+    const page = await browser.get('/checkout');
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
+    const placed = await browser.post('/checkout', {
+      _csrf: field('_csrf'),
+      idempotency_key: field('idempotency_key'),
+      confirmed_total: field('confirmed_total'),
+      legal_entity_id: field('legal_entity_id'),
+      address_choice: 'Москва, Складская 1',
+    });
+    expect(placed.location).toMatch(/^\/orders\/\d+/);
+    const order = await started.t.ctx.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
+    return { ...started, browser, order };
+  }
+
+  it('1C downloads new orders in windows-1251, confirms them, and they are not sent again', async () => {
+    const { t, client, order } = await orderPlaced();
+    await client.checkauth('sale');
+    await client.init('sale');
+    const first = await client.request('sale', 'query');
+    expect(first.headers.get('content-type')).toBe('application/xml; charset=windows-1251');
+    expect(first.bytes.subarray(0, 60).toString('latin1')).toMatch(/^<\?xml version="1.0" encoding="windows-1251"\?>/);
+    const docs = documents(first.bytes);
+    expect(docs.map((d) => d.children.find((c) => c.name === 'Номер')?.text)).toEqual([order.number]);
+
+    // Without "success" the same orders come again (1C lost the answer, say).
+    expect(documents((await client.request('sale', 'query')).bytes)).toHaveLength(1);
+    expect((await client.request('sale', 'success')).text).toBe('success\n');
+    expect(documents((await client.request('sale', 'query')).bytes)).toHaveLength(0);
+
+    // An admin sends it again: the next query carries it once more.
+    const admin = await makeUser(t.ctx, 'admin');
+    const adminBrowser = new Browser(t.app);
+    await adminBrowser.login(admin.email);
+    const resent = await adminBrowser.post('/admin/exchange/resend', { number: order.number }, { csrfFrom: '/admin/exchange' });
+    expect(resent.location).toBe(`/admin/exchange?resent=${encodeURIComponent(order.number)}`);
+    expect(documents((await client.request('sale', 'query')).bytes)).toHaveLength(1);
+
+    const info = await client.request('sale', 'info');
+    expect(info.bytes.toString('latin1')).toContain('encoding="windows-1251"');
+  });
+
+  it('a status file from 1C moves the order on, and the buyer sees it with 1C\'s number', async () => {
+    const { t, client, browser, order } = await orderPlaced();
+    const file = `<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.09" ДатаФормирования="2026-11-25T10:00:00">
+  <Документ>
+    <Ид>${order.number}</Ид><Номер>${order.number}</Номер><Номер1С>ЗК-000045  </Номер1С><Дата1С>2026-11-25</Дата1С>
+    <ХозОперация>Заказ товара</ХозОперация><Роль>Продавец</Роль><Валюта>руб</Валюта><Курс>1</Курс>
+    <ЗначенияРеквизитов>
+      <ЗначениеРеквизита><Наименование>Статус заказа</Наименование><Значение>Отгружен</Значение></ЗначениеРеквизита>
+      <ЗначениеРеквизита><Наименование>Номер отгрузки по 1С</Наименование><Значение>РТУ-17</Значение></ЗначениеРеквизита>
+    </ЗначенияРеквизитов>
+  </Документ>
+</КоммерческаяИнформация>`;
+    await client.checkauth('sale');
+    await client.init('sale', { version: '2.08' });
+    expect(await client.upload('sale', 'documents___1.xml', Buffer.from(file))).toMatch(/^success/);
+    expect((await client.importUntilDone('sale', 'documents___1.xml')).final).toMatch(/^success\norders updated 1/);
+    const page = await browser.get(`/orders/${order.id}`);
+    expect(page.body).toContain('ЗК-000045');
+    expect(page.body).toContain('Отгружен');
+    const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().where('kind', '=', 'sale').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(JSON.parse(run.counts)).toMatchObject({ orders_updated: 1 });
+  });
+});
+
+describe('Accounting exchange admin page', () => {
+  it('lists runs with the failing file and line, and imports a package uploaded by hand', async () => {
+    const { t, client } = await start();
+    const cut = fixture('ut11-demo-2.07/import.xml').subarray(0, 30_000);
+    await exchange(client, [['import.xml', cut]]);
+    const admin = await makeUser(t.ctx, 'admin');
+    const browser = new Browser(t.app);
+    await browser.login(admin.email);
+    const page = await browser.get('/admin/exchange');
+    expect(page.status).toBe(200);
+    expect(page.body).toMatch(/Ошибка в файле import\.xml, строка \d+/);
+
+    const zip = makeZip([
+      { name: 'import.xml', data: fixture('ut11-demo-2.07/import.xml') },
+      { name: 'offers.xml', data: fixture('ut11-demo-2.07/offers.xml') },
+    ]);
+    const csrf = await browser.csrf('/admin/exchange');
+    const { payload, contentType } = await multipartBody({ _csrf: csrf }, [{ filename: 'export.zip', data: zip, field: 'files' }]);
+    const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+    const posted = await t.app.inject({ method: 'POST', url: '/admin/exchange/upload', payload, headers: { cookie, 'content-type': contentType } });
+    expect(posted.headers.location).toBe('/admin/exchange?notice=exchange.uploadStarted');
+    const { exchangeOf } = await import('../src/integrations/commerceml/exchange/service.js');
+    await exchangeOf(t.ctx).idle();
+    expect(count(t, 'select count(*) n from prices')).toBe(5);
+    const after = await browser.get('/admin/exchange');
+    expect(after.body).toContain('Загружен вручную');
+    expect(after.body).toContain('products created: 7');
+
+    const buyer = await makeUser(t.ctx, 'buyer');
+    const other = new Browser(t.app);
+    await other.login(buyer.email);
+    expect((await other.get('/admin/exchange')).status).toBe(403);
   });
 });

@@ -208,3 +208,24 @@ export function linkIn(text: string, path: string): string {
   if (!match?.[1]) throw new Error(`no ${path} link in:\n${text}`);
   return match[1];
 }
+
+export interface FilePart {
+  filename: string;
+  data: Buffer;
+  type?: string;
+  field?: string;
+}
+
+/** A multipart/form-data body as a browser would send it: fields first, then the files. */
+export async function multipartBody(fields: Record<string, string>, files: FilePart[]) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  for (const f of files)
+    form.append(
+      f.field ?? 'photo',
+      new Blob([new Uint8Array(f.data)], { type: f.type ?? 'application/octet-stream' }),
+      f.filename,
+    );
+  const request = new Request('http://localhost/', { method: 'POST', body: form });
+  return { payload: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type') ?? '' };
+}

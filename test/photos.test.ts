@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeepPartialRecord } from '../src/config/load.js';
 import { deletePhoto, MAX_INPUT_PIXELS, PhotoError, photosOf, photoUrls, storePhoto } from '../src/catalog/photos.js';
-import { Browser, makeUser, startTestApp, type TestApp } from './helpers.js';
+import { Browser, type FilePart, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 
 const MB = 1024 * 1024;
 
@@ -55,27 +55,6 @@ const jpeg = (width: number, height: number, background = '#c33') =>
   sharp({ create: { width, height, channels: 3, background } })
     .jpeg()
     .toBuffer();
-
-interface FilePart {
-  filename: string;
-  data: Buffer;
-  type?: string;
-  field?: string;
-}
-
-/** A multipart/form-data body as a browser would send it: fields first, then the files. */
-async function multipartBody(fields: Record<string, string>, files: FilePart[]) {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  for (const f of files)
-    form.append(
-      f.field ?? 'photo',
-      new Blob([new Uint8Array(f.data)], { type: f.type ?? 'application/octet-stream' }),
-      f.filename,
-    );
-  const request = new Request('http://localhost/', { method: 'POST', body: form });
-  return { payload: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type') ?? '' };
-}
 
 /** Posts files to a product's photo page the way its form does (`_csrf` field first). */
 async function upload(

@@ -1,8 +1,9 @@
 import { admin } from './en/admin.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
+import { exchange } from './en/exchange.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
 import { quick } from './en/quick.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick };
+export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange };

@@ -1,9 +1,10 @@
 import { admin } from './ru/admin.js';
 import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
+import { exchange } from './ru/exchange.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
 import { quick } from './ru/quick.js';
 
-export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick };
+export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange };
 export type MessageKey = keyof typeof ru;

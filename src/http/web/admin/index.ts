@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { accessRequestRoutes } from './access-requests.js';
 import { companyRoutes } from './companies.js';
+import { exchangeAdminRoutes } from './exchange.js';
 import { jobRoutes } from './jobs.js';
 import { userRoutes } from './users.js';
 
@@ -14,4 +15,5 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   await app.register(userRoutes, { ctx });
   await app.register(accessRequestRoutes, { ctx });
   await app.register(jobRoutes, { ctx });
+  await app.register(exchangeAdminRoutes, { ctx });
 }

@@ -227,7 +227,8 @@ export class Exchange {
       body?.resume();
       return failure(`This exchange failed earlier: ${session.failure}`);
     }
-    const limit = this.settings.fileLimitMb * 1048576;
+    // 1C cuts files at file_limit; an admin's upload arrives whole and only the package budget applies.
+    const limit = session.manual ? Number.POSITIVE_INFINITY : this.settings.fileLimitMb * 1048576;
     const budget = this.settings.maxPackageMb * 1048576 - session.totalBytes;
     const target = join(session.dir, name);
     let received = 0;

@@ -1,0 +1,71 @@
+import type { FastifyMultipartBaseOptions, Multipart } from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { AppContext } from '../../../context.js';
+import { exchangeOf } from '../../../integrations/commerceml/exchange/service.js';
+import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
+import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
+import { requireRole } from '../../guards.js';
+import { multipartError, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
+
+const MB = 1024 * 1024;
+
+/** "Accounting exchange": what 1C did and when, a manual package upload, re-sending an order. */
+export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const admin = { preHandler: requireRole('admin') };
+  const exchange = exchangeOf(ctx);
+  const settings = ctx.config.integrations.commerceml;
+
+  app.get('/exchange', admin, async (request, reply) => {
+    const runs = (await recentRuns(ctx.db, 100)).map((r) => ({
+      ...r,
+      files: JSON.parse(r.files) as { name: string; bytes: number }[],
+      counts: JSON.parse(r.counts) as Record<string, number>,
+    }));
+    const pending = (await ordersPendingExport(ctx.db, 10_000)).length;
+    const q = request.query as Record<string, string | undefined>;
+    return reply.page('admin/exchange', {
+      runs,
+      pending,
+      enabled: exchange.enabled,
+      url: `${ctx.config.server.publicUrl}/1c_exchange`,
+      login: settings.login,
+      resent: typeof q.resent === 'string' ? q.resent.slice(0, 40) : '',
+      unknown: typeof q.unknown === 'string' ? q.unknown.slice(0, 40) : '',
+    });
+  });
+
+  async function readFieldsBeforeFiles(request: FastifyRequest) {
+    if (!request.isMultipart()) return;
+    const options: FastifyMultipartBaseOptions = {
+      limits: { fileSize: settings.maxPackageMb * MB, files: 200, fields: 5, fieldSize: 1024, parts: 210 },
+    };
+    await readFieldsBeforeFirstFile(request, options);
+  }
+
+  app.post('/exchange/upload', { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFiles }, async (request, reply) => {
+    const pending = pendingUpload(request);
+    async function* files() {
+      for (let part: Multipart | null = pending?.first ?? null; part; ) {
+        if (part.type === 'file' && part.filename) yield { filename: part.filename, file: part.file };
+        else if (part.type === 'file') part.file.resume();
+        let next: IteratorResult<Multipart>;
+        try {
+          next = await (pending as NonNullable<typeof pending>).parts.next();
+        } catch (error) {
+          throw multipartError(error);
+        }
+        part = next.done ? null : next.value;
+      }
+    }
+    const result = await exchange.upload(files());
+    const notice = 'error' in result ? 'exchange.uploadBusy' : 'exchange.uploadStarted';
+    return reply.redirect(`/admin/exchange?notice=${notice}`, 303);
+  });
+
+  app.post('/exchange/resend', admin, async (request, reply) => {
+    const number = String((request.body as Record<string, unknown> | undefined)?.number ?? '').trim();
+    const order = number ? await ctx.db.selectFrom('orders').select(['id', 'number']).where('number', '=', number).executeTakeFirst() : undefined;
+    if (!order || !(await resendOrder(ctx.db, order.id))) return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
+    return reply.redirect(`/admin/exchange?resent=${encodeURIComponent(order.number)}`, 303);
+  });
+}
