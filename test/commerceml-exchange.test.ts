@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CatalogRun } from '../src/integrations/commerceml/catalog/catalog-run.js';
 import { encodeXmlText } from '../src/integrations/commerceml/sale/encoding.js';
 import { OneCClient } from './commerceml-client.js';
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
@@ -429,5 +430,26 @@ describe('Accounting exchange admin page', () => {
     const other = new Browser(t.app);
     await other.login(buyer.email);
     expect((await other.get('/admin/exchange')).status).toBe(403);
+  });
+});
+
+describe('time-boxed import', () => {
+  it('reads a big file over several calls, then switches the catalog once', async () => {
+    t = await startTestApp();
+    const dir = join(FIXTURES, 'ut11-split-2.09');
+    const run = new CatalogRun(t.ctx, dir);
+    await run.start();
+    const name = 'import___b815e2db-7a65-4265-9241-5f0c4f0565a7.xml';
+    const answers: boolean[] = [];
+    // A deadline already passed: one chunk (1 MiB) per call, as when 1C's slices run out.
+    for (let done = false; !done; ) {
+      done = (await run.readSlice(name, 0)).done;
+      answers.push(done);
+    }
+    expect(answers).toEqual([false, false, true]); // 1 MiB, the rest, the end
+    expect(count(t, 'select count(*) n from categories')).toBe(0);
+    await run.apply();
+    expect(count(t, 'select count(*) n from categories')).toBe(97);
+    await run.close();
   });
 });
