@@ -139,19 +139,16 @@ export class OneCClient {
   /** Repeats mode=import for one file while the server answers "progress"; returns the call count. */
   async importFile(name: string, deadlineS = 1800): Promise<number> {
     const started = performance.now();
-    let lastLog = started;
     for (let calls = 1; ; calls++) {
+      const callStarted = performance.now();
       const reply = await this.request('GET', { mode: 'import', filename: name });
       const [word = '', ...rest] = reply.lines;
       const message = rest.join(' ').trim();
+      const now = performance.now();
+      log(`  import ${name} #${calls}: ${round((now - callStarted) / 1000, 2)} s → ${word}${message ? `: ${message}` : ''}`);
       if (word === 'success') return calls;
       if (word === 'failure') throw new ExchangeFailure(`import ${name} failed: ${message || '(no message)'}`);
       if (word !== 'progress') OneCClient.fail(`import ${name} answered neither progress, success nor failure`, reply);
-      const now = performance.now();
-      if (now - lastLog > 5000) {
-        log(`  import ${name}: call ${calls}, ${round((now - started) / 1000, 1)} s: ${message}`);
-        lastLog = now;
-      }
       if ((now - started) / 1000 > deadlineS)
         throw new ExchangeFailure(`import ${name} still in progress after ${deadlineS} s (${calls} calls)`);
     }
