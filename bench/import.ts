@@ -3,6 +3,7 @@
 // 1C does it, compared with a bare streaming parse of the same files; then an identical second
 // run (must change nothing) and a delta package with 1% of prices and stock changed.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseXmlFile } from '../src/integrations/commerceml/xml/reader.js';
@@ -95,11 +96,12 @@ const fullPackage: ExchangeFile[] = [
 
 async function exchange(label: string, files: ExchangeFile[]): Promise<ExchangeRun> {
   sampledPeak = 0;
+  const load = loadavg()[0]?.toFixed(2);
   const run = await client.run(files);
   log(
     `${label}: upload ${run.uploadS} s (${run.chunks} chunks of ≤ ${mb(run.fileLimit)} MB, zip=${run.zip}), import ${run.importS} s ` +
       `(${run.importCalls} import calls), ${run.requests} requests, slowest ${run.maxRequestS} s: ${run.slowestRequest}; ` +
-      `RSS peak sampled ${Math.round(sampledPeak)} MB`,
+      `RSS peak sampled ${Math.round(sampledPeak)} MB; load average ${load} before, ${loadavg()[0]?.toFixed(2)} after (2 cores)`,
   );
   return run;
 }
