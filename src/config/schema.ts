@@ -434,6 +434,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'string',
     default: '',
     secret: true,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${NAME} syntax of config.yml
     description: 'Password for the 1C exchange; use ${ENV_NAME} to keep it out of this file.',
   },
   'integrations.commerceml.price_types': {

@@ -273,7 +273,7 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
       trx,
       sql`update products set hidden = 1, updated_at = ${now}
         where external_1c_id is not null and parent_id is null and hidden = 0
-          and not exists (select 1 from cml_products s where s.ext = products.external_1c_id)`,
+          and id not in (select id from cml_resolved)`,
     );
   }
   if (coverage.offers) {
@@ -281,7 +281,7 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
       trx,
       sql`update products set hidden = 1, updated_at = ${now}
         where external_1c_id is not null and parent_id is not null and hidden = 0
-          and not exists (select 1 from cml_products s where s.ext = products.external_1c_id)`,
+          and id not in (select id from cml_resolved)`,
     );
   }
   return { products_created, products_updated, products_hidden };
@@ -323,7 +323,7 @@ async function applyPrices(trx: Transaction<DB>): Promise<number> {
       select p.id, pt.id, s.price from cml_prices s
         join products p on p.external_1c_id = s.ext
         join price_types pt on pt.external_1c_id = s.price_type
-      where true
+      order by p.id, pt.id, s.rowid
       on conflict (product_id, price_type_id) do update set price = excluded.price where prices.price <> excluded.price`,
   );
 }
@@ -335,17 +335,18 @@ async function applyStock(trx: Transaction<DB>, stockWarehouses: readonly string
       select p.id, w.id, s.quantity from cml_stock s
         join products p on p.external_1c_id = s.ext
         join warehouses w on w.external_1c_id = s.warehouse_ext
-      where true
+      order by p.id, w.id, s.rowid
       on conflict (product_id, warehouse_id) do update set quantity = excluded.quantity where stock.quantity <> excluded.quantity`,
   );
   if (changed === 0) return 0;
   const { ids } = await countedWarehouses(trx, stockWarehouses);
-  const counted = ids === null ? sql`` : ids.length === 0 ? sql` and 0` : sql` and warehouse_id in (${sql.join(ids)})`;
-  const total = sql`coalesce((select sum(quantity) from stock where product_id = products.id${counted}), 0)`;
+  const counted = ids === null ? sql`` : ids.length === 0 ? sql`where 0` : sql`where warehouse_id in (${sql.join(ids)})`;
+  // One pass over stock for every total; only totals that differ are written.
   await run(
     trx,
-    sql`update products set stock_total = ${total}
-      where external_1c_id in (select ext from cml_stock) and stock_total is not ${total}`,
+    sql`update products set stock_total = t.total
+      from (select product_id, sum(quantity) as total from stock ${counted} group by product_id) t
+      where products.id = t.product_id and products.stock_total is not t.total`,
   );
   return changed;
 }

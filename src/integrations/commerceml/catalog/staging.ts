@@ -4,7 +4,10 @@
  * then lost anyway, and 1C starts over), and never in the WAL of the real database.
  *
  * Records arrive during parsing and are written in one small transaction per chunk, holding
- * Kysely's connection so no other request's transaction can interleave with ours.
+ * Kysely's connection so no other request's transaction can interleave with ours. Prices and
+ * stock are appended unindexed (apply reads them once, in order); products are rowid rows with
+ * a unique index on Ид: 1C's Ид are random GUIDs, and keeping whole rows in key order
+ * (WITHOUT ROWID) made every insert move big rows around — twice as slow.
  */
 import type { Kysely } from 'kysely';
 import type { DB } from '../../../db/schema.js';
@@ -14,16 +17,16 @@ import type { CatalogSink } from './catalog-reader.js';
 import type { GroupRecord, NamedRecord, PriceRecord, ProductRecord, StockRecord } from './records.js';
 
 const TABLES = `
-create temp table if not exists cml_groups (ext text primary key, parent_ext text, name text not null, deleted integer not null, sort integer not null);
-create temp table if not exists cml_price_types (ext text primary key, name text not null);
-create temp table if not exists cml_warehouses (ext text primary key, name text not null);
-create temp table if not exists cml_units (key text primary key, name text not null, full_name text not null);
+create temp table if not exists cml_groups (ext text primary key, parent_ext text, name text not null, deleted integer not null, sort integer not null) without rowid;
+create temp table if not exists cml_price_types (ext text primary key, name text not null) without rowid;
+create temp table if not exists cml_warehouses (ext text primary key, name text not null) without rowid;
+create temp table if not exists cml_units (key text primary key, name text not null, full_name text not null) without rowid;
 create temp table if not exists cml_products (
-  ext text primary key, parent_ext text, from_offer integer not null,
+  ext text not null unique, parent_ext text, from_offer integer not null,
   sku text, sku_norm text, name text, full_name text, description text, brand text, unit_key text, group_ext text,
   vat_bp integer, variant_name text, barcodes text, properties text, images text, deleted integer not null);
-create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null, primary key (ext, price_type));
-create temp table if not exists cml_stock (ext text not null, warehouse_ext text not null, quantity real not null, primary key (ext, warehouse_ext));
+create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null);
+create temp table if not exists cml_stock (ext text not null, warehouse_ext text not null, quantity real not null);
 `;
 
 const TABLE_NAMES = ['cml_groups', 'cml_price_types', 'cml_warehouses', 'cml_units', 'cml_products', 'cml_prices', 'cml_stock'];
@@ -33,8 +36,7 @@ const TABLE_NAMES = ['cml_groups', 'cml_price_types', 'cml_warehouses', 'cml_uni
  * replaces, what it leaves out (null) stays. An offer's name never replaces the catalog's.
  */
 const MERGE_PRODUCT = `
-insert into cml_products values (@ext, @parentExt, @fromOffer, @sku, @skuNorm, @name, @fullName, @description, @brand, @unitKey,
-  @groupExt, @vatBp, @variantName, @barcodes, @properties, @images, @deleted)
+insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 on conflict (ext) do update set
   parent_ext = coalesce(excluded.parent_ext, parent_ext),
   from_offer = min(from_offer, excluded.from_offer),
@@ -53,12 +55,14 @@ on conflict (ext) do update set
   images = coalesce(excluded.images, images),
   deleted = max(deleted, excluded.deleted)`;
 
-type Pending = { sql: string; params: Record<string, unknown> | unknown[] };
+type Pending = { sql: string; params: unknown[] };
 
 /** Buffers records and writes them to the temp tables in batches. */
 export class Staging implements CatalogSink {
   private pending: Pending[] = [];
   private readonly prepared = new Map<string, ReturnType<Sqlite['prepare']>>();
+  /** Unit keys already staged in this run (most products share a handful of units). */
+  private readonly units = new Set<string>();
   readonly warnings: string[] = [];
   warningCount = 0;
   readonly counts = { groups: 0, products: 0, prices: 0, stock: 0 };
@@ -77,11 +81,13 @@ export class Staging implements CatalogSink {
       this.sqlite.exec(TABLES);
     });
     this.prepared.clear();
+    this.units.clear();
     this.pending = [];
   }
 
   async drop(): Promise<void> {
     this.prepared.clear();
+    this.units.clear();
     await this.exclusive(() => this.sqlite.exec(TABLE_NAMES.map((t) => `drop table if exists temp.${t};`).join('\n')));
   }
 
@@ -103,41 +109,49 @@ export class Staging implements CatalogSink {
 
   product(r: ProductRecord): void {
     this.counts.products++;
-    if (r.unit) this.push('insert or ignore into cml_units values (?, ?, ?)', [r.unit.key, r.unit.name, r.unit.fullName]);
-    this.push(MERGE_PRODUCT, {
-      ext: r.ext,
-      parentExt: r.parentExt,
-      fromOffer: r.source === 'offer' ? 1 : 0,
-      sku: r.sku,
-      skuNorm: r.sku === null ? null : normalizeSku(r.sku),
-      name: r.name,
-      fullName: r.fullName,
-      description: r.description,
-      brand: r.brand,
-      unitKey: r.unit?.key ?? null,
-      groupExt: r.groupExt,
-      vatBp: r.vatBp,
-      variantName: r.variantName,
-      barcodes: r.barcodes === null ? null : JSON.stringify(r.barcodes),
-      properties: r.properties === null ? null : JSON.stringify(r.properties),
-      images: r.images === null ? null : JSON.stringify(r.images),
-      deleted: r.deleted ? 1 : 0,
-    });
+    if (r.unit && !this.units.has(r.unit.key)) {
+      this.units.add(r.unit.key);
+      this.push('insert or ignore into cml_units values (?, ?, ?)', [r.unit.key, r.unit.name, r.unit.fullName]);
+    }
+    this.push(MERGE_PRODUCT, [
+      r.ext,
+      r.parentExt,
+      r.source === 'offer' ? 1 : 0,
+      r.sku,
+      r.sku === null ? null : normalizeSku(r.sku),
+      r.name,
+      r.fullName,
+      r.description,
+      r.brand,
+      r.unit?.key ?? null,
+      r.groupExt,
+      r.vatBp,
+      r.variantName,
+      r.barcodes === null ? null : JSON.stringify(r.barcodes),
+      r.properties === null ? null : JSON.stringify(r.properties),
+      r.images === null ? null : JSON.stringify(r.images),
+      r.deleted ? 1 : 0,
+    ]);
   }
 
   price(r: PriceRecord): void {
     this.counts.prices++;
-    this.push('insert or replace into cml_prices values (?, ?, ?)', [r.ext, r.priceType, r.price]);
+    this.push('insert into cml_prices values (?, ?, ?)', [r.ext, r.priceType, r.price]);
   }
 
   stock(r: StockRecord): void {
     this.counts.stock++;
-    this.push('insert or replace into cml_stock values (?, ?, ?)', [r.ext, r.warehouseExt, r.quantity]);
+    this.push('insert into cml_stock values (?, ?, ?)', [r.ext, r.warehouseExt, r.quantity]);
   }
 
   warning(line: number, message: string): void {
+    this.note(`${this.file}:${line}: ${message}`);
+  }
+
+  /** A problem worth telling the admin; the first 20 are kept word for word. */
+  note(message: string): void {
     this.warningCount++;
-    if (this.warnings.length < 20) this.warnings.push(`${this.file}:${line}: ${message}`);
+    if (this.warnings.length < 20) this.warnings.push(message);
   }
 
   /** Writes what is buffered, in one transaction. */
@@ -159,7 +173,7 @@ export class Staging implements CatalogSink {
     });
   }
 
-  private push(sql: string, params: Record<string, unknown> | unknown[]): void {
+  private push(sql: string, params: unknown[]): void {
     this.pending.push({ sql, params });
   }
 

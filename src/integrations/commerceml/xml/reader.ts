@@ -195,13 +195,17 @@ function localName(qualified: string): string {
   return colon < 0 ? qualified : qualified.slice(colon + 1);
 }
 
+/** Most CommerceML elements carry no attributes: they share one empty object. */
+const NO_ATTRIBUTES: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function localAttributes(attributes: Record<string, string>): Record<string, string> {
-  const result: Record<string, string> = {};
+  let result: Record<string, string> | null = null;
   for (const key in attributes) {
+    result ??= {};
     if (key === 'xmlns' || key.startsWith('xmlns:')) continue;
     result[localName(key)] = attributes[key] as string;
   }
-  return result;
+  return result ?? NO_ATTRIBUTES;
 }
 
 /** saxes prefixes messages with "undefined:12:5: "; our errors carry the line separately. */
