@@ -304,6 +304,18 @@ describe('1C exchange protocol', () => {
     expect((await other.checkauth('sale'))[0]).toBe('success');
   });
 
+  it('stops guessing: after repeated wrong passwords an address is refused for a while', async () => {
+    t = await startTestApp({ auth: { max_failures_per_ip: 3 }, integrations: { commerceml: { login: LOGIN, password: PASSWORD } } } as never);
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    const guesser = new OneCClient(address, LOGIN, 'guess');
+    for (let i = 0; i < 3; i++) expect((await guesser.checkauth('catalog'))[1]).toBe('Invalid login or password');
+    const refused = await new OneCClient(address, LOGIN, PASSWORD).checkauth('catalog');
+    expect(refused[0]).toBe('failure');
+    expect(refused[1]).toMatch(/^Too many failed logins from this address; try again in \d+ min$/);
+    t.clock.advance(24 * 3600_000);
+    expect((await new OneCClient(address, LOGIN, PASSWORD).checkauth('catalog'))[0]).toBe('success');
+  });
+
   it('is off while no login is configured', async () => {
     t = await startTestApp();
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });

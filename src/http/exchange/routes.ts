@@ -12,6 +12,9 @@ type Query = Record<string, string | undefined>;
 
 export async function exchangeRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const exchange = exchangeOf(opts.ctx);
+  // Runs a restart cut short are marked on the admin page; a stopping portal abandons its own.
+  app.addHook('onReady', () => exchange.prepare());
+  app.addHook('onClose', () => exchange.close());
   // 1C posts raw bytes with whatever content type; the service streams them to disk itself.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));
@@ -27,7 +30,7 @@ export async function exchangeRoutes(app: FastifyInstance, opts: { ctx: AppConte
       answer = { kind: 'text', lines: ['failure', 'Unknown exchange type (expected type=catalog or type=sale)'] };
     } else if (mode === 'checkauth') {
       body?.resume();
-      answer = await exchange.checkauth(type, request.headers.authorization);
+      answer = await exchange.checkauth(type, request.headers.authorization, request.ip);
     } else {
       const session = exchange.find(type, request.cookies?.[COOKIE_NAME] ?? q.sessid, request.headers.authorization);
       if (!session) {

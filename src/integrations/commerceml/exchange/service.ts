@@ -89,13 +89,19 @@ export class Exchange {
     return loginOk && passwordOk && this.settings.password !== '';
   }
 
-  async checkauth(type: ExchangeType, authorization: string | undefined): Promise<Reply> {
+  async checkauth(type: ExchangeType, authorization: string | undefined, ip = ''): Promise<Reply> {
     if (!this.enabled) return failure('The 1C exchange is off: set integrations.commerceml.login and password in config.yml');
     if (authorization === undefined) return { kind: 'challenge' };
+    // Counted per address only: a stranger's failures must not lock the real 1C out.
+    const throttleKey = `1c-exchange@${ip}`;
+    const wait = this.ctx.loginThrottle.retryAfterMs(ip, throttleKey);
+    if (wait > 0) return failure(`Too many failed logins from this address; try again in ${Math.ceil(wait / 60_000)} min`);
     if (!this.authorized(authorization)) {
-      this.ctx.log.warn({ type }, '1C exchange: wrong login or password');
+      this.ctx.loginThrottle.recordFailure(ip, throttleKey);
+      this.ctx.log.warn({ type, ip }, '1C exchange: wrong login or password');
       return failure('Invalid login or password');
     }
+    this.ctx.loginThrottle.recordSuccess(throttleKey);
     await this.prepare();
     const now = this.now();
     for (const other of [...this.sessions.values()]) {
@@ -152,7 +158,8 @@ export class Exchange {
     }
   }
 
-  private async prepare(): Promise<void> {
+  /** Closes what a restart cut short; call once at start. */
+  async prepare(): Promise<void> {
     // Once per process: runs a restart cut short are closed, stale working folders removed.
     this.ready ??= (async () => {
       await closeInterruptedRuns(this.ctx.db, this.now());
@@ -206,7 +213,9 @@ export class Exchange {
     await rm(session.dir, { recursive: true, force: true });
     await mkdir(session.dir, { recursive: true });
     Object.assign(session, { files: new Map(), totalBytes: 0, archives: [], catalog: null, phase: 'receiving', failure: null, runId: null });
-    const lines = [`zip=${this.settings.zip ? 'yes' : 'no'}`, `file_limit=${this.settings.fileLimitMb * 1048576}`];
+    // Order files are small, and an older 1C that zips them would never call import to unpack them.
+    const zip = this.settings.zip && session.type === 'catalog';
+    const lines = [`zip=${zip ? 'yes' : 'no'}`, `file_limit=${this.settings.fileLimitMb * 1048576}`];
     if (session.type === 'sale' && version) {
       session.saleVersion = version;
       lines.push(`sessid=${session.id}`, 'version=2.09');
