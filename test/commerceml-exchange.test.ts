@@ -190,6 +190,19 @@ describe('1C catalog exchange', () => {
     expect(count(t, "select count(*) n from product_photos where source like '1c:import_files/%'")).toBeGreaterThanOrEqual(1);
   });
 
+  it('applies a counterparties file sent along with the catalog', async () => {
+    const { t, client } = await start();
+    const finals = await exchange(client, [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['contractors.xml', fixture('onec-docs-2.09/contractors-example.xml')],
+      ['offers.xml', fixture('ut11-demo-2.07/offers.xml')],
+    ]);
+    expect(finals[1]).toMatch(/^success\n.*companies created 4/);
+    expect(finals.at(-1)).toMatch(/^success\nCatalog imported/);
+    expect(count(t, 'select count(*) n from companies where external_1c_id is not null')).toBe(4);
+    expect(count(t, 'select count(*) n from prices')).toBe(5);
+  });
+
   it('reads windows-1251 files and files with a BOM alike', async () => {
     const { t, client } = await start();
     const utf8 = fixture('ut11-demo-2.07/import.xml').toString('utf8').replace(/^\uFEFF/, '');

@@ -39,8 +39,6 @@ export class CatalogDictionary {
   readonly properties = new Map<string, Property>();
   readonly units = new Map<string, UnitRecord>();
   readonly coverage: Coverage = { groups: false, products: false, offers: false };
-  /** The file held orders or counterparties (type=sale content), which this reader skips. */
-  saleContent = false;
   constructor(readonly brandProperties: readonly string[]) {}
 }
 
@@ -80,7 +78,6 @@ export function catalogVisitor(dictionary: CatalogDictionary, sink: CatalogSink)
   return {
     open(name, attrs, path) {
       const parent = path.at(-1);
-      if (path.length === 1 && (name === 'Документ' || name === 'Контейнер' || name === 'Контрагенты')) dictionary.saleContent = true;
       if (name in SECTION_COVERAGE && attrs.СодержитТолькоИзменения !== undefined) setCoverage(name, attrs.СодержитТолькоИзменения);
       if (name === 'Склад' && parent !== 'Склады') return undefined;
       return parent !== undefined && COLLECT.has(`${parent}/${name}`) ? true : undefined;

@@ -48,9 +48,9 @@ export class CatalogRun {
     return this.staging.warningCount;
   }
 
-  /** True when the files read so far carried orders or counterparties (type=sale content). */
-  get sawSaleContent(): boolean {
-    return this.dictionary.saleContent;
+  /** A file of the run that is not catalog content (counterparties applied elsewhere). */
+  markRead(name: string): void {
+    this.read.add(name);
   }
 
   hasRead(name: string): boolean {
@@ -108,7 +108,7 @@ export class CatalogRun {
         this.photoProblems++;
         this.counts.photo_problems = this.photoProblems;
         const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'named in the catalog but not sent by 1C' : (err as Error).message;
-        if (this.staging.warnings.length < 20) this.staging.warnings.push(`picture ${path}: ${reason}`);
+        this.staging.note(`picture ${path}: ${reason}`);
       }
     }
   }

@@ -314,6 +314,13 @@ export class Exchange {
       const runId = await this.ensureRun(session, 'catalog');
       if (session.phase === 'done' && session.catalog?.hasRead(name)) return text('success', `${name} imported`);
       if (session.phase === 'done') this.startNextCycle(session);
+      if (session.phase === 'receiving' && !session.catalog?.hasRead(name) && (await holdsSaleDocuments(join(session.dir, name)))) {
+        // Counterparties (or orders) sent along with the catalog are applied as such.
+        session.catalog?.markRead(name);
+        const reply = await this.applySale(session, name);
+        if (reply.kind === 'text' && reply.lines[0] === 'failure') return reply;
+        return this.afterFileRead(session, reply.kind === 'text' ? (reply.lines[1] ?? '') : '');
+      }
       if (session.phase === 'receiving') {
         if (!session.catalog) {
           session.catalog = new CatalogRun(this.ctx, session.dir);
@@ -322,18 +329,20 @@ export class Exchange {
         const slice = await session.catalog.readSlice(name, deadline);
         await updateRun(this.ctx.db, runId, { files: this.runFiles(session), message: slice.message });
         if (!slice.done) return text('progress', slice.message);
-        if (session.catalog.sawSaleContent) {
-          return text('success', `${name} holds orders or counterparties; 1C sends those with type=sale`);
-        }
-        const unread = [...session.files.keys()].filter((f) => isXmlName(f) && !session.catalog?.hasRead(f));
-        if (unread.length > 0) return text('success', slice.message);
-        session.phase = 'applying';
-        return text('progress', 'All files read; switching the catalog');
+        return this.afterFileRead(session, slice.message);
       }
       return await this.finishCatalog(session, deadline);
     } catch (err) {
       return this.fail(session, err, filename);
     }
+  }
+
+  /** After a file: the next one, or — when every XML of the run is read — the switch. */
+  private afterFileRead(session: Session, message: string): Reply {
+    const unread = [...session.files.keys()].filter((f) => isXmlName(f) && !session.catalog?.hasRead(f) && !session.saleApplied.has(f));
+    if (unread.length > 0 || !session.catalog) return text('success', message);
+    session.phase = 'applying';
+    return text('progress', 'All files read; switching the catalog');
   }
 
   /** Applies the staged run, then converts pictures slice by slice. */
