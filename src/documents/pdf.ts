@@ -3,7 +3,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { Browser, Page } from 'puppeteer-core';
 import type { Config, Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import { CHROMIUM_ARGS, chromiumMissingReason, findChromium } from './chromium.js';
@@ -146,6 +146,8 @@ export function createPdfRenderer(config: Config, log: Log): PdfRenderer {
     const profile = mkdtempSync(join(tmpdir(), 'optovik-pdf-chromium-'));
     let started: Browser;
     try {
+      // puppeteer-core (~17 MB in memory) loads with the first PDF, not with the portal.
+      const { default: puppeteer } = await import('puppeteer-core');
       started = await puppeteer.launch({
         executablePath: chromium.path,
         headless: chromium.headless,

@@ -11,7 +11,7 @@
  */
 import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
 import { loadCategoryTree } from '../catalog/categories.js';
 import { hasSpecialPrices, productsAtViewerPrices } from '../catalog/listing.js';
@@ -101,7 +101,12 @@ export async function* priceListPages(
       const rows: Row[] = await base()
         .where('p.category_id', '=', category.id)
         .$if(cursor !== null, (q) =>
-          q.where((eb) => eb.or([eb('p.name', '>', cursor?.name ?? ''), eb.and([eb('p.name', '=', cursor?.name ?? ''), eb('p.id', '>', cursor?.id ?? 0)])])),
+          q.where((eb) =>
+            eb.or([
+              eb('p.name', '>', cursor?.name ?? ''),
+              eb.and([eb('p.name', '=', cursor?.name ?? ''), eb('p.id', '>', cursor?.id ?? 0)]),
+            ]),
+          ),
         )
         .orderBy('p.name')
         .orderBy('p.id')
@@ -123,7 +128,12 @@ export async function* priceListPages(
   let afterId = 0;
   for (;;) {
     const rows: Row[] = await base()
-      .where((eb) => eb.or([eb('p.category_id', 'is', null), eb('p.category_id', 'not in', sql<number>`(select value from json_each(${visible}))`)]))
+      .where((eb) =>
+        eb.or([
+          eb('p.category_id', 'is', null),
+          eb('p.category_id', 'not in', sql<number>`(select value from json_each(${visible}))`),
+        ]),
+      )
       .where('p.id', '>', afterId)
       .orderBy('p.id')
       .limit(pageSize)
@@ -166,35 +176,37 @@ const COLUMN_WIDTHS = [28, 16, 60, 7, 11, 11, 12, 13, 9, 18, 15];
 /** The XLSX workbook, streamed: a header row (bold, frozen, with filters) and one row per product. */
 export function priceListXlsx(pages: AsyncIterable<PriceListItem[]>, labels: PriceListLabels): Readable {
   const out = new PassThrough();
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-  const headers = [
-    labels.category,
-    labels.sku,
-    labels.name,
-    labels.unit,
-    labels.multiple,
-    labels.minQty,
-    labels.stock,
-    labels.price,
-    labels.vat,
-    labels.note,
-    labels.order,
-  ];
-  const sheet = workbook.addWorksheet(labels.sheetName.slice(0, 31), {
-    views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
-    autoFilter: { from: 'A1', to: { row: 1, column: headers.length } },
-  } as Partial<ExcelJS.AddWorksheetOptions>);
-  sheet.columns = headers.map((header, i) => ({ header, width: COLUMN_WIDTHS[i] ?? 12 }));
-  // Quantities stay General (5, 1250.5); money in roubles with kopecks; VAT as a percentage.
-  const formats: Record<number, string> = { 8: '#,##0.00', 9: '0%' };
-  for (const [column, numFmt] of Object.entries(formats)) sheet.getColumn(Number(column)).numFmt = numFmt;
-  const header = sheet.getRow(1);
-  header.font = { bold: true };
-  header.alignment = { vertical: 'middle', wrapText: true };
-  header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEFEFEF' } };
-  header.commit();
-
   (async () => {
+    // exceljs (~16 MB in memory) loads on the first price list, not with the portal.
+    const { default: Excel } = await import('exceljs');
+    const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
+    const headers = [
+      labels.category,
+      labels.sku,
+      labels.name,
+      labels.unit,
+      labels.multiple,
+      labels.minQty,
+      labels.stock,
+      labels.price,
+      labels.vat,
+      labels.note,
+      labels.order,
+    ];
+    const sheet = workbook.addWorksheet(labels.sheetName.slice(0, 31), {
+      views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
+      autoFilter: { from: 'A1', to: { row: 1, column: headers.length } },
+    } as Partial<ExcelJS.AddWorksheetOptions>);
+    sheet.columns = headers.map((header, i) => ({ header, width: COLUMN_WIDTHS[i] ?? 12 }));
+    // Quantities stay General (5, 1250.5); money in roubles with kopecks; VAT as a percentage.
+    const formats: Record<number, string> = { 8: '#,##0.00', 9: '0%' };
+    for (const [column, numFmt] of Object.entries(formats)) sheet.getColumn(Number(column)).numFmt = numFmt;
+    const header = sheet.getRow(1);
+    header.font = { bold: true };
+    header.alignment = { vertical: 'middle', wrapText: true };
+    header.fill = { type: 'pattern', pattern: 'solid', fgColor: { argb: 'FFEFEFEF' } };
+    header.commit();
+
     for await (const page of pages) {
       for (const p of page) {
         const row = sheet.addRow([
@@ -237,7 +249,9 @@ export function priceListCsv(pages: AsyncIterable<PriceListItem[]>, labels: Pric
   const d = format.delimiter;
   const number = (n: number | null) => (n === null ? '' : format.decimalComma ? String(n).replace('.', ',') : String(n));
   const money = (kopecks: number | null) =>
-    kopecks === null ? '' : `${Math.trunc(kopecks / 100)}${format.decimalComma ? ',' : '.'}${String(kopecks % 100).padStart(2, '0')}`;
+    kopecks === null
+      ? ''
+      : `${Math.trunc(kopecks / 100)}${format.decimalComma ? ',' : '.'}${String(kopecks % 100).padStart(2, '0')}`;
   const field = (value: string) => {
     const text = /^[=+@\t\r]/.test(value) || /^-\D/.test(value) ? `'${value}` : value;
     return text.includes(d) || /["\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
@@ -245,7 +259,19 @@ export function priceListCsv(pages: AsyncIterable<PriceListItem[]>, labels: Pric
   const line = (cells: string[]) => `${cells.join(d)}\r\n`;
   async function* lines() {
     yield `\uFEFF${line(
-      [labels.category, labels.sku, labels.name, labels.unit, labels.multiple, labels.minQty, labels.stock, labels.price, labels.vat, labels.note, labels.order].map(field),
+      [
+        labels.category,
+        labels.sku,
+        labels.name,
+        labels.unit,
+        labels.multiple,
+        labels.minQty,
+        labels.stock,
+        labels.price,
+        labels.vat,
+        labels.note,
+        labels.order,
+      ].map(field),
     )}`;
     for await (const page of pages) {
       let chunk = '';

@@ -9,7 +9,6 @@
  * price list sent back with a few quantities filled costs no more than its matched lines.
  */
 import { Readable } from 'node:stream';
-import ExcelJS from 'exceljs';
 import { fold } from '../../db/fold.js';
 import type { OrderInputLine, SkippedLines } from './input.js';
 
@@ -302,6 +301,8 @@ export async function* tableRows(data: Buffer): AsyncGenerator<TableRow> {
 }
 
 async function* xlsxRows(data: Buffer): AsyncGenerator<TableRow> {
+  // exceljs (~16 MB in memory) loads on the first XLSX upload, not with the portal.
+  const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([data]), {
     worksheets: 'emit',
     sharedStrings: 'cache',
