@@ -466,12 +466,13 @@ describe('time-boxed import', () => {
     await run.start();
     const name = 'import___b815e2db-7a65-4265-9241-5f0c4f0565a7.xml';
     const answers: boolean[] = [];
-    // A deadline already passed: one chunk (1 MiB) per call, as when 1C's slices run out.
+    // A deadline already passed: each call returns at once with what was read so far.
     for (let done = false; !done; ) {
       done = (await run.readSlice(name, 0)).done;
       answers.push(done);
     }
-    expect(answers).toEqual([false, false, true]); // 1 MiB, the rest, the end
+    expect(answers[0]).toBe(false);
+    expect(answers.at(-1)).toBe(true);
     expect(count(t, 'select count(*) n from categories')).toBe(0);
     await run.apply();
     expect(count(t, 'select count(*) n from categories')).toBe(97);

@@ -2,28 +2,42 @@
  * One catalog run: the files of one 1C exchange (or one manual upload) read slice by slice into
  * staging, then applied at once. The run owns the staging tables while it lives; only one
  * catalog run may exist at a time (the exchange keeps a lock per type).
+ *
+ * Files are parsed on a worker thread (read-worker.ts) that stays a few batches ahead of the
+ * main thread, which writes them to the staging tables.
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { PhotoError, storePhoto } from '../../../catalog/photos.js';
 import type { AppContext } from '../../../context.js';
-import { XmlFileCursor } from '../xml/reader.js';
+import { XmlError } from '../xml/reader.js';
 import { type ApplyCounts, applyStaged } from './apply.js';
-import { CatalogDictionary, catalogVisitor } from './catalog-reader.js';
+import type { FromReader, ToReader } from './read-worker.js';
+import type { Coverage } from './records.js';
 import { Staging } from './staging.js';
+import type { StagingCounts } from './staging-rows.js';
 
 export interface SliceResult {
   readonly done: boolean;
   readonly message: string;
 }
 
+const KEPT_WARNINGS = 20;
+
 export class CatalogRun {
   private readonly staging: Staging;
-  private readonly dictionary: CatalogDictionary;
-  private cursor: XmlFileCursor | null = null;
+  private worker: Worker | null = null;
+  private readonly inbox: FromReader[] = [];
+  private wake: (() => void) | null = null;
+  /** The file the worker is reading, and how far it got. */
+  private reading: { name: string; bytes: number; total: number } | null = null;
   private readonly read = new Set<string>();
+  private readonly coverage: Coverage = { groups: false, products: false, offers: false };
+  private staged: StagingCounts = { groups: 0, products: 0, prices: 0, stock: 0 };
   private pendingPhotos: Array<[number, string]> = [];
-  private photoProblems = 0;
+  readonly warnings: string[] = [];
+  warningCount = 0;
   counts: Partial<ApplyCounts> & { photos_added?: number; photo_problems?: number } = {};
   applied = false;
 
@@ -33,19 +47,27 @@ export class CatalogRun {
     readonly dir: string,
   ) {
     this.staging = new Staging(ctx.db, ctx.database.sqlite);
-    this.dictionary = new CatalogDictionary(ctx.config.integrations.commerceml.brandProperties);
   }
 
   async start(): Promise<void> {
     await this.staging.reset();
+    const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
+      workerData: { brandProperties: [...this.ctx.config.integrations.commerceml.brandProperties] },
+      // Parsing makes short-lived garbage only: a small young generation keeps memory low.
+      resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    });
+    worker.on('message', (message: FromReader) => this.deliver(message));
+    worker.on('error', (err) => this.deliver({ type: 'error', message: `reader stopped: ${err.message}`, line: null }));
+    worker.on('exit', (code) => {
+      if (this.worker === worker && code !== 0) this.deliver({ type: 'error', message: `reader stopped (exit ${code})`, line: null });
+    });
+    this.worker = worker;
   }
 
-  get warnings(): readonly string[] {
-    return this.staging.warnings;
-  }
-
-  get warningCount(): number {
-    return this.staging.warningCount;
+  /** A problem worth telling the admin; the first few are kept word for word. */
+  note(message: string): void {
+    this.warningCount++;
+    if (this.warnings.length < KEPT_WARNINGS) this.warnings.push(message);
   }
 
   /** A file of the run that is not catalog content (counterparties applied elsewhere). */
@@ -60,28 +82,65 @@ export class CatalogRun {
   /** Reads `name` until it ends or the deadline passes. Errors carry the line (XmlError). */
   async readSlice(name: string, deadline: number): Promise<SliceResult> {
     if (this.read.has(name)) return { done: true, message: `${name} already read` };
-    if (this.cursor?.file !== join(this.dir, name)) {
-      await this.cursor?.close();
-      this.staging.file = name;
-      this.cursor = new XmlFileCursor(join(this.dir, name), catalogVisitor(this.dictionary, this.staging));
+    const worker = this.worker;
+    if (!worker) throw new Error('the catalog run was not started');
+    if (this.reading && this.reading.name !== name) throw new Error(`${name} was asked for while ${this.reading.name} was still being read`);
+    if (!this.reading) {
+      this.reading = { name, bytes: 0, total: 0 };
+      worker.postMessage({ type: 'read', file: join(this.dir, name), name } satisfies ToReader);
     }
-    const cursor = this.cursor;
-    const done = await cursor.run(deadline, () => this.staging.flush());
-    if (!done) {
-      const { bytes, total } = cursor.progress();
-      return { done: false, message: `${name}: read ${mb(bytes)} of ${mb(total)} MB` };
+    const reading = this.reading;
+    for (;;) {
+      const message = this.inbox.shift() ?? (await this.next(deadline));
+      if (!message) return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
+      if (message.type === 'error') {
+        this.reading = null;
+        throw new XmlError(message.message, message.line ?? 0);
+      }
+      if (message.type === 'end') {
+        this.reading = null;
+        this.read.add(name);
+        for (const part of ['groups', 'products', 'offers'] as const) this.coverage[part] ||= message.coverage[part];
+        this.staged = message.counts;
+        const c = this.staged;
+        return { done: true, message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far` };
+      }
+      await this.staging.write(message.rows);
+      for (const w of message.warnings) this.note(w);
+      reading.bytes = message.bytes;
+      reading.total = message.total;
+      worker.postMessage({ type: 'ack' } satisfies ToReader);
+      if (Date.now() >= deadline) return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
     }
-    this.cursor = null;
-    this.read.add(name);
-    const c = this.staging.counts;
-    return { done: true, message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far` };
+  }
+
+  private deliver(message: FromReader): void {
+    this.inbox.push(message);
+    this.wake?.();
+  }
+
+  /** The next message from the reader, or undefined when the deadline comes first. */
+  private async next(deadline: number): Promise<FromReader | undefined> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = null;
+    return this.inbox.shift();
   }
 
   /** Switches the catalog to the staged state in one transaction. */
   async apply(): Promise<ApplyCounts> {
+    // Everything is read: the reader's memory goes back before the big transaction.
+    const worker = this.worker;
+    this.worker = null;
+    await worker?.terminate();
     const { config, clock } = this.ctx;
     const settings = { ...config.integrations.commerceml, stockWarehouses: config.catalog.stockWarehouses };
-    const result = await applyStaged(this.ctx.db, settings, this.dictionary.coverage, clock.now());
+    const result = await applyStaged(this.ctx.db, settings, this.coverage, clock.now());
     this.applied = true;
     this.pendingPhotos = result.photos.flatMap(([id, paths]) => paths.map((p): [number, string] => [id, p]));
     this.counts = { ...result.counts };
@@ -105,17 +164,18 @@ export class CatalogRun {
         this.counts.photos_added = (this.counts.photos_added ?? 0) + 1;
       } catch (err) {
         if (err instanceof PhotoError && err.code === 'duplicate') continue;
-        this.photoProblems++;
-        this.counts.photo_problems = this.photoProblems;
+        this.counts.photo_problems = (this.counts.photo_problems ?? 0) + 1;
         const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'named in the catalog but not sent by 1C' : (err as Error).message;
-        this.staging.note(`picture ${path}: ${reason}`);
+        this.note(`picture ${path}: ${reason}`);
       }
     }
   }
 
   async close(): Promise<void> {
-    await this.cursor?.close();
-    this.cursor = null;
+    const worker = this.worker;
+    this.worker = null;
+    this.reading = null;
+    await worker?.terminate();
     await this.staging.drop();
   }
 }
