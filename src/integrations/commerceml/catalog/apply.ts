@@ -210,7 +210,7 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
   );
   await sql`drop table if exists temp.cml_resolved`.execute(trx);
   await sql`create temp table cml_resolved as
-    select p.id as id, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
+    select p.id as id, p.id is null as is_new, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku else coalesce(s.sku, p.sku, ps.sku, '') end as sku,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku_norm else coalesce(s.sku_norm, p.sku_norm, ps.sku_norm, '') end as sku_norm,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.name else coalesce(s.name, p.name, ps.name, s.ext) end as name,
@@ -246,21 +246,35 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
           or products.category_id is not r.category_id or products.unit_id is not r.unit_id or products.vat_bp is not r.vat_bp
           or products.hidden is not r.hidden)`,
   );
-  // Parents first (null parent_ext sorts first), so a variant's parent exists when it is linked.
+  // New products get their ids here (after the highest one; parents before variants), so no
+  // lookup by Ид is needed after the insert.
+  // AUTOINCREMENT never reuses an id: start above both the highest row and the sequence.
+  const top =
+    (
+      await list(
+        trx,
+        sql<{ top: number }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0)) as top`,
+      )
+    )[0]?.top ?? 0;
+  await run(
+    trx,
+    sql`update cml_resolved set id = n.id
+      from (select rowid as rid, ${top} + row_number() over (order by parent_ext is not null, ext) as id from cml_resolved where is_new) n
+      where cml_resolved.rowid = n.rid`,
+  );
   const products_created = await run(
     trx,
-    sql`insert into products (external_1c_id, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
+    sql`insert into products (id, external_1c_id, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
         vat_bp, hidden, created_at, updated_at)
-      select r.ext, r.sku, r.sku_norm, r.name, r.full_name, r.description, r.brand, r.variant_name, r.category_id, r.unit_id,
+      select r.id, r.ext, r.sku, r.sku_norm, r.name, r.full_name, r.description, r.brand, r.variant_name, r.category_id, r.unit_id,
         r.vat_bp, r.hidden, ${now}, ${now}
-      from cml_resolved r where r.id is null order by r.parent_ext is not null, r.ext`,
+      from cml_resolved r where r.is_new order by r.id`,
   );
-  await run(trx, sql`update cml_resolved set id = (select p.id from products p where p.external_1c_id = cml_resolved.ext) where id is null`);
   await run(
     trx,
     sql`update products set parent_id = pp.id, updated_at = ${now}
       from cml_resolved r join products pp on pp.external_1c_id = r.parent_ext
-      where products.id = r.id and products.parent_id is not pp.id`,
+      where r.parent_ext is not null and products.id = r.id and products.parent_id is not pp.id`,
   );
   await run(
     trx,
@@ -291,8 +305,7 @@ async function applyBarcodes(trx: Transaction<DB>): Promise<number> {
   await sql`drop table if exists temp.cml_barcodes_changed`.execute(trx);
   await sql`create temp table cml_barcodes_changed as
     select r.id as id, r.barcodes as barcodes from cml_resolved r
-    where r.barcodes is not null
-      and r.barcodes is not (select json_group_array(barcode) from (select barcode from product_barcodes b where b.product_id = r.id order by barcode))`.execute(
+    where r.barcodes is not null and (r.is_new or r.barcodes is not (select json_group_array(barcode) from (select barcode from product_barcodes b where b.product_id = r.id order by barcode)))`.execute(
     trx,
   );
   await run(trx, sql`delete from product_barcodes where product_id in (select id from cml_barcodes_changed)`);
@@ -303,8 +316,8 @@ async function applyBarcodes(trx: Transaction<DB>): Promise<number> {
 }
 
 async function applyProperties(trx: Transaction<DB>): Promise<void> {
-  const changed = sql`select r.id from cml_resolved r where r.properties is not null
-    and r.properties is not (select json_group_array(json_array(name, value)) from (select name, value from product_properties pp where pp.product_id = r.id order by sort))`;
+  const changed = sql`select r.id from cml_resolved r where r.properties is not null and (r.is_new
+    or r.properties is not (select json_group_array(json_array(name, value)) from (select name, value from product_properties pp where pp.product_id = r.id order by sort)))`;
   await sql`drop table if exists temp.cml_properties_changed`.execute(trx);
   await sql`create temp table cml_properties_changed as ${changed}`.execute(trx);
   await run(trx, sql`delete from product_properties where product_id in (select id from cml_properties_changed)`);
