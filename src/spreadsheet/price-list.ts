@@ -173,6 +173,23 @@ export interface PriceListLabels {
 
 const COLUMN_WIDTHS = [28, 16, 60, 7, 11, 11, 12, 13, 9, 18, 15];
 
+/** The column titles, in the order of both files (the quick order reads them back). */
+function headerRow(labels: PriceListLabels): string[] {
+  return [
+    labels.category,
+    labels.sku,
+    labels.name,
+    labels.unit,
+    labels.multiple,
+    labels.minQty,
+    labels.stock,
+    labels.price,
+    labels.vat,
+    labels.note,
+    labels.order,
+  ];
+}
+
 /** The XLSX workbook, streamed: a header row (bold, frozen, with filters) and one row per product. */
 export function priceListXlsx(pages: AsyncIterable<PriceListItem[]>, labels: PriceListLabels): Readable {
   const out = new PassThrough();
@@ -180,19 +197,7 @@ export function priceListXlsx(pages: AsyncIterable<PriceListItem[]>, labels: Pri
     // exceljs (~16 MB in memory) loads on the first price list, not with the portal.
     const { default: Excel } = await import('exceljs');
     const workbook = new Excel.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
-    const headers = [
-      labels.category,
-      labels.sku,
-      labels.name,
-      labels.unit,
-      labels.multiple,
-      labels.minQty,
-      labels.stock,
-      labels.price,
-      labels.vat,
-      labels.note,
-      labels.order,
-    ];
+    const headers = headerRow(labels);
     const sheet = workbook.addWorksheet(labels.sheetName.slice(0, 31), {
       views: [{ state: 'frozen', ySplit: 1, xSplit: 0 }],
       autoFilter: { from: 'A1', to: { row: 1, column: headers.length } },
@@ -258,21 +263,7 @@ export function priceListCsv(pages: AsyncIterable<PriceListItem[]>, labels: Pric
   };
   const line = (cells: string[]) => `${cells.join(d)}\r\n`;
   async function* lines() {
-    yield `\uFEFF${line(
-      [
-        labels.category,
-        labels.sku,
-        labels.name,
-        labels.unit,
-        labels.multiple,
-        labels.minQty,
-        labels.stock,
-        labels.price,
-        labels.vat,
-        labels.note,
-        labels.order,
-      ].map(field),
-    )}`;
+    yield `\uFEFF${line(headerRow(labels).map(field))}`;
     for await (const page of pages) {
       let chunk = '';
       for (const p of page) {

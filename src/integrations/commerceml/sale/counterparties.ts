@@ -122,6 +122,39 @@ export async function defaultPriceTypeId(ctx: AppContext): Promise<number | null
 
 export type UpsertOutcome = 'created' | 'updated' | 'unchanged';
 
+type EntityValues = {
+  name: string;
+  inn: string;
+  kpp: string;
+  legal_address?: string;
+  account?: string;
+  bank_name?: string;
+  bik?: string;
+  corr_account?: string;
+};
+
+/** A legal entity from 1C's requisites; primary only when the company has none yet. */
+async function addLegalEntity(
+  trx: Transaction<DB>,
+  companyId: number,
+  values: EntityValues,
+  cp: OneCCounterparty,
+  primary: boolean,
+  now: number,
+) {
+  await trx
+    .insertInto('legal_entities')
+    .values({
+      company_id: companyId,
+      ...values,
+      is_primary: primary ? 1 : 0,
+      external_1c_id: cp.id || null,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
+}
+
 /** Creates the company, or brings an existing one's names and requisites up to 1C's. */
 export async function upsertCounterparty(
   trx: Transaction<DB>,
@@ -156,17 +189,7 @@ export async function upsertCounterparty(
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('legal_entities')
-      .values({
-        company_id: company.id,
-        ...entityValues,
-        is_primary: 1,
-        external_1c_id: cp.id || null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    await addLegalEntity(trx, company.id, entityValues, cp, true, now);
     if (cp.address)
       await trx
         .insertInto('company_addresses')
@@ -210,17 +233,13 @@ export async function upsertCounterparty(
       changed = true;
     }
   } else {
-    await trx
-      .insertInto('legal_entities')
-      .values({
-        company_id: company.id,
-        ...entityValues,
-        is_primary: 1,
-        external_1c_id: cp.id || null,
-        created_at: now,
-        updated_at: now,
-      })
-      .execute();
+    const primary = await trx
+      .selectFrom('legal_entities')
+      .select('id')
+      .where('company_id', '=', company.id)
+      .where('is_primary', '=', 1)
+      .executeTakeFirst();
+    await addLegalEntity(trx, company.id, entityValues, cp, primary === undefined, now);
     changed = true;
   }
   return changed ? 'updated' : 'unchanged';
