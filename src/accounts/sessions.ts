@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { CompiledQuery, type Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { DAY } from '../clock.js';
 import type { DB, UserRow } from '../db/schema.js';
@@ -47,24 +47,60 @@ export async function createSession(
   return { token, expiresAt };
 }
 
+/**
+ * Signed-in requests come many times a second with the same token: the row is read once per
+ * accounts generation (accounts/generation.ts), which any write to sessions, users or companies moves.
+ */
+interface SessionCache {
+  generation: number;
+  byId: Map<string, Omit<ValidSession, 'id' | 'renewed'>>;
+}
+const sessionCaches = new WeakMap<Kysely<DB>, SessionCache>();
+const SESSION_CACHE_MAX = 10_000;
+
+type SessionLookup = UserRow & {
+  session_expires_at: number;
+  session_acting_company_id: number | null;
+  session_acting_company_name: string | null;
+  session_company_disabled_at: number | null;
+};
+
+// Written out (not built with Kysely) because every signed-in request runs it.
+const SESSION_SQL = `select users.*, sessions.expires_at as session_expires_at, sessions.acting_company_id as session_acting_company_id,
+    acting.name as session_acting_company_name, own.disabled_at as session_company_disabled_at
+  from sessions
+  inner join users on users.id = sessions.user_id
+  left join companies as acting on acting.id = sessions.acting_company_id
+  left join companies as own on own.id = users.company_id
+  where sessions.id = ?`;
+
+/**
+ * The session of a cookie token, or null. Given the accounts generation, a session read earlier in
+ * the same generation is reused; expiry is still checked against the clock every time, and
+ * anything but a plain valid session (expired, due for renewal) goes to the database.
+ */
 export async function validateSession(
   db: Kysely<DB>,
   clock: Clock,
   policy: SessionPolicy,
   token: string,
+  generation?: number | null,
 ): Promise<ValidSession | null> {
   const id = hashToken(token);
-  const row = await db
-    .selectFrom('sessions')
-    .innerJoin('users', 'users.id', 'sessions.user_id')
-    .leftJoin('companies as acting', 'acting.id', 'sessions.acting_company_id')
-    .leftJoin('companies as own', 'own.id', 'users.company_id')
-    .selectAll('users')
-    .select(['sessions.expires_at as session_expires_at', 'sessions.acting_company_id as session_acting_company_id', 'acting.name as session_acting_company_name', 'own.disabled_at as session_company_disabled_at'])
-    .where('sessions.id', '=', id)
-    .executeTakeFirst();
-  if (!row) return null;
   const now = clock.now();
+  const lifetime = policy.lifetimeDays * DAY;
+  let cache = sessionCaches.get(db);
+  if (generation != null && cache?.generation !== generation) {
+    cache = { generation, byId: new Map() };
+    sessionCaches.set(db, cache);
+  }
+  const cached = generation == null ? undefined : cache?.byId.get(id);
+  if (cached !== undefined && now < cached.expiresAt && cached.expiresAt - now >= lifetime / 2) {
+    return { id, ...cached, renewed: false };
+  }
+  const { rows } = await db.executeQuery<SessionLookup>(CompiledQuery.raw(SESSION_SQL, [id]));
+  const row = rows[0];
+  if (!row) return null;
   const {
     session_expires_at: expiresAt,
     session_acting_company_id: actingCompanyId,
@@ -77,11 +113,16 @@ export async function validateSession(
     await db.deleteFrom('sessions').where('id', '=', id).execute();
     return null;
   }
-  const lifetime = policy.lifetimeDays * DAY;
   if (expiresAt - now < lifetime / 2) {
     const renewedTo = now + lifetime;
     await db.updateTable('sessions').set({ expires_at: renewedTo }).where('id', '=', id).execute();
     return { id, user, expiresAt: renewedTo, actingCompanyId, actingCompanyName, renewed: true };
+  }
+  // Only into the cache of the generation read before the query: a write since started a new one.
+  if (cache !== undefined && cache.generation === generation && sessionCaches.get(db) === cache) {
+    if (cache.byId.size >= SESSION_CACHE_MAX) cache.byId.clear();
+    // Frozen: one user row serves many requests, none may change it for the others.
+    cache.byId.set(id, { user: Object.freeze(user), expiresAt, actingCompanyId, actingCompanyName });
   }
   return { id, user, expiresAt, actingCompanyId, actingCompanyName, renewed: false };
 }

@@ -51,18 +51,23 @@ export class CategoryTree {
   }
 }
 
-const cache = new WeakMap<Kysely<DB>, { fingerprint: string; tree: CategoryTree }>();
+const cache = new WeakMap<Kysely<DB>, { fingerprint: string; generation: number | null; tree: CategoryTree }>();
 
 /**
- * The visible category tree. Rebuilt only when the categories change: a cheap fingerprint query
- * instead of loading every row on every catalog page.
+ * The visible category tree. Rebuilt only when the categories change: while the catalog
+ * generation (catalog/generation.ts) holds, not even the fingerprint query runs; without one,
+ * a cheap fingerprint query instead of loading every row on every catalog page.
  */
-export async function loadCategoryTree(db: Kysely<DB>): Promise<CategoryTree> {
+export async function loadCategoryTree(db: Kysely<DB>, generation?: number | null): Promise<CategoryTree> {
+  const cached = cache.get(db);
+  if (cached && generation != null && cached.generation === generation) return cached.tree;
   const { fingerprint } = await sql<{ fingerprint: string }>`select count(*) || ':' || coalesce(max(updated_at), 0) || ':' || coalesce(sum(id * (hidden + 1) + coalesce(parent_id, 0)), 0) as fingerprint from categories`
     .execute(db)
     .then((r) => r.rows[0] ?? { fingerprint: '' });
-  const cached = cache.get(db);
-  if (cached?.fingerprint === fingerprint) return cached.tree;
+  if (cached?.fingerprint === fingerprint) {
+    cached.generation = generation ?? null;
+    return cached.tree;
+  }
   const rows = await db
     .selectFrom('categories')
     .select(['id', 'parent_id', 'name'])
@@ -71,6 +76,6 @@ export async function loadCategoryTree(db: Kysely<DB>): Promise<CategoryTree> {
     .orderBy('name')
     .execute();
   const tree = new CategoryTree(rows);
-  cache.set(db, { fingerprint, tree });
+  cache.set(db, { fingerprint, generation: generation ?? null, tree });
   return tree;
 }

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
-import sharp, { type Metadata } from 'sharp';
+import type { Metadata } from 'sharp';
 import type { Config } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import type { DB, ProductPhotoRow } from '../db/schema.js';
@@ -125,9 +125,18 @@ interface Processed {
   format: string;
 }
 
+// Loaded on the first photo, not at start: libvips and its caches are ~15 MB of memory that a
+// portal which only serves catalog pages never needs.
+let sharpModule: Promise<typeof import('sharp')> | undefined;
+async function loadSharp() {
+  if (sharpModule === undefined) sharpModule = import('sharp');
+  return (await sharpModule).default;
+}
+
 /** Reads, checks and converts the image; every way it can fail is a PhotoError. */
 async function processImage(config: Config, upload: PhotoUpload): Promise<Processed> {
   const { filename, data } = upload;
+  const sharp = await loadSharp();
   let meta: Metadata;
   try {
     meta = await sharp(data).metadata();

@@ -17,7 +17,33 @@ async function defaultPriceType(db: Kysely<DB>) {
   return db.selectFrom('price_types').select(['id', 'name']).orderBy('is_default', 'desc').orderBy('id').limit(1).executeTakeFirst();
 }
 
-export async function priceViewer(db: Kysely<DB>, user: UserRow, actingCompanyId: number | null): Promise<PriceViewer> {
+// Per database; only used within one accounts generation (accounts/generation.ts).
+const viewerCaches = new WeakMap<Kysely<DB>, { generation: number; byKey: Map<string, Readonly<PriceViewer>> }>();
+
+/**
+ * Whose prices the user sees. Given the accounts generation (which every write to users,
+ * companies or price types moves), the answer is reused until it changes.
+ */
+export async function priceViewer(db: Kysely<DB>, user: UserRow, actingCompanyId: number | null, generation?: number | null): Promise<PriceViewer> {
+  if (generation == null) return resolveViewer(db, user, actingCompanyId);
+  let cache = viewerCaches.get(db);
+  if (cache?.generation !== generation) {
+    cache = { generation, byKey: new Map() };
+    viewerCaches.set(db, cache);
+  }
+  const key = `${user.id}/${user.role}/${user.company_id}/${actingCompanyId}`;
+  const hit = cache.byKey.get(key);
+  if (hit) return hit;
+  const viewer = Object.freeze(await resolveViewer(db, user, actingCompanyId));
+  // Not if a write started a new generation meanwhile: the answer may be of the old data.
+  if (viewerCaches.get(db) === cache) {
+    if (cache.byKey.size >= 10_000) cache.byKey.clear();
+    cache.byKey.set(key, viewer);
+  }
+  return viewer;
+}
+
+async function resolveViewer(db: Kysely<DB>, user: UserRow, actingCompanyId: number | null): Promise<PriceViewer> {
   const companyId = user.role === 'buyer' ? user.company_id : actingCompanyId;
   if (companyId !== null && (user.role === 'buyer' || (await canSeeCompany(db, user, companyId)))) {
     const company = await db

@@ -2,9 +2,11 @@ import type {} from '@fastify/cookie';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { accountsGeneration } from '../../accounts/generation.js';
 import { validateSession } from '../../accounts/sessions.js';
 import type { Locale } from '../../config/types.js';
 import type { AppContext } from '../../context.js';
+import { type DataVersionReading, readDataVersion } from '../../db/change-counter.js';
 import type { UserRow } from '../../db/schema.js';
 import { isLocale, localeFromAcceptLanguage, type Translate, translator } from '../../i18n/index.js';
 import { CsrfError } from '../http-error.js';
@@ -20,6 +22,13 @@ declare module 'fastify' {
     locale: Locale;
     t: Translate;
     csrfToken: string;
+    /**
+     * Taken as the request starts, before any data is read: caches keyed by a generation
+     * (db/change-counter.ts) use this one reading instead of taking their own.
+     */
+    dataVersion: DataVersionReading | null;
+    /** Read before the session was (accounts/generation.ts): caches of account data may use it. */
+    accountsGeneration: number | null;
   }
 }
 
@@ -34,7 +43,17 @@ export const requestContext = fp(
   async (app: FastifyInstance, opts: { ctx: AppContext; secret: string }) => {
     const { ctx, secret } = opts;
     const policy = { lifetimeDays: ctx.config.auth.sessionDays };
-    const sign = (subject: string) => createHmac('sha256', secret).update(subject).digest('base64url');
+    // A session's token is the same on every request: signed once, not once a page.
+    const signed = new Map<string, string>();
+    const sign = (subject: string) => {
+      let token = signed.get(subject);
+      if (token === undefined) {
+        token = createHmac('sha256', secret).update(subject).digest('base64url');
+        if (signed.size >= 10_000) signed.clear();
+        signed.set(subject, token);
+      }
+      return token;
+    };
 
     app.decorateRequest('user', null);
     app.decorateRequest('sessionId', null);
@@ -43,11 +62,15 @@ export const requestContext = fp(
     app.decorateRequest('locale', ctx.config.site.defaultLocale);
     app.decorateRequest('t', null as unknown as Translate);
     app.decorateRequest('csrfToken', '');
+    app.decorateRequest('dataVersion', null);
+    app.decorateRequest('accountsGeneration', null);
 
     app.addHook('onRequest', async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) {
-        const session = await validateSession(ctx.db, ctx.clock, policy, token);
+        request.dataVersion = readDataVersion(ctx.database.sqlite);
+        request.accountsGeneration = accountsGeneration(ctx.database, request.dataVersion);
+        const session = await validateSession(ctx.db, ctx.clock, policy, token, request.accountsGeneration);
         if (session) {
           request.user = session.user;
           request.sessionId = session.id;

@@ -1,32 +1,77 @@
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canSeeCompany, getCompany, listCompanies } from '../../accounts/companies.js';
 import { setActingCompany } from '../../accounts/sessions.js';
-import { loadCategoryTree } from '../../catalog/categories.js';
-import { brandsIn, type ListingRow, listProducts, productsByIds, SORT_KEYS, type SortKey } from '../../catalog/listing.js';
+import { type CategoryNode, type CategoryTree, loadCategoryTree } from '../../catalog/categories.js';
+import { FragmentCache } from '../../catalog/fragment-cache.js';
+import { catalogGeneration } from '../../catalog/generation.js';
+import { brandsIn, hasSpecialPrices, type ListingRow, listProducts, productsByIds, SORT_KEYS, type SortKey } from '../../catalog/listing.js';
 import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
 import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
 import { type StockLevel, stockLevel } from '../../catalog/stock-display.js';
 import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
-import { formatNumber } from '../../i18n/index.js';
+import { formatMoney, formatNumber } from '../../i18n/index.js';
 import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
+import { renderFragment } from '../plugins/views.js';
 
 const MAX_QUERY_LENGTH = 200;
+/** Bytes of UTF-8: some 500 pages of 50 rows. */
+const LISTING_CACHE_BYTES = 24 * 1024 * 1024;
+/** Where the form token goes in a cached listing; random, so no product text can contain it. */
+const CSRF_PLACE = `csrf-${randomUUID()}`;
+
+/** A rendered listing, UTF-8, cut where the request's own form token goes. */
+interface Listing {
+  parts: Buffer[];
+  size: number;
+}
+
+function withToken(parts: readonly Buffer[], token: string): (Buffer | string)[] {
+  const out: (Buffer | string)[] = [];
+  parts.forEach((part, i) => {
+    if (i > 0) out.push(token);
+    out.push(part);
+  });
+  return out;
+}
+
+/**
+ * Everything that changes a listing's HTML. Prices: the price type, the discount, and the company
+ * itself only when it has special prices (otherwise every company of the same price type and
+ * discount sees the same page). The data itself is covered by the catalog generation.
+ */
+function listingKey(k: {
+  viewer: PriceViewer;
+  special: boolean;
+  locale: string;
+  category: number | null;
+  q: string;
+  inStockOnly: boolean;
+  brand: string;
+  sort: SortKey;
+  page: number;
+}): string {
+  const prices = `${k.viewer.priceTypeId}/${k.viewer.discountBp}/${k.special ? k.viewer.companyId : '-'}`;
+  return JSON.stringify([prices, k.locale, k.category, k.q, k.inStockOnly, k.brand, k.q ? '' : k.sort, k.page]);
+}
 
 export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  const listings = new FragmentCache<Listing>(LISTING_CACHE_BYTES);
   const stockConfig = { stockDisplay: ctx.config.catalog.stockDisplay, stockFewBelow: ctx.config.catalog.stockFewBelow };
 
   /**
    * What a catalog row shows: the price the viewer pays and the stock as config says to show it.
    * Labels are made here rather than in a partial per row: 50 includes cost more than the queries.
    */
-  function present(row: ListingRow, viewer: PriceViewer, request: FastifyRequest) {
+  function present(row: ListingRow, viewer: PriceViewer, request: FastifyRequest, exact: boolean) {
     const stock = stockLevel(row.stock_total, stockConfig);
     return {
       ...row,
+      exact,
       price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price).unitPrice,
       stockText: stockText(stock, request),
       stockClass: stock.kind === 'exact' || stock.kind === 'many' || stock.kind === 'yes' ? 'in' : stock.kind === 'few' ? 'few' : 'out',
@@ -34,11 +79,14 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     };
   }
 
-  const viewerOf = (request: FastifyRequest) => priceViewer(ctx.db, currentUser(request), request.actingCompanyId);
+  const viewerOf = (request: FastifyRequest) =>
+    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, request.accountsGeneration);
 
   app.get('/catalog', { preHandler: requireLogin }, async (request, reply) => {
+    // Read before any data: a change after this point makes what is rendered below uncacheable.
+    const generation = catalogGeneration(ctx.database, request.dataVersion ?? undefined);
     const viewer = await viewerOf(request);
-    const tree = await loadCategoryTree(ctx.db);
+    const tree = await loadCategoryTree(ctx.db, generation);
     const rawCategory = queryString(request.query, 'c');
     const category = rawCategory ? tree.get(Number(rawCategory)) : undefined;
     if (rawCategory && !category) throw notFound();
@@ -48,20 +96,49 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const sortParam = queryString(request.query, 'sort') as SortKey;
     const sort = SORT_KEYS.includes(sortParam) ? sortParam : 'name';
     const page = pageNumber(request.query);
+    const special = await hasSpecialPrices(ctx.db, viewer.companyId, generation);
+    const key = listingKey({ viewer, special, locale: request.locale, category: category?.id ?? null, q, inStockOnly, brand, sort, page });
+    let listing = listings.get(key, generation);
+    if (listing === undefined) {
+      listing = await renderListing(request, { viewer, generation, tree, category, q, inStockOnly, brand, sort, page });
+      listings.set(key, generation, listing);
+    }
+    const title = q ? request.t('catalog.resultsFor', { q }) : category ? category.name : request.t('catalog.title');
+    return reply.pageAround('catalog/list', { viewer, title }, withToken(listing.parts, request.csrfToken));
+  });
+
+  /**
+   * Everything a catalog page shows below the viewer bar, for one set of prices: the tree, the
+   * filters, the product table and the pager. The form token is left out (split on its place).
+   */
+  async function renderListing(
+    request: FastifyRequest,
+    p: {
+      viewer: PriceViewer;
+      generation: number | null;
+      tree: CategoryTree;
+      category: CategoryNode | undefined;
+      q: string;
+      inStockOnly: boolean;
+      brand: string;
+      sort: SortKey;
+      page: number;
+    },
+  ): Promise<Listing> {
+    const { viewer, generation, tree, category, q, inStockOnly, brand, sort, page } = p;
     const size = ctx.config.catalog.pageSize;
     const categoryIds = category ? tree.branchIds(category.id) : undefined;
     const filter = { ...(categoryIds ? { categoryIds } : {}), inStockOnly, ...(brand ? { brand } : {}) };
-
     let rows: ListingRow[];
     let total: number;
     let exactIds: number[] = [];
     if (q) {
       const found = await searchProductIds(ctx.db, q, filter, size, (page - 1) * size);
-      rows = await productsByIds(ctx.db, viewer, found.ids);
+      rows = await productsByIds(ctx.db, viewer, found.ids, generation);
       total = found.total;
       exactIds = found.exactIds;
     } else {
-      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size));
+      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size, generation));
     }
     const params = new URLSearchParams();
     if (category) params.set('c', String(category.id));
@@ -69,12 +146,16 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     if (inStockOnly) params.set('stock', '1');
     if (brand) params.set('brand', brand);
     if (sort !== 'name' && !q) params.set('sort', sort);
-    return reply.page('catalog/list', {
-      viewer,
+    const locale = request.locale;
+    const html = renderFragment('/partials/catalog-listing', {
+      t: request.t,
+      number: (value: number) => formatNumber(value, locale),
+      money: (kopecks: number) => formatMoney(kopecks, locale),
+      csrf: CSRF_PLACE,
       tree,
       category,
       breadcrumbs: category ? tree.path(category.id) : [],
-      rows: rows.map((row) => ({ ...present(row, viewer, request), exact: exactIds.includes(row.id) })),
+      rows: rows.map((row) => present(row, viewer, request, exactIds.includes(row.id))),
       total,
       page,
       pages: Math.max(1, Math.ceil(total / size)),
@@ -83,12 +164,14 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       q,
       inStockOnly,
       brand,
-      brands: await brandsIn(ctx.db, categoryIds),
+      brands: await brandsIn(ctx.db, categoryIds, generation),
       sort,
       sorts: SORT_KEYS,
       stockDisplay: ctx.config.catalog.stockDisplay,
     });
-  });
+    const parts = html.split(CSRF_PLACE).map((part) => Buffer.from(part));
+    return { parts, size: parts.reduce((sum, part) => sum + part.length, 0) };
+  }
 
   app.get('/catalog/p/:id', { preHandler: requireLogin }, async (request, reply) => {
     const viewer = await viewerOf(request);

@@ -1,0 +1,114 @@
+import type SQLite from 'better-sqlite3';
+import type { Sqlite } from './open.js';
+
+/**
+ * A number per SQLite connection and group of tables that moves whenever any of those tables may
+ * have changed, so a cache keyed by it can never serve data older than the last write:
+ *   - this connection's writes, whoever makes them (a page, an importer, a test, raw SQL or
+ *     Kysely), are reported as they happen by TEMP triggers, which exist only on this connection
+ *     and call back into this process — nobody has to remember to report a write;
+ *   - other connections' commits (the CLI, a second process, an importer with its own handle)
+ *     show up as a new PRAGMA data_version (readDataVersion below), taken at least once a request.
+ * A rolled-back write still moves the number: a needless cache miss, never a stale hit.
+ *
+ * The triggers are created on first use, not when the connection opens: migrations have run by
+ * then. Never inside an open transaction, where a rollback would drop them with it; until they
+ * exist `current()` is null and callers must not cache.
+ */
+export class ChangeCounter {
+  private value = 0;
+  private installed = false;
+  private seenDataVersion: unknown;
+
+  constructor(
+    private readonly sqlite: Sqlite,
+    private readonly name: string,
+    private readonly tables: readonly string[],
+  ) {
+    if (!/^[a-z_]+$/.test(name) || tables.some((t) => !/^[a-z_]+$/.test(t)))
+      throw new Error('change counter names are plain identifiers');
+  }
+
+  /**
+   * The current value, or null while the counter cannot vouch for anything (see above).
+   * `dataVersion` may be a readDataVersion() taken earlier, before anything the caller will
+   * cache was read (one reading can serve every counter a request asks).
+   */
+  current(dataVersion: DataVersionReading = readDataVersion(this.sqlite)): number | null {
+    if (!this.installed && !this.install()) return null;
+    if (dataVersion.value !== this.seenDataVersion) {
+      this.seenDataVersion = dataVersion.value;
+      this.value += 1;
+    }
+    return this.value;
+  }
+
+  /** For changes SQLite cannot see (files, memory); writes to the tables are counted already. */
+  bump(): void {
+    this.value += 1;
+  }
+
+  private install(): boolean {
+    if (this.sqlite.inTransaction || !this.sqlite.open) return false;
+    const fn = `optovik_changed_${this.name}`;
+    this.sqlite.function(fn, { deterministic: false }, () => {
+      this.value += 1;
+      return null;
+    });
+    const existing = new Set(
+      this.sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[],
+    );
+    // A table left unwatched by a typo would make every cache built on this counter go stale.
+    const missing = this.tables.filter((t) => !existing.has(t));
+    if (missing.length > 0) throw new Error(`change counter ${this.name}: no table ${missing.join(', ')}`);
+    const statements: string[] = [];
+    for (const table of this.tables) {
+      for (const event of ['insert', 'update', 'delete']) {
+        statements.push(
+          `create temp trigger if not exists ${fn}_${table}_${event} after ${event} on main.${table} begin select ${fn}(); end`,
+        );
+      }
+    }
+    this.sqlite.exec(statements.join(';\n'));
+    this.installed = true;
+    this.seenDataVersion = readDataVersion(this.sqlite).value;
+    return true;
+  }
+}
+
+/** A PRAGMA data_version reading: it changes when another connection commits. */
+export interface DataVersionReading {
+  readonly value: unknown;
+}
+
+const dataVersionStatements = new WeakMap<Sqlite, SQLite.Statement<[], unknown>>();
+
+/**
+ * Reads PRAGMA data_version, which costs a read lock (two fcntl and an fstat, ~2-10 µs): a request
+ * takes one reading when it starts and hands it to every counter it asks.
+ */
+export function readDataVersion(sqlite: Sqlite): DataVersionReading {
+  let statement = dataVersionStatements.get(sqlite);
+  if (!statement) {
+    statement = sqlite.prepare<[], unknown>('pragma data_version').pluck();
+    dataVersionStatements.set(sqlite, statement);
+  }
+  return { value: statement.get() };
+}
+
+const counters = new WeakMap<Sqlite, Map<string, ChangeCounter>>();
+
+/** The one counter of this name on this connection (made on first use). */
+export function changeCounter(sqlite: Sqlite, name: string, tables: readonly string[]): ChangeCounter {
+  let byName = counters.get(sqlite);
+  if (!byName) {
+    byName = new Map();
+    counters.set(sqlite, byName);
+  }
+  let counter = byName.get(name);
+  if (!counter) {
+    counter = new ChangeCounter(sqlite, name, tables);
+    byName.set(name, counter);
+  }
+  return counter;
+}
