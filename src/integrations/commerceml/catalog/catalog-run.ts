@@ -105,11 +105,16 @@ export class CatalogRun {
         const c = this.staged;
         return { done: true, message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far` };
       }
-      await this.staging.write(message.rows);
-      for (const w of message.warnings) this.note(w);
-      reading.bytes = message.bytes;
-      reading.total = message.total;
-      worker.postMessage({ type: 'ack' } satisfies ToReader);
+      // Whatever else has arrived meanwhile goes into the same transaction.
+      const batch = [message];
+      while (this.inbox[0]?.type === 'rows') batch.push(this.inbox.shift() as typeof message);
+      await this.staging.write(batch.length === 1 ? message.rows : batch.flatMap((m) => m.rows));
+      for (const m of batch) {
+        for (const w of m.warnings) this.note(w);
+        reading.bytes = m.bytes;
+        reading.total = m.total;
+        worker.postMessage({ type: 'ack' } satisfies ToReader);
+      }
       if (Date.now() >= deadline) return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
     }
   }

@@ -16,7 +16,7 @@ export type FromReader =
   | { type: 'error'; message: string; line: number | null };
 
 /** Batches sent and not yet written by the main thread: enough to overlap, little memory. */
-const AHEAD = 3;
+const AHEAD = 8;
 
 const port = parentPort;
 if (!port) throw new Error('read-worker runs as a worker thread');

