@@ -1,4 +1,6 @@
+import type SQLite from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
+import type { Sqlite } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 
 /** Follow-up work an order creates; the worker (documents & mail) runs them after commit. */
@@ -10,6 +12,20 @@ export type JobKind = 'render_pdf' | 'send_order_mail' | 'export_order' | 'send_
  */
 export async function enqueue(trx: Transaction<DB>, kind: JobKind, payload: Record<string, unknown>, now: number): Promise<void> {
   await trx.insertInto('jobs').values({ kind, payload: JSON.stringify(payload), run_after: now, last_error: null, done_at: null, failed_at: null, created_at: now }).execute();
+}
+
+const INSERT_JOB = 'insert into jobs (kind, payload, run_after, last_error, done_at, failed_at, created_at) values (?, ?, ?, null, null, null, ?)';
+const insertJob = new WeakMap<Sqlite, SQLite.Statement>();
+
+/** enqueue() for writers that run plain statements inside their own open transaction (placeOrder). */
+export function enqueueInOpenTransaction(sqlite: Sqlite, kind: JobKind, payload: Record<string, unknown>, now: number): void {
+  if (!sqlite.inTransaction) throw new Error('enqueueInOpenTransaction needs an open transaction');
+  let insert = insertJob.get(sqlite);
+  if (insert === undefined) {
+    insert = sqlite.prepare(INSERT_JOB);
+    insertJob.set(sqlite, insert);
+  }
+  insert.run(kind, JSON.stringify(payload), now, now);
 }
 
 export async function pendingJobs(db: Kysely<DB>, kind?: JobKind) {

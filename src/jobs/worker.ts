@@ -9,6 +9,11 @@ export function backoffMs(attempts: number): number {
   return Math.min(60 * 60_000, 10_000 * 2 ** Math.max(0, attempts - 1));
 }
 
+/** Follow-up jobs give way to buyers: after a checkout they wait for a pause this long… */
+export const CHECKOUT_PAUSE_MS = 250;
+/** …but not longer than this: then one round of jobs runs anyway, so a long rush slows them, never stops them. */
+export const MAX_GIVE_WAY_MS = 2000;
+
 /**
  * Runs queued jobs after their transaction committed: a bounded number at a time, retried with
  * growing waits, marked failed (error kept, visible to admins) after jobs.max_attempts tries.
@@ -19,6 +24,9 @@ export class JobWorker {
   private timer: NodeJS.Timeout | undefined;
   private stopped = true;
   private draining: Promise<void> = Promise.resolve();
+  private timerDueAt = Number.POSITIVE_INFINITY;
+  private lastCheckoutAt = Number.NEGATIVE_INFINITY;
+  private givingWaySince: number | null = null;
 
   constructor(
     private readonly ctx: AppContext,
@@ -43,14 +51,41 @@ export class JobWorker {
   }
 
   /**
+   * Called after an order was placed. Its PDF, mails and export start at the first pause in
+   * checkouts: rendering and mailing take the same CPU and event loop the buyers' requests need,
+   * and a rush of orders should not wait for documents of the orders before it.
+   */
+  wakeAfterCheckout(): void {
+    this.lastCheckoutAt = this.ctx.clock.now();
+    if (!this.stopped && this.timerDueAt > this.ctx.clock.now() + CHECKOUT_PAUSE_MS) this.schedule(CHECKOUT_PAUSE_MS);
+  }
+
+  /**
+   * Whether new jobs should wait now: a checkout happened within CHECKOUT_PAUSE_MS, and the
+   * worker has not been waiting MAX_GIVE_WAY_MS yet (when it has, one round may start).
+   */
+  givingWay(): boolean {
+    const now = this.ctx.clock.now();
+    if (now - this.lastCheckoutAt >= CHECKOUT_PAUSE_MS) {
+      this.givingWaySince = null;
+      return false;
+    }
+    if (this.givingWaySince === null) this.givingWaySince = now;
+    if (now - this.givingWaySince < MAX_GIVE_WAY_MS) return true;
+    this.givingWaySince = now;
+    return false;
+  }
+
+  /**
    * Runs every job due now (and waits for them); returns how many ran. Tests drive this directly.
    * A pool: as soon as one job ends the next due one starts, so a slow PDF does not hold up mails.
    */
-  async runDue(): Promise<number> {
+  async runDue(options: { giveWayToCheckouts?: boolean } = {}): Promise<number> {
     let total = 0;
     const inFlight = new Set<Promise<void>>();
     for (;;) {
-      const free = this.ctx.config.jobs.concurrency - this.running.size;
+      let free = this.ctx.config.jobs.concurrency - this.running.size;
+      if (free > 0 && options.giveWayToCheckouts && this.givingWay()) free = 0;
       const due =
         free > 0
           ? await this.ctx.db
@@ -78,8 +113,10 @@ export class JobWorker {
 
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.timerDueAt = this.ctx.clock.now() + delay;
     this.timer = setTimeout(() => {
-      this.draining = this.runDue()
+      this.timerDueAt = Number.POSITIVE_INFINITY;
+      this.draining = this.runDue({ giveWayToCheckouts: true })
         .catch((error) => this.ctx.log.error({ err: error }, 'job worker failed to poll'))
         .then(() => {
           if (!this.stopped) this.schedule(this.pollMs);

@@ -2,8 +2,10 @@ import { type Kysely, sql } from 'kysely';
 import { checkQuantity, type QuantityProblem, type QuantityRule } from '../catalog/quantity.js';
 import type { PriceViewer } from '../catalog/viewer.js';
 import type { Clock } from '../clock.js';
+import type { Database, Sqlite } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 import { type Quote, quote, unitPriceFor } from '../pricing/quote.js';
+import { statement } from './statements.js';
 
 /**
  * The server-side cart: one per buyer company, so it survives logout and a manager ordering by
@@ -53,59 +55,69 @@ const ruleOf = (row: { unit_precision: number | null; min_qty: number; multiple:
   multiple: row.multiple,
 });
 
-/** Reads the cart with today's prices; works on a transaction too (placeOrder re-reads inside one). */
-export async function loadCart(db: Kysely<DB>, company: BuyingCompany, pricesIncludeVat: boolean): Promise<Cart> {
-  const rows = await db
-    .selectFrom('cart_items as c')
-    .innerJoin('products as p', 'p.id', 'c.product_id')
-    .leftJoin('units as u', 'u.id', 'p.unit_id')
-    .leftJoin('prices as pr', (join) => join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', company.priceTypeId ?? -1))
-    .leftJoin('special_prices as sp', (join) => join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', company.companyId))
-    .leftJoin('users as adder', 'adder.id', 'c.added_by')
-    .select([
-      'c.product_id',
-      'c.quantity',
-      'c.price_seen',
-      'p.sku',
-      'p.name',
-      'p.variant_name',
-      'p.hidden',
-      'p.has_variants',
-      'p.stock_total',
-      'p.vat_bp',
-      'p.min_qty',
-      'p.multiple',
-      'p.external_1c_id',
-      'p.external_ms_id',
-      'u.name as unit_name',
-      'u.precision as unit_precision',
-      'pr.price as base_price',
-      'sp.price as special_price',
-      'adder.name as added_by_name',
-    ])
-    .where('c.company_id', '=', company.companyId)
-    .orderBy('c.added_at')
-    .orderBy('c.product_id')
-    .execute();
+/** A row of CART_SQL, in its column order. */
+type CartRow = [
+  productId: number,
+  quantity: number,
+  priceSeen: number | null,
+  sku: string,
+  name: string,
+  variantName: string,
+  hidden: number,
+  hasVariants: number,
+  stockTotal: number,
+  vatBp: number | null,
+  minQty: number,
+  multiple: number,
+  external1cId: string | null,
+  externalMsId: string | null,
+  unitName: string | null,
+  unitPrecision: number | null,
+  basePrice: number | null,
+  specialPrice: number | null,
+  addedByName: string | null,
+];
+
+const CART_SQL = `
+  select c.product_id, c.quantity, c.price_seen, p.sku, p.name, p.variant_name, p.hidden, p.has_variants, p.stock_total,
+         p.vat_bp, p.min_qty, p.multiple, p.external_1c_id, p.external_ms_id,
+         u.name as unit_name, u.precision as unit_precision, pr.price as base_price, sp.price as special_price,
+         adder.name as added_by_name
+  from cart_items c
+  join products p on p.id = c.product_id
+  left join units u on u.id = p.unit_id
+  left join prices pr on pr.product_id = p.id and pr.price_type_id = ?
+  left join special_prices sp on sp.product_id = p.id and sp.company_id = ?
+  left join users adder on adder.id = c.added_by
+  where c.company_id = ?
+  order by c.added_at, c.product_id`;
+
+/**
+ * Reads the cart with today's prices, synchronously: placeOrder re-reads it inside its
+ * transaction. Elsewhere use loadCart, which waits its turn on the shared connection.
+ */
+export function readCart(sqlite: Sqlite, company: BuyingCompany, pricesIncludeVat: boolean): Cart {
+  // Rows as arrays: a 30-line cart read twice per order made building row objects a measurable cost.
+  const rows = statement(sqlite, CART_SQL).raw(true).all(company.priceTypeId ?? -1, company.companyId, company.companyId) as CartRow[];
   const terms = { priceTypeId: company.priceTypeId, discountBp: company.discountBp };
   const lines: CartLine[] = rows.map((r) => ({
-    productId: r.product_id,
-    sku: r.sku,
-    name: r.name,
-    variantName: r.variant_name,
-    unitName: r.unit_name ?? '',
-    rule: ruleOf(r),
-    quantity: r.quantity,
-    stockTotal: r.stock_total,
-    vatBp: r.vat_bp,
-    basePrice: r.base_price,
-    specialPrice: r.special_price,
-    unitPrice: unitPriceFor(terms, r.base_price, r.special_price).unitPrice,
-    priceSeen: r.price_seen,
-    unavailable: r.hidden === 1 || r.has_variants === 1,
-    addedByName: r.added_by_name,
-    product1cId: r.external_1c_id,
-    productMsId: r.external_ms_id,
+    productId: r[0],
+    sku: r[3],
+    name: r[4],
+    variantName: r[5],
+    unitName: r[14] ?? '',
+    rule: { precision: r[15] ?? 0, minQty: r[10], multiple: r[11] },
+    quantity: r[1],
+    stockTotal: r[8],
+    vatBp: r[9],
+    basePrice: r[16],
+    specialPrice: r[17],
+    unitPrice: unitPriceFor(terms, r[16], r[17]).unitPrice,
+    priceSeen: r[2],
+    unavailable: r[6] === 1 || r[7] === 1,
+    addedByName: r[18],
+    product1cId: r[12],
+    productMsId: r[13],
   }));
   const priced = quote(
     terms,
@@ -113,6 +125,11 @@ export async function loadCart(db: Kysely<DB>, company: BuyingCompany, pricesInc
     { pricesIncludeVat },
   );
   return { lines, quote: priced };
+}
+
+/** The cart with today's prices, read when no transaction of someone else holds the connection. */
+export async function loadCart(database: Database, company: BuyingCompany, pricesIncludeVat: boolean): Promise<Cart> {
+  return database.db.connection().execute(async () => readCart(database.sqlite, company, pricesIncludeVat));
 }
 
 export type CartProblem = QuantityProblem | 'unknown_product';

@@ -1,17 +1,14 @@
-import { sql, type Transaction } from 'kysely';
-import type { DB } from '../db/schema.js';
+import type { Sqlite } from '../db/open.js';
+import { statement } from './statements.js';
 
 /**
  * The next order number, e.g. W-000123: a counter row bumped inside the order's transaction, so
- * numbers are gap-free for committed orders and never reused.
+ * numbers are gap-free for committed orders and never reused. Call it only inside that transaction.
  */
-export async function nextOrderNumber(trx: Transaction<DB>, prefix: string): Promise<string> {
-  await trx.insertInto('settings').values({ key: 'order_counter', value: '0' }).onConflict((oc) => oc.doNothing()).execute();
-  const row = await trx
-    .updateTable('settings')
-    .set({ value: sql`cast(value as integer) + 1` })
-    .where('key', '=', 'order_counter')
-    .returning('value')
-    .executeTakeFirstOrThrow();
+export function nextOrderNumber(sqlite: Sqlite, prefix: string): string {
+  statement(sqlite, "insert into settings (key, value) values ('order_counter', '0') on conflict do nothing").run();
+  const row = statement(sqlite, "update settings set value = cast(value as integer) + 1 where key = 'order_counter' returning value").get() as {
+    value: string | number;
+  };
   return `${prefix}${String(row.value).padStart(6, '0')}`;
 }

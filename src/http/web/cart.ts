@@ -71,6 +71,20 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     });
   }
 
+  /** What the checkout table shows of each line: no stock column, so no stock wording to work out. */
+  function checkoutView(cart: Cart) {
+    return cart.lines.map((line, i) => ({
+      sku: line.sku,
+      name: line.name,
+      quantity: line.quantity,
+      unitName: line.unitName,
+      unitPrice: line.unitPrice,
+      priceSeen: line.priceSeen,
+      lineTotal: cart.quote.lines[i]?.lineTotal ?? null,
+      priceChanged: line.priceSeen !== null && line.unitPrice !== null && line.priceSeen !== line.unitPrice,
+    }));
+  }
+
   // Adds from the catalog table, a product page or search results: several lines at once.
   app.post('/cart/add', { preHandler: requireLogin }, async (request, reply) => {
     const company = await buying(request, reply);
@@ -97,7 +111,7 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.get('/cart', { preHandler: requireLogin }, async (request, reply) => {
     const company = await buying(request, reply);
     if (!company) return reply;
-    const cart = await loadCart(ctx.db, company, ctx.config.catalog.pricesIncludeVat);
+    const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
     return reply.page('orders/cart', { company, cart, lines: cartView(request, cart), errors: {}, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat });
   });
 
@@ -115,7 +129,7 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       if (!change.ok) errors[productId] = describe(request, change);
     }
     if (Object.keys(errors).length === 0) return reply.redirect('/cart?notice=orders.cartUpdated', 303);
-    const cart = await loadCart(ctx.db, company, ctx.config.catalog.pricesIncludeVat);
+    const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
     return reply.page('orders/cart', { company, cart, lines: cartView(request, cart), errors, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat }, 422);
   });
 
@@ -134,8 +148,8 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     return reply.redirect('/cart?notice=orders.cartCleared', 303);
   });
 
-  async function renderCheckout(request: FastifyRequest, reply: FastifyReply, company: BuyingCompany, extra: Record<string, unknown>, status = 200) {
-    const cart = await loadCart(ctx.db, company, ctx.config.catalog.pricesIncludeVat);
+  async function renderCheckout(reply: FastifyReply, company: BuyingCompany, extra: Record<string, unknown>, status = 200) {
+    const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
     if (cart.lines.length === 0) return reply.redirect('/cart', 303);
     const [entities, addresses] = await Promise.all([legalEntitiesOf(ctx.db, company.companyId), addressesOf(ctx.db, company.companyId)]);
     return reply.page(
@@ -143,7 +157,7 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       {
         company,
         cart,
-        lines: cartView(request, cart),
+        lines: checkoutView(cart),
         entities,
         addresses,
         values: {},
@@ -159,7 +173,7 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.get('/checkout', { preHandler: requireLogin }, async (request, reply) => {
     const company = await buying(request, reply);
     if (!company) return reply;
-    return renderCheckout(request, reply, company, {});
+    return renderCheckout(reply, company, {});
   });
 
   app.post('/checkout', { preHandler: requireLogin }, async (request, reply) => {
@@ -181,7 +195,7 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     };
     const result = await placeOrder(ctx, user, company, input);
     if (result.ok) {
-      if (!result.duplicate) ctx.worker.wake();
+      if (!result.duplicate) ctx.worker.wakeAfterCheckout();
       return reply.redirect(`/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`, 303);
     }
     const values = { ...input, addressChoice: formString(body, 'address_choice'), newAddress: formString(body, 'new_address') };
@@ -192,11 +206,11 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         return reply.redirect('/cart?notice=orders.cartEmpty', 303);
       case 'price_changed':
         await acknowledgePrices(ctx.db, company, result.cart);
-        return renderCheckout(request, reply, company, { ...keep, priceChanged: true }, 409);
+        return renderCheckout(reply, company, { ...keep, priceChanged: true }, 409);
       case 'lines':
-        return renderCheckout(request, reply, company, { ...keep, problems: result.lines.map((p: LineProblem) => lineMessage(request, p, result.cart)) }, 422);
+        return renderCheckout(reply, company, { ...keep, problems: result.lines.map((p: LineProblem) => lineMessage(request, p, result.cart)) }, 422);
       case 'bad_input':
-        return renderCheckout(request, reply, company, { ...keep, fieldError: { field: result.field, message: request.t(`orders.bad_${result.field}` as MessageKey) } }, 422);
+        return renderCheckout(reply, company, { ...keep, fieldError: { field: result.field, message: request.t(`orders.bad_${result.field}` as MessageKey) } }, 422);
     }
   });
 
