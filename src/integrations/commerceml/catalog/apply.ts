@@ -77,14 +77,13 @@ export async function applyStaged(db: Kysely<DB>, settings: Settings, coverage: 
       )
     )[0]?.n ?? 0;
 
-    const changed = await list(
-      trx,
-      sql<{ id: number }>`select id from products where updated_at = ${now} and external_1c_id is not null
-        union select id from cml_barcodes_changed`,
-    );
-    if (changed.length > 0 || barcodesChanged > 0) {
-      const ids = changed.map((r) => r.id);
-      await reindexProducts(trx, ids.length >= FULL_REINDEX_AT ? undefined : ids);
+    const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
+      union select id from cml_barcodes_changed`;
+    const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
+    if (changedCount >= FULL_REINDEX_AT) await reindexProducts(trx);
+    else if (changedCount > 0 || barcodesChanged > 0) {
+      const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
+      await reindexProducts(trx, ids);
     }
     return { counts, photos: await photosToAttach(trx) };
   });
@@ -208,9 +207,20 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
         v.group_ext, v.vat_bp, '', null, null, null, 0
       from cml_products v where v.parent_ext is not null group by v.parent_ext`,
   );
+  // New products get their ids here (after the highest one; parents before variants), so no
+  // lookup by Ид is needed after the insert. AUTOINCREMENT never reuses an id: start above both
+  // the highest row and the sequence.
+  const top =
+    (
+      await list(
+        trx,
+        sql<{ top: number }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0)) as top`,
+      )
+    )[0]?.top ?? 0;
   await sql`drop table if exists temp.cml_resolved`.execute(trx);
   await sql`create temp table cml_resolved as
-    select p.id as id, p.id is null as is_new, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
+    select coalesce(p.id, ${top} + row_number() over (partition by p.id is null order by s.parent_ext is not null, s.ext)) as id,
+      p.id is null as is_new, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku else coalesce(s.sku, p.sku, ps.sku, '') end as sku,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku_norm else coalesce(s.sku_norm, p.sku_norm, ps.sku_norm, '') end as sku_norm,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.name else coalesce(s.name, p.name, ps.name, s.ext) end as name,
@@ -245,22 +255,6 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
           or products.description is not r.description or products.brand is not r.brand or products.variant_name is not r.variant_name
           or products.category_id is not r.category_id or products.unit_id is not r.unit_id or products.vat_bp is not r.vat_bp
           or products.hidden is not r.hidden)`,
-  );
-  // New products get their ids here (after the highest one; parents before variants), so no
-  // lookup by Ид is needed after the insert.
-  // AUTOINCREMENT never reuses an id: start above both the highest row and the sequence.
-  const top =
-    (
-      await list(
-        trx,
-        sql<{ top: number }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0)) as top`,
-      )
-    )[0]?.top ?? 0;
-  await run(
-    trx,
-    sql`update cml_resolved set id = n.id
-      from (select rowid as rid, ${top} + row_number() over (order by parent_ext is not null, ext) as id from cml_resolved where is_new) n
-      where cml_resolved.rowid = n.rid`,
   );
   const products_created = await run(
     trx,
@@ -324,7 +318,7 @@ async function applyProperties(trx: Transaction<DB>): Promise<void> {
   await run(
     trx,
     sql`insert into product_properties (product_id, name, value, sort)
-      select r.id, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), j.key
+      select r.id, j.value ->> 0, j.value ->> 1, j.key
       from cml_resolved r join cml_properties_changed c on c.id = r.id, json_each(r.properties) j`,
   );
 }
