@@ -85,6 +85,34 @@ describe('1C catalog exchange', () => {
     expect(page.body).toMatch(/1[\s\u00a0]719,00/);
   });
 
+  it('a buyer sees a price 1C changed on the next page view (no stale cached page)', async () => {
+    const { t, client } = await start();
+    const offers = fixture('ut11-demo-2.07/offers.xml').toString('utf8');
+    await exchange(client, [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['offers.xml', Buffer.from(offers)],
+    ]);
+    const priceType = await t.ctx.db.selectFrom('price_types').select('id').executeTakeFirstOrThrow();
+    const company = await makeCompany(t.ctx);
+    await t.ctx.db.updateTable('companies').set({ price_type_id: priceType.id }).where('id', '=', company.id).execute();
+    const buyer = await makeUser(t.ctx, 'buyer', { companyId: company.id });
+    const browser = new Browser(t.app);
+    await browser.login(buyer.email);
+    const url = `/catalog?q=${encodeURIComponent('ботфорты')}`;
+    expect((await browser.get(url)).body).toMatch(/1[\s\u00a0]719,00/);
+    expect((await browser.get(url)).body).toMatch(/1[\s\u00a0]719,00/);
+
+    const delta = offers
+      .replace('СодержитТолькоИзменения="false"', 'СодержитТолькоИзменения="true"')
+      .replace('<ЦенаЗаЕдиницу>1719</ЦенаЗаЕдиницу>', '<ЦенаЗаЕдиницу>1999</ЦенаЗаЕдиницу>');
+    expect(delta).not.toBe(offers.replace('СодержитТолькоИзменения="false"', 'СодержитТолькоИзменения="true"'));
+    t.clock.advance(60_000);
+    await exchange(client, [['offers.xml', Buffer.from(delta)]]);
+    const after = (await browser.get(url)).body;
+    expect(after).toMatch(/1[\s\u00a0]999,00/);
+    expect(after).not.toMatch(/1[\s\u00a0]719,00/);
+  });
+
   it('a second identical run changes nothing; a delta changes only what it carries', async () => {
     const { t, client } = await start();
     const files: Array<[string, Buffer]> = [
