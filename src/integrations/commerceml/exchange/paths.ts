@@ -20,7 +20,8 @@ export function safeRelativePath(raw: string): string {
   if (parts.length === 0) throw new UnsafeNameError(`bad file name: ${raw}`);
   if (parts.some((p) => p === '..')) throw new UnsafeNameError(`".." in a file name refused: ${raw}`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (parts.some((p) => /[\u0000-\u001f]/.test(p))) throw new UnsafeNameError(`control characters in a file name refused: ${raw}`);
+  if (parts.some((p) => /[\u0000-\u001f]/.test(p)))
+    throw new UnsafeNameError(`control characters in a file name refused: ${raw}`);
   if (parts.length > 8 || name.length > 400) throw new UnsafeNameError(`file name too long: ${raw.slice(0, 80)}…`);
   const joined = parts.join('/');
   if (REFUSED_EXTENSIONS.test(joined)) throw new UnsafeNameError(`this kind of file is refused: ${raw}`);

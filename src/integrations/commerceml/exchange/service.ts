@@ -12,20 +12,15 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { AppContext } from '../../../context.js';
 import { CatalogRun } from '../catalog/catalog-run.js';
-import { applySaleFile, type SaleApplyResult } from '../sale/apply-documents.js';
 import { buildInfoDocument } from '../sale/info-document.js';
-import { buildOrdersDocument, markOrdersExported, ordersPendingExport } from '../sale/orders-document.js';
 import { XmlError } from '../xml/reader.js';
-import { closeInterruptedRuns, type RunFile, startRun, updateRun } from './runs.js';
-import { ArchiveError, unzipInto } from './unzip.js';
+import { filePriority, holdsSaleDocuments } from './package-files.js';
 import { isXmlName, isZipName, safeRelativePath, UnsafeNameError } from './paths.js';
-
-export type ExchangeType = 'catalog' | 'sale';
-
-export type Reply =
-  | { readonly kind: 'text'; readonly lines: readonly string[] }
-  | { readonly kind: 'xml'; readonly body: Buffer; readonly contentType: string }
-  | { readonly kind: 'challenge' };
+import { closeInterruptedRuns, type RunFile, startRun, updateRun } from './runs.js';
+import { applyOrderFile, confirm, query, saleFailure } from './sale-dialogue.js';
+import { type ExchangeType, failure, newSession, type Reply, type Session, text, xmlReply } from './session.js';
+import { summarize } from './summary.js';
+import { ArchiveError, unzipInto } from './unzip.js';
 
 export const COOKIE_NAME = 'OPTOVIK_1C';
 /** A session 1C has not touched for this long is over (a run that stalled is abandoned). */
@@ -33,31 +28,7 @@ const SESSION_TTL_MS = 6 * 3600_000;
 /** Another run of the same type active this recently means "already running". */
 const BUSY_WINDOW_MS = 60_000;
 
-type Phase = 'receiving' | 'applying' | 'photos' | 'done' | 'failed';
-
-interface Session {
-  readonly id: string;
-  readonly type: ExchangeType;
-  readonly dir: string;
-  lastSeen: number;
-  files: Map<string, number>;
-  totalBytes: number;
-  archives: string[];
-  runId: number | null;
-  catalog: CatalogRun | null;
-  phase: Phase;
-  failure: string | null;
-  /** type=sale: 1C gave `version` at init, so it will call `import` after `file`. */
-  saleVersion: string | null;
-  saleApplied: Set<string>;
-  sent: { ids: number[]; at: number; runId: number } | null;
-  busy: boolean;
-  /** An admin's manual upload rather than 1C talking. */
-  manual: boolean;
-}
-
-const text = (...lines: string[]): Reply => ({ kind: 'text', lines });
-const failure = (message: string): Reply => text('failure', message);
+export type { ExchangeType, Reply } from './session.js';
 
 export class Exchange {
   private readonly sessions = new Map<string, Session>();
@@ -105,9 +76,11 @@ export class Exchange {
     await this.prepare();
     const now = this.now();
     for (const other of [...this.sessions.values()]) {
-      if (now - other.lastSeen > SESSION_TTL_MS) await this.end(other, 'abandoned', '1C stopped talking during this run; nothing unfinished was applied');
+      if (now - other.lastSeen > SESSION_TTL_MS)
+        await this.end(other, 'abandoned', '1C stopped talking during this run; nothing unfinished was applied');
       else if (other.type === type && !this.finished(other)) {
-        if (other.busy || now - other.lastSeen < BUSY_WINDOW_MS) return failure('Exchange already running: another exchange of this type is in progress');
+        if (other.busy || now - other.lastSeen < BUSY_WINDOW_MS)
+          return failure('Exchange already running: another exchange of this type is in progress');
         await this.end(other, 'abandoned', '1C started a new exchange before this one finished; nothing unfinished was applied');
       } else if (other.type === type) {
         await this.end(other, null, '');
@@ -139,16 +112,18 @@ export class Exchange {
         case 'file':
           return await this.file(session, params.filename, body);
         case 'import':
-          return session.type === 'catalog' ? await this.importCatalog(session, params.filename) : await this.importSale(session, params.filename);
+          return session.type === 'catalog'
+            ? await this.importCatalog(session, params.filename)
+            : await this.importSale(session, params.filename);
         case 'deactivate':
         case 'complete':
           return session.type === 'catalog' ? await this.complete(session) : failure('Unknown command');
         case 'query':
-          return session.type === 'sale' ? await this.query(session) : failure('Unknown command');
+          return session.type === 'sale' ? await query(this.ctx, session) : failure('Unknown command');
         case 'success':
-          return session.type === 'sale' ? await this.confirm(session) : failure('Unknown command');
+          return session.type === 'sale' ? await confirm(this.ctx, session) : failure('Unknown command');
         case 'info':
-          return session.type === 'sale' ? buildXml(buildInfoDocument(this.ctx)) : failure('Unknown command');
+          return session.type === 'sale' ? xmlReply(buildInfoDocument(this.ctx)) : failure('Unknown command');
         default:
           return failure('Unknown command');
       }
@@ -170,24 +145,7 @@ export class Exchange {
 
   private newSession(type: ExchangeType): Session {
     const id = randomBytes(16).toString('hex');
-    const session: Session = {
-      id,
-      type,
-      dir: join(this.ctx.config.dataDir, 'exchange', id),
-      lastSeen: this.now(),
-      files: new Map(),
-      totalBytes: 0,
-      archives: [],
-      runId: null,
-      catalog: null,
-      phase: 'receiving',
-      failure: null,
-      saleVersion: null,
-      saleApplied: new Set(),
-      sent: null,
-      busy: false,
-      manual: false,
-    };
+    const session = newSession(id, type, join(this.ctx.config.dataDir, 'exchange', id), this.now());
     this.sessions.set(id, session);
     return session;
   }
@@ -212,7 +170,15 @@ export class Exchange {
     await session.catalog?.close();
     await rm(session.dir, { recursive: true, force: true });
     await mkdir(session.dir, { recursive: true });
-    Object.assign(session, { files: new Map(), totalBytes: 0, archives: [], catalog: null, phase: 'receiving', failure: null, runId: null });
+    Object.assign(session, {
+      files: new Map(),
+      totalBytes: 0,
+      archives: [],
+      catalog: null,
+      phase: 'receiving',
+      failure: null,
+      runId: null,
+    });
     // Order files are small, and an older 1C that zips them would never call import to unpack them.
     const zip = this.settings.zip && session.type === 'catalog';
     const lines = [`zip=${zip ? 'yes' : 'no'}`, `file_limit=${this.settings.fileLimitMb * 1048576}`];
@@ -261,7 +227,7 @@ export class Exchange {
     if (isZipName(name) && !session.archives.includes(name)) session.archives.push(name);
     if (session.type === 'sale' && session.saleVersion === null && isXmlName(name)) {
       // Older 1C: no `import` will follow, the file is applied as it arrives.
-      return this.applySale(session, name);
+      return applyOrderFile(this.ctx, session, name);
     }
     return text('success');
   }
@@ -291,7 +257,12 @@ export class Exchange {
 
   private async ensureRun(session: Session, kind: 'catalog' | 'sale'): Promise<number> {
     const runKind = session.manual ? 'upload' : kind;
-    session.runId ??= await startRun(this.ctx.db, runKind, this.now(), session.manual ? 'uploaded by an admin' : kind === 'catalog' ? '1C is sending the catalog' : '');
+    session.runId ??= await startRun(
+      this.ctx.db,
+      runKind,
+      this.now(),
+      session.manual ? 'uploaded by an admin' : kind === 'catalog' ? '1C is sending the catalog' : '',
+    );
     return session.runId;
   }
 
@@ -308,16 +279,21 @@ export class Exchange {
         return text('progress', `Unpacked ${files.length} files`);
       }
       const name = safeRelativePath(filename ?? '');
-      if (!session.files.has(name) || !existsSync(join(session.dir, name))) return failure(`${name} was not uploaded in this exchange`);
+      if (!session.files.has(name) || !existsSync(join(session.dir, name)))
+        return failure(`${name} was not uploaded in this exchange`);
       if (!isXmlName(name)) return text('success', `${name} is not XML; nothing to import`);
       const deadline = Date.now() + this.settings.sliceSeconds * 1000;
       const runId = await this.ensureRun(session, 'catalog');
       if (session.phase === 'done' && session.catalog?.hasRead(name)) return text('success', `${name} imported`);
       if (session.phase === 'done') this.startNextCycle(session);
-      if (session.phase === 'receiving' && !session.catalog?.hasRead(name) && (await holdsSaleDocuments(join(session.dir, name)))) {
+      if (
+        session.phase === 'receiving' &&
+        !session.catalog?.hasRead(name) &&
+        (await holdsSaleDocuments(join(session.dir, name)))
+      ) {
         // Counterparties (or orders) sent along with the catalog are applied as such.
         session.catalog?.markRead(name);
-        const reply = await this.applySale(session, name);
+        const reply = await applyOrderFile(this.ctx, session, name);
         if (reply.kind === 'text' && reply.lines[0] === 'failure') return reply;
         return this.afterFileRead(session, reply.kind === 'text' ? (reply.lines[1] ?? '') : '');
       }
@@ -339,7 +315,9 @@ export class Exchange {
 
   /** After a file: the next one, or — when every XML of the run is read — the switch. */
   private afterFileRead(session: Session, message: string): Reply {
-    const unread = [...session.files.keys()].filter((f) => isXmlName(f) && !session.catalog?.hasRead(f) && !session.saleApplied.has(f));
+    const unread = [...session.files.keys()].filter(
+      (f) => isXmlName(f) && !session.catalog?.hasRead(f) && !session.saleApplied.has(f),
+    );
     if (unread.length > 0 || !session.catalog) return text('success', message);
     session.phase = 'applying';
     return text('progress', 'All files read; switching the catalog');
@@ -376,7 +354,8 @@ export class Exchange {
     try {
       if (session.catalog && session.phase === 'receiving') session.phase = 'applying';
       const deadline = Date.now() + 60_000;
-      while (session.catalog && (session.phase === 'applying' || session.phase === 'photos')) await this.finishCatalog(session, deadline);
+      while (session.catalog && (session.phase === 'applying' || session.phase === 'photos'))
+        await this.finishCatalog(session, deadline);
       return text('success');
     } catch (err) {
       return this.fail(session, err, undefined);
@@ -406,96 +385,16 @@ export class Exchange {
     return failure(message);
   }
 
-  // ---- type=sale ----------------------------------------------------------------------------
-
-  private async query(session: Session): Promise<Reply> {
-    const now = this.now();
-    if (session.sent) {
-      await updateRun(this.ctx.db, session.sent.runId, {
-        status: 'abandoned',
-        message: '1C asked again without confirming; the orders are sent again',
-        finishedAt: now,
-      });
-    }
-    const ids = await ordersPendingExport(this.ctx.db);
-    const doc = await buildOrdersDocument(this.ctx, ids, now);
-    if (ids.length > 0) {
-      const runId = await startRun(this.ctx.db, 'sale', now, `sent ${ids.length} orders to 1C, waiting for its confirmation`);
-      session.sent = { ids, at: now, runId };
-    } else {
-      session.sent = null;
-    }
-    return buildXml(doc);
-  }
-
-  private async confirm(session: Session): Promise<Reply> {
-    const sent = session.sent;
-    session.sent = null;
-    if (!sent) return text('success');
-    const marked = await markOrdersExported(this.ctx.db, sent.ids, sent.at);
-    await updateRun(this.ctx.db, sent.runId, {
-      status: 'success',
-      counts: { orders_sent: sent.ids.length, orders_confirmed: marked },
-      message: `1C took ${marked} orders`,
-      finishedAt: this.now(),
-    });
-    return text('success');
-  }
-
   private async importSale(session: Session, filename: string | undefined): Promise<Reply> {
     try {
       if (session.archives.length > 0) await this.unpack(session);
       const name = safeRelativePath(filename ?? '');
       if (!session.files.has(name)) return failure(`${name} was not uploaded in this exchange`);
       if (!isXmlName(name)) return text('success');
-      return await this.applySale(session, name);
+      return await applyOrderFile(this.ctx, session, name);
     } catch (err) {
-      return this.saleFailure(err, filename ?? '');
+      return saleFailure(this.ctx, err, filename ?? '');
     }
-  }
-
-  private async applySale(session: Session, name: string): Promise<Reply> {
-    if (session.saleApplied.has(name)) return text('success', `${name} already applied`);
-    const runId = await startRun(this.ctx.db, 'sale', this.now(), `applying ${name}`);
-    try {
-      const result = await applySaleFile(this.ctx, join(session.dir, name), { fileName: name });
-      session.saleApplied.add(name);
-      const summary = saleSummary(result);
-      await updateRun(this.ctx.db, runId, {
-        status: 'success',
-        files: [{ name, bytes: session.files.get(name) ?? 0 }],
-        counts: {
-          orders_updated: result.orders.updated,
-          orders_unchanged: result.orders.unchanged,
-          orders_unknown: result.orders.unknown.length,
-          companies_created: result.companies.created,
-          companies_updated: result.companies.updated,
-          companies_skipped: result.companies.skipped,
-        },
-        message: [summary, ...result.warnings.slice(0, 20)].join('; '),
-        finishedAt: this.now(),
-      });
-      return text('success', summary);
-    } catch (err) {
-      const reply = this.saleFailure(err, name);
-      const line = err instanceof XmlError ? err.line : null;
-      await updateRun(this.ctx.db, runId, {
-        status: 'failed',
-        files: [{ name, bytes: session.files.get(name) ?? 0 }],
-        message: `${reply.kind === 'text' ? reply.lines[1] : ''}. Nothing from this file was applied.`,
-        errorFile: name,
-        errorLine: line,
-        finishedAt: this.now(),
-      });
-      return reply;
-    }
-  }
-
-  private saleFailure(err: unknown, name: string): Reply & { kind: 'text' } {
-    if (err instanceof XmlError) return { kind: 'text', lines: ['failure', `${name} line ${err.line}: ${err.message}`] };
-    if (err instanceof UnsafeNameError || err instanceof ArchiveError) return { kind: 'text', lines: ['failure', err.message] };
-    this.ctx.log.error({ err }, '1C order exchange failed');
-    return { kind: 'text', lines: ['failure', `internal error: ${(err as Error).message}`] };
   }
 
   // ---- manual upload (admin page) ---------------------------------------------------------
@@ -508,8 +407,10 @@ export class Exchange {
   async upload(files: AsyncIterable<{ filename: string; file: Readable }>): Promise<{ runId: number } | { error: string }> {
     await this.prepare();
     const busy = [...this.sessions.values()].find((s) => s.type === 'catalog' && !this.finished(s));
-    if (busy && (busy.busy || this.now() - busy.lastSeen < BUSY_WINDOW_MS)) return { error: 'An exchange with 1C is running right now; try again when it has finished.' };
-    if (busy) await this.end(busy, 'abandoned', 'an admin uploaded a package while this run was stalled; nothing unfinished was applied');
+    if (busy && (busy.busy || this.now() - busy.lastSeen < BUSY_WINDOW_MS))
+      return { error: 'An exchange with 1C is running right now; try again when it has finished.' };
+    if (busy)
+      await this.end(busy, 'abandoned', 'an admin uploaded a package while this run was stalled; nothing unfinished was applied');
     const session = this.newSession('catalog');
     session.manual = true;
     await mkdir(session.dir, { recursive: true });
@@ -536,10 +437,12 @@ export class Exchange {
     let current: string | undefined;
     try {
       await this.unpack(session);
-      const xml = [...session.files.keys()].filter(isXmlName).sort((a, b) => filePriority(a) - filePriority(b) || a.localeCompare(b));
+      const xml = [...session.files.keys()]
+        .filter(isXmlName)
+        .sort((a, b) => filePriority(a) - filePriority(b) || a.localeCompare(b));
       const saleFiles: string[] = [];
       const catalogFiles: string[] = [];
-      for (const name of xml) (await holdsSaleDocuments(join(session.dir, name)) ? saleFiles : catalogFiles).push(name);
+      for (const name of xml) ((await holdsSaleDocuments(join(session.dir, name))) ? saleFiles : catalogFiles).push(name);
       if (catalogFiles.length > 0) {
         const run = new CatalogRun(this.ctx, session.dir);
         session.catalog = run;
@@ -552,12 +455,15 @@ export class Exchange {
         session.phase = 'applying';
         while (session.phase === 'applying' || session.phase === 'photos') await this.finishCatalog(session, Date.now() + 1000);
       }
-      for (const name of saleFiles) await this.applySale(session, name);
+      for (const name of saleFiles) await applyOrderFile(this.ctx, session, name);
       if (catalogFiles.length === 0) {
         await updateRun(this.ctx.db, session.runId as number, {
           status: saleFiles.length > 0 ? 'success' : 'failed',
           files: this.runFiles(session),
-          message: saleFiles.length > 0 ? `order and counterparty files applied: ${saleFiles.join(', ')}` : 'the upload holds no CommerceML XML file',
+          message:
+            saleFiles.length > 0
+              ? `order and counterparty files applied: ${saleFiles.join(', ')}`
+              : 'the upload holds no CommerceML XML file',
           finishedAt: this.now(),
         });
       }
@@ -577,54 +483,6 @@ export class Exchange {
   async close(): Promise<void> {
     for (const session of [...this.sessions.values()]) await this.end(session, 'abandoned', 'the portal stopped during this run');
   }
-}
-
-/** Classifier and products before offers, prices and stock, as 1C orders its own files. */
-function filePriority(name: string): number {
-  const base = name.split('/').pop() ?? name;
-  if (/^(import|properties|groups)/i.test(base) || /^properties\//i.test(name)) return 0;
-  if (/^offers/i.test(base)) return 1;
-  if (/^prices/i.test(base)) return 2;
-  if (/^rests/i.test(base)) return 3;
-  return 4;
-}
-
-/** Whether a file holds orders or counterparties, from its first elements. */
-async function holdsSaleDocuments(file: string): Promise<boolean> {
-  const { open } = await import('node:fs/promises');
-  const handle = await open(file, 'r');
-  try {
-    const buffer = Buffer.alloc(65536);
-    const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    const head = buffer.subarray(0, bytesRead).toString('latin1');
-    const utf8 = buffer.subarray(0, bytesRead).toString('utf8');
-    const text = /encoding="windows-1251"/i.test(head) ? new TextDecoder('windows-1251').decode(buffer.subarray(0, bytesRead)) : utf8;
-    const sale = text.search(/<(\w+:)?(Документ|Контейнер|Контрагенты)[\s>]/);
-    const catalog = text.search(/<(\w+:)?(Классификатор|Каталог|ПакетПредложений)[\s>]/);
-    return sale >= 0 && (catalog < 0 || sale < catalog);
-  } finally {
-    await handle.close();
-  }
-}
-
-function buildXml(doc: { body: Buffer; contentType: string }): Reply {
-  return { kind: 'xml', body: doc.body, contentType: doc.contentType };
-}
-
-/** Counts that are problems, not changes: "nothing changed" may still come with them. */
-const PROBLEM_COUNTS = new Set(['unknown_offers', 'photo_problems', 'warnings']);
-
-function summarize(counts: Record<string, number | undefined>): string {
-  const said = (keys: Array<[string, number | undefined]>) => keys.filter(([, n]) => (n ?? 0) > 0).map(([k, n]) => `${k.replace(/_/g, ' ')}: ${n}`);
-  const changes = said(Object.entries(counts).filter(([k]) => !PROBLEM_COUNTS.has(k)));
-  const problems = said(Object.entries(counts).filter(([k]) => PROBLEM_COUNTS.has(k)));
-  const head = changes.length > 0 ? `Catalog imported (${changes.join(', ')})` : 'Catalog imported: nothing changed';
-  return problems.length > 0 ? `${head}; ${problems.join(', ')}` : head;
-}
-
-function saleSummary(r: SaleApplyResult): string {
-  const unknown = r.orders.unknown.length > 0 ? `, not on the portal: ${r.orders.unknown.slice(0, 10).join(', ')}` : '';
-  return `orders updated ${r.orders.updated}, unchanged ${r.orders.unchanged}${unknown}; companies created ${r.companies.created}, updated ${r.companies.updated}`;
 }
 
 const exchanges = new WeakMap<AppContext, Exchange>();

@@ -16,7 +16,13 @@ export class ArchiveError extends Error {}
 export async function unzipInto(archive: string, dir: string, budgetBytes: number): Promise<{ files: string[]; bytes: number }> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(archive, { lazyEntries: true, autoClose: true, strictFileNames: false, validateEntrySizes: true }, (err, z) =>
-      err ? reject(new ArchiveError(`${archive.split('/').at(-1)} is not a readable ZIP archive (${err.message}); was a piece of it lost?`)) : resolve(z as yauzl.ZipFile),
+      err
+        ? reject(
+            new ArchiveError(
+              `${archive.split('/').at(-1)} is not a readable ZIP archive (${err.message}); was a piece of it lost?`,
+            ),
+          )
+        : resolve(z as yauzl.ZipFile),
     ),
   );
   const files: string[] = [];
@@ -38,7 +44,11 @@ export async function unzipInto(archive: string, dir: string, budgetBytes: numbe
           return;
         }
         if (written + entry.uncompressedSize > budgetBytes) {
-          reject(new ArchiveError(`the archive unpacks to more than the ${Math.round(budgetBytes / 1048576)} MB allowed (integrations.commerceml.max_package_mb)`));
+          reject(
+            new ArchiveError(
+              `the archive unpacks to more than the ${Math.round(budgetBytes / 1048576)} MB allowed (integrations.commerceml.max_package_mb)`,
+            ),
+          );
           return;
         }
         zip.openReadStream(entry, (err, stream) => {
@@ -49,7 +59,8 @@ export async function unzipInto(archive: string, dir: string, budgetBytes: numbe
           const counter = new Transform({
             transform(chunk: Buffer, _enc, done) {
               written += chunk.length;
-              if (written > budgetBytes) done(new ArchiveError('the archive unpacks to more than allowed (integrations.commerceml.max_package_mb)'));
+              if (written > budgetBytes)
+                done(new ArchiveError('the archive unpacks to more than allowed (integrations.commerceml.max_package_mb)'));
               else done(null, chunk);
             },
           });
@@ -60,7 +71,11 @@ export async function unzipInto(archive: string, dir: string, budgetBytes: numbe
               files.push(name);
               zip.readEntry();
             })
-            .catch((e: unknown) => reject(e instanceof ArchiveError ? e : new ArchiveError(`cannot unpack ${entry.fileName}: ${(e as Error).message}`)));
+            .catch((e: unknown) =>
+              reject(
+                e instanceof ArchiveError ? e : new ArchiveError(`cannot unpack ${entry.fileName}: ${(e as Error).message}`),
+              ),
+            );
         });
       });
       zip.readEntry();
