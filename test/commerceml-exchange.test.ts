@@ -357,6 +357,25 @@ describe('1C exchange protocol', () => {
     expect((await new OneCClient(address, LOGIN, PASSWORD).checkauth('catalog'))[0]).toBe('success');
   });
 
+  it('a run 1C abandons is marked so on the admin page and applies nothing', async () => {
+    const { t, client, address } = await start();
+    await client.checkauth('catalog');
+    await client.init('catalog');
+    await client.upload('catalog', 'import.xml', fixture('ut11-demo-2.07/import.xml'));
+    await client.upload('catalog', 'offers.xml', fixture('ut11-demo-2.07/offers.xml'));
+    expect((await client.importUntilDone('catalog', 'import.xml')).final).toMatch(/^success/);
+    // 1C stops here (it timed out, say); its next scheduled run starts later.
+    t.clock.advance(5 * 60_000);
+    const next = new OneCClient(address, LOGIN, PASSWORD);
+    expect((await next.checkauth('catalog'))[0]).toBe('success');
+    expect(count(t, 'select count(*) n from products')).toBe(0);
+    const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().executeTakeFirstOrThrow();
+    expect(run.status).toBe('abandoned');
+    expect(run.message).toContain('nothing unfinished was applied');
+    // The old cookie is no longer a session.
+    expect((await client.request('catalog', 'import', { filename: 'offers.xml' })).text).toMatch(/^failure\nNot authorized/);
+  });
+
   it('is off while no login is configured', async () => {
     t = await startTestApp();
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
