@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CatalogRun } from '../src/integrations/commerceml/catalog/catalog-run.js';
 import { encodeXmlText } from '../src/integrations/commerceml/sale/encoding.js';
-import { OneCClient } from './commerceml-client.js';
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
 import { buildCatalog } from './catalog-fixture.js';
+import { OneCClient } from './commerceml-client.js';
 import { Browser, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 import { makeZip } from './zip-writer.js';
 
@@ -32,6 +32,17 @@ async function start(settings: Record<string, unknown> = {}) {
 
 function count(app: TestApp, sql: string): number {
   return (app.ctx.database.sqlite.prepare(sql).get() as { n: number }).n;
+}
+
+/** A signed-in buyer whose company has the (first) price type 1C sent. */
+async function buyerAtImportedPrices(app: TestApp): Promise<Browser> {
+  const priceType = await app.ctx.db.selectFrom('price_types').select('id').executeTakeFirstOrThrow();
+  const company = await makeCompany(app.ctx);
+  await app.ctx.db.updateTable('companies').set({ price_type_id: priceType.id }).where('id', '=', company.id).execute();
+  const buyer = await makeUser(app.ctx, 'buyer', { companyId: company.id });
+  const browser = new Browser(app.app);
+  await browser.login(buyer.email);
+  return browser;
 }
 
 /** Upload every file (in small pieces, as 1C cuts them by file_limit), then import each. */
@@ -73,12 +84,7 @@ describe('1C catalog exchange', () => {
     // The three pictures import.xml names were not sent: said, not fatal.
     expect(run.message).toContain('not sent by 1C');
 
-    const priceType = await t.ctx.db.selectFrom('price_types').select('id').executeTakeFirstOrThrow();
-    const company = await makeCompany(t.ctx);
-    await t.ctx.db.updateTable('companies').set({ price_type_id: priceType.id }).where('id', '=', company.id).execute();
-    const buyer = await makeUser(t.ctx, 'buyer', { companyId: company.id });
-    const browser = new Browser(t.app);
-    await browser.login(buyer.email);
+    const browser = await buyerAtImportedPrices(t);
     const page = await browser.get(`/catalog?q=${encodeURIComponent('ботфорты')}`);
     expect(page.status).toBe(200);
     expect(page.body).toContain('Женские ботфорты коричневые');
@@ -92,12 +98,7 @@ describe('1C catalog exchange', () => {
       ['import.xml', fixture('ut11-demo-2.07/import.xml')],
       ['offers.xml', Buffer.from(offers)],
     ]);
-    const priceType = await t.ctx.db.selectFrom('price_types').select('id').executeTakeFirstOrThrow();
-    const company = await makeCompany(t.ctx);
-    await t.ctx.db.updateTable('companies').set({ price_type_id: priceType.id }).where('id', '=', company.id).execute();
-    const buyer = await makeUser(t.ctx, 'buyer', { companyId: company.id });
-    const browser = new Browser(t.app);
-    await browser.login(buyer.email);
+    const browser = await buyerAtImportedPrices(t);
     const url = `/catalog?q=${encodeURIComponent('ботфорты')}`;
     expect((await browser.get(url)).body).toMatch(/1[\s\u00a0]719,00/);
     expect((await browser.get(url)).body).toMatch(/1[\s\u00a0]719,00/);

@@ -4,10 +4,11 @@
  * one legal entity has it. Nothing is ever deleted and no user is created: the admin invites.
  */
 import type { Kysely, Transaction } from 'kysely';
+import { legalEntitiesOf } from '../../../accounts/companies.js';
 import type { AppContext } from '../../../context.js';
 import type { DB, LegalEntityRow } from '../../../db/schema.js';
-import type { XmlNode } from '../xml/reader.js';
 import { at, child, children, isTrue, textOf } from '../xml/node.js';
+import type { XmlNode } from '../xml/reader.js';
 
 export interface OneCCounterparty {
   line: number;
@@ -86,13 +87,7 @@ async function findCompany(trx: Kysely<DB>, cp: OneCCounterparty): Promise<Match
 }
 
 async function entityOf(trx: Kysely<DB>, companyId: number, cp: OneCCounterparty): Promise<LegalEntityRow | undefined> {
-  const entities = await trx
-    .selectFrom('legal_entities')
-    .selectAll()
-    .where('company_id', '=', companyId)
-    .orderBy('is_primary', 'desc')
-    .orderBy('id')
-    .execute();
+  const entities = await legalEntitiesOf(trx, companyId);
   return (
     entities.find((e) => cp.inn && e.inn === cp.inn && e.kpp === cp.kpp) ??
     entities.find((e) => cp.inn && e.inn === cp.inn) ??
