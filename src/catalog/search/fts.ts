@@ -83,19 +83,13 @@ async function indexSources(db: Kysely<DB>, where: RawBuilder<unknown>, limit: n
   return rows;
 }
 
-/** The (sku, barcodes, name) columns of a product's FTS row; `barcodes` is a JSON array or null. */
-export function ftsColumns(r: Omit<IndexSource, 'id'>): [sku: string, barcodes: string, name: string] {
-  const codes = r.barcodes ? (JSON.parse(r.barcodes) as unknown[]) : [];
-  const barcodes = codes.map((c) => normalizeBarcode(String(c))).filter((c) => c !== '');
-  const name = searchFold([r.name, r.variant_name, r.brand].filter((s) => s.trim() !== '').join(' '));
-  return [normalizeSku(r.sku), barcodes.join(' '), name];
-}
-
 async function insertIndexRows(db: Kysely<DB>, rows: readonly IndexSource[]): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
     const values = rows.slice(i, i + INSERT_BATCH).map((r) => {
-      const [sku, barcodes, name] = ftsColumns(r);
-      return sql`(${r.id}, ${sku}, ${barcodes}, ${name})`;
+      const codes = r.barcodes ? (JSON.parse(r.barcodes) as unknown[]) : [];
+      const barcodes = codes.map((c) => normalizeBarcode(String(c))).filter((c) => c !== '');
+      const name = searchFold([r.name, r.variant_name, r.brand].filter((s) => s.trim() !== '').join(' '));
+      return sql`(${r.id}, ${normalizeSku(r.sku)}, ${barcodes.join(' ')}, ${name})`;
     });
     if (values.length > 0) {
       await sql`insert into products_fts(rowid, sku, barcodes, name) values ${sql.join(values)}`.execute(db);
@@ -162,13 +156,7 @@ function scanSource(filter: SearchFilter): RawBuilder<unknown> {
  * The products matching every word in some column, bm25-ranked (SKU and barcode hits above name
  * hits), at most `want`; `where` is filterSql() on alias `p`.
  */
-export async function ftsMatches(
-  db: Kysely<DB>,
-  terms: readonly Term[],
-  filter: SearchFilter,
-  where: RawBuilder<unknown>,
-  want: number,
-) {
+export async function ftsMatches(db: Kysely<DB>, terms: readonly Term[], filter: SearchFilter, where: RawBuilder<unknown>, want: number) {
   const long: string[] = [];
   const short: Term[] = [];
   for (const term of terms) {

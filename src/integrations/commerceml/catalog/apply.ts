@@ -5,7 +5,6 @@
  * same package twice changes nothing (no updated_at moves, no cache is dropped for nothing).
  */
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { productsChanged } from '../../../catalog/search/live.js';
 import { reindexProducts } from '../../../catalog/search.js';
 import { countedWarehouses } from '../../../catalog/stock.js';
 import type { Config } from '../../../config/types.js';
@@ -70,47 +69,24 @@ export async function applyStaged(db: Kysely<DB>, settings: Settings, coverage: 
     await applyProperties(trx);
     counts.prices_changed = await applyPrices(trx);
     counts.stock_changed = await applyStock(trx, settings.stockWarehouses);
-    counts.unknown_offers =
-      (
-        await list(
-          trx,
-          sql<{ n: number }>`select count(*) as n from (select ext from cml_prices union select ext from cml_stock) o
+    counts.unknown_offers = (
+      await list(
+        trx,
+        sql<{ n: number }>`select count(*) as n from (select ext from cml_prices union select ext from cml_stock) o
           where not exists (select 1 from products p where p.external_1c_id = o.ext)`,
-        )
-      )[0]?.n ?? 0;
+      )
+    )[0]?.n ?? 0;
 
-    await reindexChanged(trx, now, barcodesChanged);
+    const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
+      union select id from cml_barcodes_changed`;
+    const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
+    if (changedCount >= FULL_REINDEX_AT) await reindexProducts(trx);
+    else if (changedCount > 0 || barcodesChanged > 0) {
+      const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
+      await reindexProducts(trx, ids);
+    }
     return { counts, photos: await photosToAttach(trx) };
   });
-}
-
-/**
- * Search-index rows for what changed. New products indexed while the files were read
- * (search-preindex.ts) are skipped unless their final data differ from what was indexed.
- */
-async function reindexChanged(trx: Transaction<DB>, now: number, barcodesChanged: number): Promise<void> {
-  await sql`drop table if exists temp.cml_preindexed`.execute(trx);
-  await sql`create temp table cml_preindexed as
-    select r.id from cml_resolved r join cml_planned pl on pl.ext = r.ext
-    where r.is_new and r.sku is pl.sku and r.name is pl.name and r.variant_name = '' and r.brand is pl.brand
-      and coalesce(r.barcodes, '[]') is pl.barcodes and r.hidden = 0
-      and not exists (select 1 from products v where v.parent_id = r.id)`.execute(trx);
-  const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
-      and id not in (select id from cml_preindexed)
-    union select id from cml_barcodes_changed where id not in (select id from cml_preindexed)`;
-  const preindexed = (await list(trx, sql<{ n: number }>`select count(*) as n from cml_preindexed`))[0]?.n ?? 0;
-  const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
-  // A whole rebuild would throw the pre-indexed rows away: only without any.
-  if (changedCount >= FULL_REINDEX_AT && preindexed === 0) await reindexProducts(trx);
-  else if (changedCount > 0 || barcodesChanged > 0) {
-    const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
-    await reindexProducts(trx, ids);
-  }
-  if (preindexed > 0)
-    productsChanged(
-      trx,
-      (await list(trx, sql<{ id: number }>`select id from cml_preindexed`)).map((r) => r.id),
-    );
 }
 
 /** By Ид, else by name (a price type made by hand before 1C was connected), else new. */
@@ -120,10 +96,7 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
   let created = 0;
   for (const type of staged) {
     if (wanted.length > 0 && !wanted.includes(type.ext.toLowerCase()) && !wanted.includes(type.name.toLowerCase())) continue;
-    const byExt = await run(
-      trx,
-      sql`update price_types set name = ${type.name} where external_1c_id = ${type.ext} and name is not ${type.name}`,
-    );
+    const byExt = await run(trx, sql`update price_types set name = ${type.name} where external_1c_id = ${type.ext} and name is not ${type.name}`);
     const exists = await list(trx, sql<{ id: number }>`select id from price_types where external_1c_id = ${type.ext}`);
     if (byExt > 0 || exists.length > 0) continue;
     const adopted = await run(
@@ -132,10 +105,7 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
         where id = (select id from price_types where external_1c_id is null and lower(name) = lower(${type.name}) limit 1)`,
     );
     if (adopted === 0) {
-      await run(
-        trx,
-        sql`insert into price_types (name, is_default, external_1c_id, created_at) values (${type.name}, 0, ${type.ext}, ${now})`,
-      );
+      await run(trx, sql`insert into price_types (name, is_default, external_1c_id, created_at) values (${type.name}, 0, ${type.ext}, ${now})`);
       created++;
     }
   }
@@ -150,15 +120,9 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
   if (preferred !== '') {
     const match = await list(
       trx,
-      sql<{
-        id: number;
-      }>`select id from price_types where external_1c_id = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
+      sql<{ id: number }>`select id from price_types where external_1c_id = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
     );
-    if (match[0])
-      await run(
-        trx,
-        sql`update price_types set is_default = (id = ${match[0].id}) where is_default is not (id = ${match[0].id})`,
-      );
+    if (match[0]) await run(trx, sql`update price_types set is_default = (id = ${match[0].id}) where is_default is not (id = ${match[0].id})`);
   } else {
     await run(
       trx,
@@ -169,8 +133,7 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
 }
 
 async function applyWarehouses(trx: Transaction<DB>, now: number): Promise<number> {
-  const needsTotal =
-    (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
+  const needsTotal = (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
   if (needsTotal > 0) await run(trx, sql`insert or ignore into cml_warehouses values (${TOTAL_STOCK}, 'Основной склад')`);
   await run(
     trx,
@@ -251,15 +214,12 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
     (
       await list(
         trx,
-        sql<{
-          top: number;
-        }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0),
-          coalesce((select max(id) from cml_planned), 0)) as top`,
+        sql<{ top: number }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0)) as top`,
       )
     )[0]?.top ?? 0;
   await sql`drop table if exists temp.cml_resolved`.execute(trx);
   await sql`create temp table cml_resolved as
-    select coalesce(p.id, pl.id, ${top} + row_number() over (partition by p.id is null and pl.id is null order by s.parent_ext is not null, s.ext)) as id,
+    select coalesce(p.id, ${top} + row_number() over (partition by p.id is null order by s.parent_ext is not null, s.ext)) as id,
       p.id is null as is_new, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku else coalesce(s.sku, p.sku, ps.sku, '') end as sku,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku_norm else coalesce(s.sku_norm, p.sku_norm, ps.sku_norm, '') end as sku_norm,
@@ -280,7 +240,6 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
       case when s.deleted = 1 then 1 when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden
     from cml_products s
     left join products p on p.external_1c_id = s.ext
-    left join cml_planned pl on pl.ext = s.ext
     left join cml_products ps on ps.ext = s.parent_ext`.execute(trx);
 }
 
@@ -403,10 +362,7 @@ async function applyStock(trx: Transaction<DB>, stockWarehouses: readonly string
 async function photosToAttach(trx: Transaction<DB>): Promise<Array<[number, string[]]>> {
   const rows = await list(
     trx,
-    sql<{
-      id: number;
-      images: string;
-    }>`select r.id, r.images from cml_resolved r where r.images is not null and r.images <> '[]'`,
+    sql<{ id: number; images: string }>`select r.id, r.images from cml_resolved r where r.images is not null and r.images <> '[]'`,
   );
   const result: Array<[number, string[]]> = [];
   for (const row of rows) {

@@ -78,8 +78,7 @@ export function catalogVisitor(dictionary: CatalogDictionary, sink: CatalogSink)
   return {
     open(name, attrs, path) {
       const parent = path.at(-1);
-      if (name in SECTION_COVERAGE && attrs.СодержитТолькоИзменения !== undefined)
-        setCoverage(name, attrs.СодержитТолькоИзменения);
+      if (name in SECTION_COVERAGE && attrs.СодержитТолькоИзменения !== undefined) setCoverage(name, attrs.СодержитТолькоИзменения);
       if (name === 'Склад' && parent !== 'Склады') return undefined;
       return parent !== undefined && COLLECT.has(`${parent}/${name}`) ? true : undefined;
     },
@@ -243,8 +242,7 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
   }
   const properties = propertiesOf(node, dictionary) ?? [];
   const brand =
-    properties.find(([name]) => brandNames.includes(name.toLowerCase()))?.[1] ??
-    (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
+    properties.find(([name]) => brandNames.includes(name.toLowerCase()))?.[1] ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
   const reqs = requisites(node);
   sink.product({
     source: 'catalog',

@@ -15,9 +15,8 @@ import { XmlError } from '../xml/reader.js';
 import { type ApplyCounts, applyStaged } from './apply.js';
 import type { FromReader, ToReader } from './read-worker.js';
 import type { Coverage } from './records.js';
-import { SearchPreindex } from './search-preindex.js';
 import { Staging } from './staging.js';
-import { PRODUCT_STATEMENT, type StagingCounts } from './staging-rows.js';
+import type { StagingCounts } from './staging-rows.js';
 
 export interface SliceResult {
   readonly done: boolean;
@@ -28,7 +27,6 @@ const KEPT_WARNINGS = 20;
 
 export class CatalogRun {
   private readonly staging: Staging;
-  private readonly preindex: SearchPreindex;
   private worker: Worker | null = null;
   private readonly inbox: FromReader[] = [];
   private wake: (() => void) | null = null;
@@ -49,12 +47,10 @@ export class CatalogRun {
     readonly dir: string,
   ) {
     this.staging = new Staging(ctx.db, ctx.database.sqlite);
-    this.preindex = new SearchPreindex(ctx.db, ctx.database.sqlite);
   }
 
   async start(): Promise<void> {
     await this.staging.reset();
-    await this.preindex.start();
     const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
       workerData: { brandProperties: [...this.ctx.config.integrations.commerceml.brandProperties] },
       // Parsing makes short-lived garbage only: a small young generation keeps memory low.
@@ -63,8 +59,7 @@ export class CatalogRun {
     worker.on('message', (message: FromReader) => this.deliver(message));
     worker.on('error', (err) => this.deliver({ type: 'error', message: `reader stopped: ${err.message}`, line: null }));
     worker.on('exit', (code) => {
-      if (this.worker === worker && code !== 0)
-        this.deliver({ type: 'error', message: `reader stopped (exit ${code})`, line: null });
+      if (this.worker === worker && code !== 0) this.deliver({ type: 'error', message: `reader stopped (exit ${code})`, line: null });
     });
     this.worker = worker;
   }
@@ -89,8 +84,7 @@ export class CatalogRun {
     if (this.read.has(name)) return { done: true, message: `${name} already read` };
     const worker = this.worker;
     if (!worker) throw new Error('the catalog run was not started');
-    if (this.reading && this.reading.name !== name)
-      throw new Error(`${name} was asked for while ${this.reading.name} was still being read`);
+    if (this.reading && this.reading.name !== name) throw new Error(`${name} was asked for while ${this.reading.name} was still being read`);
     if (!this.reading) {
       this.reading = { name, bytes: 0, total: 0 };
       worker.postMessage({ type: 'read', file: join(this.dir, name), name } satisfies ToReader);
@@ -105,31 +99,23 @@ export class CatalogRun {
       }
       if (message.type === 'end') {
         this.reading = null;
-        await this.preindex.flush(true);
         this.read.add(name);
         for (const part of ['groups', 'products', 'offers'] as const) this.coverage[part] ||= message.coverage[part];
         this.staged = message.counts;
         const c = this.staged;
-        return {
-          done: true,
-          message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far`,
-        };
+        return { done: true, message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far` };
       }
       // Whatever else has arrived meanwhile goes into the same transaction.
       const batch = [message];
       while (this.inbox[0]?.type === 'rows') batch.push(this.inbox.shift() as typeof message);
-      await this.staging.write(batch.length === 1 ? message.rows : batch.flatMap((m) => m.rows), (rows) =>
-        this.preindex.consider(rows, PRODUCT_STATEMENT),
-      );
-      await this.preindex.flush();
+      await this.staging.write(batch.length === 1 ? message.rows : batch.flatMap((m) => m.rows));
       for (const m of batch) {
         for (const w of m.warnings) this.note(w);
         reading.bytes = m.bytes;
         reading.total = m.total;
         worker.postMessage({ type: 'ack' } satisfies ToReader);
       }
-      if (Date.now() >= deadline)
-        return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
+      if (Date.now() >= deadline) return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
     }
   }
 
@@ -159,10 +145,8 @@ export class CatalogRun {
     await worker?.terminate();
     const { config, clock } = this.ctx;
     const settings = { ...config.integrations.commerceml, stockWarehouses: config.catalog.stockWarehouses };
-    await this.preindex.flush(true);
     const result = await applyStaged(this.ctx.db, settings, this.coverage, clock.now());
     this.applied = true;
-    this.preindex.settle();
     this.pendingPhotos = result.photos.flatMap(([id, paths]) => paths.map((p): [number, string] => [id, p]));
     this.counts = { ...result.counts };
     return result.counts;
@@ -186,8 +170,7 @@ export class CatalogRun {
       } catch (err) {
         if (err instanceof PhotoError && err.code === 'duplicate') continue;
         this.counts.photo_problems = (this.counts.photo_problems ?? 0) + 1;
-        const reason =
-          (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'named in the catalog but not sent by 1C' : (err as Error).message;
+        const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'named in the catalog but not sent by 1C' : (err as Error).message;
         this.note(`picture ${path}: ${reason}`);
       }
     }
@@ -198,7 +181,6 @@ export class CatalogRun {
     this.worker = null;
     this.reading = null;
     await worker?.terminate();
-    if (!this.applied) await this.preindex.discard();
     await this.staging.drop();
   }
 }

@@ -39,11 +39,7 @@ async function read(file: string, name: string): Promise<void> {
     });
     send({ type: 'end', name, coverage: { ...dictionary.coverage }, counts: { ...rows.counts } });
   } catch (err) {
-    send({
-      type: 'error',
-      message: err instanceof Error ? err.message : String(err),
-      line: err instanceof XmlError ? err.line : null,
-    });
+    send({ type: 'error', message: err instanceof Error ? err.message : String(err), line: err instanceof XmlError ? err.line : null });
   }
 }
 

@@ -42,8 +42,6 @@ export const STAGING_STATEMENTS = [
 ] as const;
 
 const [GROUP, PRICE_TYPE, WAREHOUSE, UNIT, PRODUCT, PRICE, STOCK] = [0, 1, 2, 3, 4, 5, 6] as const;
-/** The statement number of a staged product row. */
-export const PRODUCT_STATEMENT = PRODUCT;
 
 /** A statement number and its parameters (plain values: they cross threads). */
 export type StagingRow = [statement: number, params: unknown[]];

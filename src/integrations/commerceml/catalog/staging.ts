@@ -25,20 +25,9 @@ create temp table if not exists cml_products (
   vat_bp integer, variant_name text, barcodes text, properties text, images text, deleted integer not null);
 create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null);
 create temp table if not exists cml_stock (ext text not null, warehouse_ext text not null, quantity real not null);
-create temp table if not exists cml_planned (ext text primary key, id integer not null, sku text not null, name text not null,
-  brand text not null, barcodes text not null) without rowid;
 `;
 
-const TABLE_NAMES = [
-  'cml_groups',
-  'cml_price_types',
-  'cml_warehouses',
-  'cml_units',
-  'cml_products',
-  'cml_prices',
-  'cml_stock',
-  'cml_planned',
-];
+const TABLE_NAMES = ['cml_groups', 'cml_price_types', 'cml_warehouses', 'cml_units', 'cml_products', 'cml_prices', 'cml_stock'];
 
 export class Staging {
   private statements: ReturnType<Sqlite['prepare']>[] = [];
@@ -62,13 +51,12 @@ export class Staging {
     await this.exclusive(() => this.sqlite.exec(TABLE_NAMES.map((t) => `drop table if exists temp.${t};`).join('\n')));
   }
 
-  /** Writes one batch of rows, in one transaction; `after` runs in it (the search pre-index). */
-  async write(rows: readonly StagingRow[], after?: (rows: readonly StagingRow[]) => void): Promise<void> {
+  /** Writes one batch of rows, in one transaction. */
+  async write(rows: readonly StagingRow[]): Promise<void> {
     if (rows.length === 0) return;
     await this.exclusive(() => {
       this.sqlite.transaction(() => {
         for (const [statement, params] of rows) (this.statements[statement] as ReturnType<Sqlite['prepare']>).run(params);
-        after?.(rows);
       })();
     });
   }
