@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { searchProductIds } from '../src/catalog/search.js';
 import { CatalogRun } from '../src/integrations/commerceml/catalog/catalog-run.js';
 import { encodeXmlText } from '../src/integrations/commerceml/sale/encoding.js';
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
@@ -25,7 +26,9 @@ afterEach(async () => {
 });
 
 async function start(settings: Record<string, unknown> = {}) {
-  t = await startTestApp({ integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, ...settings } } } as never);
+  t = await startTestApp({
+    integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, ...settings } },
+  } as never);
   const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
   return { t, client: new OneCClient(address, LOGIN, PASSWORD), address };
 }
@@ -56,7 +59,9 @@ async function exchange(client: OneCClient, files: ReadonlyArray<[string, Uint8A
 }
 
 function walk(dir: string, base = ''): string[] {
-  return readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? walk(join(dir, n), `${base}${n}/`) : [`${base}${n}`]));
+  return readdirSync(dir).flatMap((n) =>
+    statSync(join(dir, n)).isDirectory() ? walk(join(dir, n), `${base}${n}/`) : [`${base}${n}`],
+  );
 }
 
 describe('1C catalog exchange', () => {
@@ -73,7 +78,9 @@ describe('1C catalog exchange', () => {
     expect(count(t, 'select count(*) n from prices')).toBe(5);
     // Offers named "<product> (<size>)" become variants named by the size.
     const variants = t.ctx.database.sqlite
-      .prepare("select variant_name from products where parent_id = (select id from products where sku = 'Б- 130005' and parent_id is null) order by variant_name")
+      .prepare(
+        "select variant_name from products where parent_id = (select id from products where sku = 'Б- 130005' and parent_id is null) order by variant_name",
+      )
       .pluck()
       .all();
     expect(variants).toEqual(['35', '36', '37']);
@@ -112,6 +119,44 @@ describe('1C catalog exchange', () => {
     const after = (await browser.get(url)).body;
     expect(after).toMatch(/1[\s\u00a0]999,00/);
     expect(after).not.toMatch(/1[\s\u00a0]719,00/);
+  });
+
+  it('the search index follows the import, and a failed run leaves nothing in it', async () => {
+    const { t, client } = await start();
+    const orphans = () =>
+      count(t, 'select count(*) n from products_fts f where not exists (select 1 from products p where p.id = f.rowid)');
+    // The catalog part is read, then offers.xml breaks.
+    const cut = fixture('ut11-demo-2.07/offers.xml').subarray(0, 9000);
+    const failed = await exchange(client, [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['offers.xml', cut],
+    ]);
+    expect(failed.at(-1)).toMatch(/^failure/);
+    expect(count(t, 'select count(*) n from products')).toBe(0);
+    expect(orphans()).toBe(0);
+
+    await exchange(client, [
+      ['import.xml', fixture('ut11-demo-2.07/import.xml')],
+      ['offers.xml', fixture('ut11-demo-2.07/offers.xml')],
+    ]);
+    expect(orphans()).toBe(0);
+    // Searches inside a transaction use the FTS index (the in-memory one cannot see uncommitted rows).
+    const found = await t.ctx.db.transaction().execute(async (trx) => ({
+      byName: await searchProductIds(trx, 'ботфорт', {}, 50, 0),
+      bySku: await searchProductIds(trx, '130005', {}, 50, 0),
+    }));
+    const sellable = t.ctx.database.sqlite
+      .prepare('select id from products where hidden = 0 and has_variants = 0 order by id')
+      .pluck()
+      .all();
+    const variantsOf = (sku: string) =>
+      t.ctx.database.sqlite
+        .prepare('select id from products where sku = ? and parent_id is not null order by id')
+        .pluck()
+        .all(sku);
+    expect([...found.byName.ids].sort((a, b) => a - b)).toEqual(variantsOf('Б-130001'));
+    expect([...found.bySku.ids].sort((a, b) => a - b)).toEqual(variantsOf('Б- 130005'));
+    expect(sellable.length).toBe(5);
   });
 
   it('a second identical run changes nothing; a delta changes only what it carries', async () => {
@@ -170,7 +215,10 @@ describe('1C catalog exchange', () => {
   });
 
   it('imports every catalog fixture with the expected counts', async () => {
-    const expected: Record<string, { products: number; variants: number; hidden: number; prices: number; stock: number; categories: number }> = {
+    const expected: Record<
+      string,
+      { products: number; variants: number; hidden: number; prices: number; stock: number; categories: number }
+    > = {
       'official-2.04': { products: 6, variants: 4, hidden: 0, prices: 8, stock: 2, categories: 1 },
       'ut11-split-2.09': { products: 978, variants: 0, hidden: 0, prices: 978, stock: 978, categories: 97 },
       'cml-3.1-bitrix-module': { products: 107, variants: 86, hidden: 6, prices: 0, stock: 0, categories: 0 },
@@ -181,16 +229,26 @@ describe('1C catalog exchange', () => {
       const files = walk(join(FIXTURES, name))
         .filter((f) => f.endsWith('.xml') && !f.startsWith('documents/'))
         .sort((a, b) => order(a) - order(b));
-      const finals = await exchange(client, files.map((f): [string, Buffer] => [f, fixture(`${name}/${f}`)]), 64 * 1024);
-      expect(finals.every((f) => f.startsWith('success')), `${name}: ${finals.join(' / ')}`).toBe(true);
-      expect({
-        products: count(t, 'select count(*) n from products'),
-        variants: count(t, 'select count(*) n from products where parent_id is not null'),
-        hidden: count(t, 'select count(*) n from products where hidden = 1'),
-        prices: count(t, 'select count(*) n from prices'),
-        stock: count(t, 'select count(*) n from stock'),
-        categories: count(t, 'select count(*) n from categories'),
-      }, name).toEqual(want);
+      const finals = await exchange(
+        client,
+        files.map((f): [string, Buffer] => [f, fixture(`${name}/${f}`)]),
+        64 * 1024,
+      );
+      expect(
+        finals.every((f) => f.startsWith('success')),
+        `${name}: ${finals.join(' / ')}`,
+      ).toBe(true);
+      expect(
+        {
+          products: count(t, 'select count(*) n from products'),
+          variants: count(t, 'select count(*) n from products where parent_id is not null'),
+          hidden: count(t, 'select count(*) n from products where hidden = 1'),
+          prices: count(t, 'select count(*) n from prices'),
+          stock: count(t, 'select count(*) n from stock'),
+          categories: count(t, 'select count(*) n from categories'),
+        },
+        name,
+      ).toEqual(want);
       await t.close();
       (globalThis as { t?: unknown }).t = undefined;
     }
@@ -203,7 +261,9 @@ describe('1C catalog exchange', () => {
     const pictures = [...importXml.matchAll(/<Картинка>([^<]+)<\/Картинка>/g)].map((m) => m[1] as string);
     expect(pictures.length).toBe(3);
     const sharp = (await import('sharp')).default;
-    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } }).jpeg().toBuffer();
+    const jpeg = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#c33' } })
+      .jpeg()
+      .toBuffer();
     const zip = makeZip([
       { name: 'import.xml', data: fixture('ut11-demo-2.07/import.xml') },
       { name: 'offers.xml', data: fixture('ut11-demo-2.07/offers.xml') },
@@ -234,7 +294,9 @@ describe('1C catalog exchange', () => {
 
   it('reads windows-1251 files and files with a BOM alike', async () => {
     const { t, client } = await start();
-    const utf8 = fixture('ut11-demo-2.07/import.xml').toString('utf8').replace(/^\uFEFF/, '');
+    const utf8 = fixture('ut11-demo-2.07/import.xml')
+      .toString('utf8')
+      .replace(/^\uFEFF/, '');
     const cp1251 = encodeXmlText(utf8.replace('encoding="UTF-8"', 'encoding="windows-1251"'), 'windows-1251');
     expect(cp1251.subarray(0, 3).equals(Buffer.from([0xef, 0xbb, 0xbf]))).toBe(false);
     const finals = await exchange(client, [['import.xml', cp1251]]);
@@ -251,7 +313,12 @@ describe('1C catalog exchange refuses bad input and keeps what was imported', ()
       ['import.xml', fixture('ut11-demo-2.07/import.xml')],
       ['offers.xml', fixture('ut11-demo-2.07/offers.xml')],
     ]);
-    const snapshot = () => started.t.ctx.database.sqlite.prepare('select p.id, p.name, p.hidden, pr.price from products p left join prices pr on pr.product_id = p.id order by p.id').all();
+    const snapshot = () =>
+      started.t.ctx.database.sqlite
+        .prepare(
+          'select p.id, p.name, p.hidden, pr.price from products p left join prices pr on pr.product_id = p.id order by p.id',
+        )
+        .all();
     return { ...started, before: snapshot(), snapshot };
   }
 
@@ -270,9 +337,11 @@ describe('1C catalog exchange refuses bad input and keeps what was imported', ()
 
   it('malformed XML and entity tricks (XXE, billion laughs) are refused', async () => {
     const { client, before, snapshot } = await seeded();
-    const xxe = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><КоммерческаяИнформация><Каталог><Товары><Товар><Ид>x</Ид><Наименование>&e;</Наименование></Товар></Товары></Каталог></КоммерческаяИнформация>';
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><КоммерческаяИнформация><Каталог><Товары><Товар><Ид>x</Ид><Наименование>&e;</Наименование></Товар></Товары></Каталог></КоммерческаяИнформация>';
     expect((await exchange(client, [['import.xml', Buffer.from(xxe)]]))[0]).toMatch(/^failure\n.*DOCTYPE/);
-    const laughs = '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>';
+    const laughs =
+      '<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><l>&b;</l>';
     expect((await exchange(client, [['import.xml', Buffer.from(laughs)]]))[0]).toMatch(/^failure\n.*DOCTYPE/);
     const broken = '<КоммерческаяИнформация><Каталог><Товары><Товар><Ид>x</Ид></Каталог></КоммерческаяИнформация>';
     expect((await exchange(client, [['import.xml', Buffer.from(broken)]]))[0]).toMatch(/^failure\nimport\.xml line 1: /);
@@ -341,13 +410,20 @@ describe('1C exchange protocol', () => {
     await client.init('catalog');
     await client.upload('catalog', 'import.xml', fixture('ut11-demo-2.07/import.xml'));
     const other = new OneCClient(address, LOGIN, PASSWORD);
-    expect(await other.checkauth('catalog')).toEqual(['failure', 'Exchange already running: another exchange of this type is in progress', '']);
+    expect(await other.checkauth('catalog')).toEqual([
+      'failure',
+      'Exchange already running: another exchange of this type is in progress',
+      '',
+    ]);
     // The order exchange is separate and may run meanwhile.
     expect((await other.checkauth('sale'))[0]).toBe('success');
   });
 
   it('stops guessing: after repeated wrong passwords an address is refused for a while', async () => {
-    t = await startTestApp({ auth: { max_failures_per_ip: 3 }, integrations: { commerceml: { login: LOGIN, password: PASSWORD } } } as never);
+    t = await startTestApp({
+      auth: { max_failures_per_ip: 3 },
+      integrations: { commerceml: { login: LOGIN, password: PASSWORD } },
+    } as never);
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const guesser = new OneCClient(address, LOGIN, 'guess');
     for (let i = 0; i < 3; i++) expect((await guesser.checkauth('catalog'))[1]).toBe('Invalid login or password');
@@ -381,7 +457,10 @@ describe('1C exchange protocol', () => {
     t = await startTestApp();
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const client = new OneCClient(address, 'x', 'y');
-    expect((await client.checkauth('catalog')).slice(0, 2)).toEqual(['failure', 'The 1C exchange is off: set integrations.commerceml.login and password in config.yml']);
+    expect((await client.checkauth('catalog')).slice(0, 2)).toEqual([
+      'failure',
+      'The 1C exchange is off: set integrations.commerceml.login and password in config.yml',
+    ]);
   });
 });
 
@@ -397,8 +476,15 @@ describe('1C order exchange', () => {
     const started = await start();
     const catalog = await buildCatalog(started.t.ctx);
     const company = await makeCompany(started.t.ctx, { name: 'Ромашка' });
-    await started.t.ctx.db.updateTable('companies').set({ price_type_id: catalog.priceTypes.wholesale }).where('id', '=', company.id).execute();
-    await started.t.ctx.db.insertInto('company_addresses').values({ company_id: company.id, address: 'Москва, Складская 1', created_at: 0 }).execute();
+    await started.t.ctx.db
+      .updateTable('companies')
+      .set({ price_type_id: catalog.priceTypes.wholesale })
+      .where('id', '=', company.id)
+      .execute();
+    await started.t.ctx.db
+      .insertInto('company_addresses')
+      .values({ company_id: company.id, address: 'Москва, Складская 1', created_at: 0 })
+      .execute();
     const user = await makeUser(started.t.ctx, 'buyer', { companyId: company.id });
     const browser = new Browser(started.t.app);
     await browser.login(user.email);
@@ -446,7 +532,7 @@ describe('1C order exchange', () => {
     expect(info.bytes.toString('latin1')).toContain('encoding="windows-1251"');
   });
 
-  it('a status file from 1C moves the order on, and the buyer sees it with 1C\'s number', async () => {
+  it("a status file from 1C moves the order on, and the buyer sees it with 1C's number", async () => {
     const { t, client, browser, order } = await orderPlaced();
     const file = `<?xml version="1.0" encoding="UTF-8"?>
 <КоммерческаяИнформация ВерсияСхемы="2.09" ДатаФормирования="2026-11-25T10:00:00">
@@ -466,7 +552,12 @@ describe('1C order exchange', () => {
     const page = await browser.get(`/orders/${order.id}`);
     expect(page.body).toContain('ЗК-000045');
     expect(page.body).toContain('Отгружен');
-    const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().where('kind', '=', 'sale').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    const run = await t.ctx.db
+      .selectFrom('exchange_runs')
+      .selectAll()
+      .where('kind', '=', 'sale')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow();
     expect(JSON.parse(run.counts)).toMatchObject({ orders_updated: 1 });
   });
 });
@@ -488,9 +579,16 @@ describe('Accounting exchange admin page', () => {
       { name: 'offers.xml', data: fixture('ut11-demo-2.07/offers.xml') },
     ]);
     const csrf = await browser.csrf('/admin/exchange');
-    const { payload, contentType } = await multipartBody({ _csrf: csrf }, [{ filename: 'export.zip', data: zip, field: 'files' }]);
+    const { payload, contentType } = await multipartBody({ _csrf: csrf }, [
+      { filename: 'export.zip', data: zip, field: 'files' },
+    ]);
     const cookie = [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-    const posted = await t.app.inject({ method: 'POST', url: '/admin/exchange/upload', payload, headers: { cookie, 'content-type': contentType } });
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/admin/exchange/upload',
+      payload,
+      headers: { cookie, 'content-type': contentType },
+    });
     expect(posted.headers.location).toBe('/admin/exchange?notice=exchange.uploadStarted');
     const { exchangeOf } = await import('../src/integrations/commerceml/exchange/service.js');
     await exchangeOf(t.ctx).idle();
