@@ -426,7 +426,11 @@ describe('1C exchange protocol', () => {
     } as never);
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
     const guesser = new OneCClient(address, LOGIN, 'guess');
-    for (let i = 0; i < 3; i++) expect((await guesser.checkauth('catalog'))[1]).toBe('Invalid login or password');
+    for (let i = 0; i < 2; i++) expect((await guesser.checkauth('catalog'))[1]).toBe('Invalid login or password');
+    // Guessing through the other modes (Basic credentials instead of the cookie) counts too.
+    const basic = `Basic ${Buffer.from(`${LOGIN}:guess`).toString('base64')}`;
+    const sideDoor = await fetch(`${address}/1c_exchange?type=catalog&mode=init`, { headers: { authorization: basic } });
+    expect(await sideDoor.text()).toMatch(/^failure\nNot authorized/);
     const refused = await new OneCClient(address, LOGIN, PASSWORD).checkauth('catalog');
     expect(refused[0]).toBe('failure');
     expect(refused[1]).toMatch(/^Too many failed logins from this address; try again in \d+ min$/);

@@ -32,7 +32,7 @@ export async function exchangeRoutes(app: FastifyInstance, opts: { ctx: AppConte
       body?.resume();
       answer = await exchange.checkauth(type, request.headers.authorization, request.ip);
     } else {
-      const session = exchange.find(type, request.cookies?.[COOKIE_NAME] ?? q.sessid, request.headers.authorization);
+      const session = exchange.find(type, request.cookies?.[COOKIE_NAME] ?? q.sessid, request.headers.authorization, request.ip);
       if (!session) {
         body?.resume();
         answer = exchange.enabled

@@ -23,6 +23,9 @@ import { summarize } from './summary.js';
 import { ArchiveError, unzipInto } from './unzip.js';
 
 export const COOKIE_NAME = 'OPTOVIK_1C';
+
+/** Failed logins are counted per address only: a stranger's failures must not lock the real 1C out. */
+const throttleKey = (ip: string) => `1c-exchange@${ip}`;
 /** A session 1C has not touched for this long is over (a run that stalled is abandoned). */
 const SESSION_TTL_MS = 6 * 3600_000;
 /** Another run of the same type active this recently means "already running". */
@@ -63,16 +66,9 @@ export class Exchange {
   async checkauth(type: ExchangeType, authorization: string | undefined, ip = ''): Promise<Reply> {
     if (!this.enabled) return failure('The 1C exchange is off: set integrations.commerceml.login and password in config.yml');
     if (authorization === undefined) return { kind: 'challenge' };
-    // Counted per address only: a stranger's failures must not lock the real 1C out.
-    const throttleKey = `1c-exchange@${ip}`;
-    const wait = this.ctx.loginThrottle.retryAfterMs(ip, throttleKey);
+    const wait = this.ctx.loginThrottle.retryAfterMs(ip, throttleKey(ip));
     if (wait > 0) return failure(`Too many failed logins from this address; try again in ${Math.ceil(wait / 60_000)} min`);
-    if (!this.authorized(authorization)) {
-      this.ctx.loginThrottle.recordFailure(ip, throttleKey);
-      this.ctx.log.warn({ type, ip }, '1C exchange: wrong login or password');
-      return failure('Invalid login or password');
-    }
-    this.ctx.loginThrottle.recordSuccess(throttleKey);
+    if (!this.login(authorization, ip)) return failure('Invalid login or password');
     await this.prepare();
     const now = this.now();
     for (const other of [...this.sessions.values()]) {
@@ -90,11 +86,23 @@ export class Exchange {
     return text('success', COOKIE_NAME, session.id);
   }
 
+  /** Checks Basic credentials, counting failures per address (as sign-in pages do). */
+  private login(authorization: string | undefined, ip: string): boolean {
+    if (this.ctx.loginThrottle.retryAfterMs(ip, throttleKey(ip)) > 0) return false;
+    if (!this.authorized(authorization)) {
+      this.ctx.loginThrottle.recordFailure(ip, throttleKey(ip));
+      this.ctx.log.warn({ ip }, '1C exchange: wrong login or password');
+      return false;
+    }
+    this.ctx.loginThrottle.recordSuccess(throttleKey(ip));
+    return true;
+  }
+
   /** The session a request belongs to: the cookie (or `sessid`), else valid Basic credentials. */
-  find(type: ExchangeType, sid: string | undefined, authorization: string | undefined): Session | null {
+  find(type: ExchangeType, sid: string | undefined, authorization: string | undefined, ip = ''): Session | null {
     const session = sid ? this.sessions.get(sid) : undefined;
     if (session && session.type === type) return session;
-    if (this.authorized(authorization)) {
+    if (authorization !== undefined && this.login(authorization, ip)) {
       const latest = [...this.sessions.values()].filter((s) => s.type === type).at(-1);
       return latest ?? this.newSession(type);
     }
@@ -167,6 +175,13 @@ export class Exchange {
 
   private async init(session: Session, version: string | undefined): Promise<Reply> {
     // mode=file appends: a previous attempt's files must not leak into this run.
+    if (session.runId !== null && !this.finished(session)) {
+      await updateRun(this.ctx.db, session.runId, {
+        status: 'abandoned',
+        message: '1C started this exchange over; nothing unfinished was applied',
+        finishedAt: this.now(),
+      });
+    }
     await session.catalog?.close();
     await rm(session.dir, { recursive: true, force: true });
     await mkdir(session.dir, { recursive: true });
