@@ -84,6 +84,10 @@ describe('1C catalog exchange', () => {
       .pluck()
       .all();
     expect(variants).toEqual(['35', '36', '37']);
+    // The brand property becomes the brand, not a second line among the properties.
+    expect(count(t, "select count(*) n from products where brand = 'Обувной комбинат' and parent_id is null")).toBe(1);
+    expect(count(t, "select count(*) n from product_properties where value = 'Обувной комбинат'")).toBe(0);
+    expect(count(t, 'select count(*) n from product_properties')).toBeGreaterThan(0);
 
     const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().executeTakeFirstOrThrow();
     expect(run).toMatchObject({ kind: 'catalog', status: 'success' });

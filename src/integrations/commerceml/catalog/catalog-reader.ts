@@ -216,6 +216,19 @@ function propertiesOf(node: XmlNode, dictionary: CatalogDictionary): Array<[stri
   return result;
 }
 
+/**
+ * The first brand property becomes the product's brand (shown and filtered as such) and leaves
+ * the property list, so the product page does not say it twice.
+ */
+function splitBrand(
+  properties: Array<[string, string]>,
+  brandNames: readonly string[],
+): { brand: string | null; others: Array<[string, string]> } {
+  const index = properties.findIndex(([name]) => brandNames.includes(name.toLowerCase()));
+  if (index < 0) return { brand: null, others: properties };
+  return { brand: (properties[index] as [string, string])[1], others: properties.filter((_, i) => i !== index) };
+}
+
 function variantNameOf(node: XmlNode): string | null {
   const list = child(node, 'ХарактеристикиТовара');
   if (!list) return null;
@@ -240,9 +253,8 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
     sink.warning(node.line, 'a product without Ид was skipped');
     return;
   }
-  const properties = propertiesOf(node, dictionary) ?? [];
-  const brand =
-    properties.find(([name]) => brandNames.includes(name.toLowerCase()))?.[1] ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
+  const { brand: brandProperty, others: properties } = splitBrand(propertiesOf(node, dictionary) ?? [], brandNames);
+  const brand = brandProperty ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
   const reqs = requisites(node);
   sink.product({
     source: 'catalog',
@@ -274,7 +286,8 @@ function readOffer(node: XmlNode, dictionary: CatalogDictionary, brandNames: rea
   }
   const parentExt = splitExt(ext);
   const name = optionalText(node, 'Наименование');
-  const properties = propertiesOf(node, dictionary);
+  const listed = propertiesOf(node, dictionary);
+  const { brand, others: properties } = listed === null ? { brand: null, others: null } : splitBrand(listed, brandNames);
   const deleted = isDeleted(node);
   if (parentExt !== null || name !== null || deleted) {
     sink.product({
@@ -285,7 +298,7 @@ function readOffer(node: XmlNode, dictionary: CatalogDictionary, brandNames: rea
       name,
       fullName: null,
       description: null,
-      brand: properties?.find(([n]) => brandNames.includes(n.toLowerCase()))?.[1] ?? null,
+      brand,
       unit: unitOf(node, dictionary),
       groupExt: null,
       vatBp: null,
