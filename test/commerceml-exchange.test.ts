@@ -283,6 +283,19 @@ describe('1C catalog exchange', () => {
     expect(count(t, "select count(*) n from product_photos where source like '1c:import_files/%'")).toBeGreaterThanOrEqual(1);
   });
 
+  it('works when 1C uploads and imports file by file (no zip), sending a file again too', async () => {
+    const { t, client } = await start();
+    await client.checkauth('catalog');
+    await client.init('catalog');
+    for (const name of ['import.xml', 'offers.xml', 'offers.xml']) {
+      expect(await client.upload('catalog', name, fixture(`ut11-demo-2.07/${name}`), 7000)).toMatch(/^success/);
+      expect((await client.importUntilDone('catalog', name)).final).toMatch(/^success\nCatalog imported/);
+    }
+    expect(count(t, 'select count(*) n from products where parent_id is null')).toBe(2);
+    expect(count(t, 'select count(*) n from prices')).toBe(5);
+    expect(count(t, 'select count(*) n from stock')).toBeGreaterThan(0);
+  });
+
   it('applies a counterparties file sent along with the catalog', async () => {
     const { t, client } = await start();
     const finals = await exchange(client, [

@@ -187,6 +187,7 @@ export class Exchange {
     await mkdir(session.dir, { recursive: true });
     Object.assign(session, {
       files: new Map(),
+      consumed: new Set(),
       totalBytes: 0,
       archives: [],
       catalog: null,
@@ -221,6 +222,12 @@ export class Exchange {
     const limit = session.manual ? Number.POSITIVE_INFINITY : this.settings.fileLimitMb * 1048576;
     const budget = this.settings.maxPackageMb * 1048576 - session.totalBytes;
     const target = join(session.dir, name);
+    if (session.consumed.delete(name)) {
+      // The same name again after it was imported: a new file, not more of the old one.
+      await rm(target, { force: true });
+      session.totalBytes -= session.files.get(name) ?? 0;
+      session.files.delete(name);
+    }
     let received = 0;
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -248,7 +255,9 @@ export class Exchange {
   }
 
   private startNextCycle(session: Session): void {
-    // 1C without zip may upload and import file by file: a file after the switch starts a new cycle.
+    // 1C without zip may upload and import file by file: a file after the switch starts a new
+    // cycle, and the files of the cycles before are done with.
+    for (const name of session.files.keys()) session.consumed.add(name);
     session.phase = 'receiving';
     session.catalog = null;
   }
@@ -299,7 +308,9 @@ export class Exchange {
       if (!isXmlName(name)) return text('success', `${name} is not XML; nothing to import`);
       const deadline = Date.now() + this.settings.sliceSeconds * 1000;
       const runId = await this.ensureRun(session, 'catalog');
-      if (session.phase === 'done' && session.catalog?.hasRead(name)) return text('success', `${name} imported`);
+      if ((session.phase === 'done' && session.catalog?.hasRead(name)) || session.consumed.has(name)) {
+        return text('success', `${name} imported`);
+      }
       if (session.phase === 'done') this.startNextCycle(session);
       if (
         session.phase === 'receiving' &&
@@ -331,7 +342,7 @@ export class Exchange {
   /** After a file: the next one, or — when every XML of the run is read — the switch. */
   private afterFileRead(session: Session, message: string): Reply {
     const unread = [...session.files.keys()].filter(
-      (f) => isXmlName(f) && !session.catalog?.hasRead(f) && !session.saleApplied.has(f),
+      (f) => isXmlName(f) && !session.catalog?.hasRead(f) && !session.saleApplied.has(f) && !session.consumed.has(f),
     );
     if (unread.length > 0 || !session.catalog) return text('success', message);
     session.phase = 'applying';

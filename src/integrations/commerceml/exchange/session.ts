@@ -34,6 +34,8 @@ export interface Session {
   /** type=sale: 1C gave `version` at init, so it will call `import` after `file`. */
   saleVersion: string | null;
   saleApplied: Set<string>;
+  /** Files an earlier cycle of this session already imported (1C uploading file by file). */
+  consumed: Set<string>;
   /** type=sale: the orders the last `query` sent, marked exported when `success` comes. */
   sent: { ids: number[]; at: number; runId: number } | null;
   busy: boolean;
@@ -56,6 +58,7 @@ export function newSession(id: string, type: ExchangeType, dir: string, now: num
     failure: null,
     saleVersion: null,
     saleApplied: new Set(),
+    consumed: new Set(),
     sent: null,
     busy: false,
     manual: false,
