@@ -188,6 +188,7 @@ export class Exchange {
     Object.assign(session, {
       files: new Map(),
       consumed: new Set(),
+      unpacked: new Set(),
       totalBytes: 0,
       archives: [],
       catalog: null,
@@ -274,6 +275,7 @@ export class Exchange {
         unpacked.push(f);
       }
       session.files.delete(archive);
+      session.unpacked.add(archive);
       await rm(join(session.dir, archive), { force: true });
     }
     return unpacked;
@@ -303,6 +305,8 @@ export class Exchange {
         return text('progress', `Unpacked ${files.length} files`);
       }
       const name = safeRelativePath(filename ?? '');
+      // Some 1C versions also ask to import the archive itself: it is unpacked already.
+      if (isZipName(name) && session.unpacked.has(name)) return text('success', `${name} unpacked`);
       if (!session.files.has(name) || !existsSync(join(session.dir, name)))
         return failure(`${name} was not uploaded in this exchange`);
       if (!isXmlName(name)) return text('success', `${name} is not XML; nothing to import`);

@@ -27,6 +27,8 @@ export interface Session {
   totalBytes: number;
   /** ZIP archives received and not yet unpacked. */
   archives: string[];
+  /** ZIP archives already unpacked (their files are in `files`). */
+  unpacked: Set<string>;
   runId: number | null;
   catalog: CatalogRun | null;
   phase: Phase;
@@ -52,6 +54,7 @@ export function newSession(id: string, type: ExchangeType, dir: string, now: num
     files: new Map(),
     totalBytes: 0,
     archives: [],
+    unpacked: new Set(),
     runId: null,
     catalog: null,
     phase: 'receiving',
