@@ -472,6 +472,7 @@ describe('1C exchange protocol', () => {
     const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().executeTakeFirstOrThrow();
     expect(run.status).toBe('abandoned');
     expect(run.message).toContain('nothing unfinished was applied');
+    expect(run.message).toContain('not imported by 1C: offers.xml');
     // The old cookie is no longer a session.
     expect((await client.request('catalog', 'import', { filename: 'offers.xml' })).text).toMatch(/^failure\nNot authorized/);
   });

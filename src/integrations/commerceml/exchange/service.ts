@@ -167,7 +167,12 @@ export class Exchange {
   private async end(session: Session, status: 'abandoned' | null, message: string): Promise<void> {
     this.sessions.delete(session.id);
     if (status && session.runId !== null && !this.finished(session)) {
-      await updateRun(this.ctx.db, session.runId, { status, message, finishedAt: this.now() });
+      // Files 1C sent but never asked to import kept the switch waiting: name them.
+      const unread = [...session.files.keys()].filter(
+        (f) => isXmlName(f) && !session.catalog?.hasRead(f) && !session.saleApplied.has(f) && !session.consumed.has(f),
+      );
+      const waiting = unread.length > 0 ? `; not imported by 1C: ${unread.slice(0, 10).join(', ')}` : '';
+      await updateRun(this.ctx.db, session.runId, { status, message: `${message}${waiting}`, finishedAt: this.now() });
     }
     await session.catalog?.close();
     await rm(session.dir, { recursive: true, force: true });
