@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { searchProductIds } from '../src/catalog/search.js';
 import { CatalogRun } from '../src/integrations/commerceml/catalog/catalog-run.js';
 import { encodeXmlText } from '../src/integrations/commerceml/sale/encoding.js';
+import { readSaleFile } from '../src/integrations/commerceml/sale/read-sale-file.js';
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
 import { buildCatalog } from './catalog-fixture.js';
 import { OneCClient } from './commerceml-client.js';
@@ -495,42 +496,43 @@ function documents(bytes: Uint8Array): XmlNode[] {
   return found;
 }
 
-describe('1C order exchange', () => {
-  async function orderPlaced() {
-    const started = await start();
-    const catalog = await buildCatalog(started.t.ctx);
-    const company = await makeCompany(started.t.ctx, { name: 'Ромашка' });
-    await started.t.ctx.db
-      .updateTable('companies')
-      .set({ price_type_id: catalog.priceTypes.wholesale })
-      .where('id', '=', company.id)
-      .execute();
-    await started.t.ctx.db
-      .insertInto('company_addresses')
-      .values({ company_id: company.id, address: 'Москва, Складская 1', created_at: 0 })
-      .execute();
-    const user = await makeUser(started.t.ctx, 'buyer', { companyId: company.id });
-    const browser = new Browser(started.t.app);
-    await browser.login(user.email);
-    const form: Record<string, string> = { next: '/catalog' };
-    for (const p of catalog.products.slice(0, 2)) form[`qty[${p.id}]`] = '10';
-    await browser.post('/cart/add', form, { csrfFrom: '/catalog' });
-    const page = await browser.get('/checkout');
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
-    const placed = await browser.post('/checkout', {
-      _csrf: field('_csrf'),
-      idempotency_key: field('idempotency_key'),
-      confirmed_total: field('confirmed_total'),
-      legal_entity_id: field('legal_entity_id'),
-      address_choice: 'Москва, Складская 1',
-    });
-    expect(placed.location).toMatch(/^\/orders\/\d+/);
-    const order = await started.t.ctx.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
-    return { ...started, browser, order };
-  }
+/** A buyer's order placed through the real checkout, ready for 1C to take. */
+async function orderPlacedFor1C() {
+  const started = await start();
+  const catalog = await buildCatalog(started.t.ctx);
+  const company = await makeCompany(started.t.ctx, { name: 'Ромашка' });
+  await started.t.ctx.db
+    .updateTable('companies')
+    .set({ price_type_id: catalog.priceTypes.wholesale })
+    .where('id', '=', company.id)
+    .execute();
+  await started.t.ctx.db
+    .insertInto('company_addresses')
+    .values({ company_id: company.id, address: 'Москва, Складская 1', created_at: 0 })
+    .execute();
+  const user = await makeUser(started.t.ctx, 'buyer', { companyId: company.id });
+  const browser = new Browser(started.t.app);
+  await browser.login(user.email);
+  const form: Record<string, string> = { next: '/catalog' };
+  for (const p of catalog.products.slice(0, 2)) form[`qty[${p.id}]`] = '10';
+  await browser.post('/cart/add', form, { csrfFrom: '/catalog' });
+  const page = await browser.get('/checkout');
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
+  const placed = await browser.post('/checkout', {
+    _csrf: field('_csrf'),
+    idempotency_key: field('idempotency_key'),
+    confirmed_total: field('confirmed_total'),
+    legal_entity_id: field('legal_entity_id'),
+    address_choice: 'Москва, Складская 1',
+  });
+  expect(placed.location).toMatch(/^\/orders\/\d+/);
+  const order = await started.t.ctx.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
+  return { ...started, browser, order };
+}
 
+describe('1C order exchange', () => {
   it('1C downloads new orders in windows-1251, confirms them, and they are not sent again', async () => {
-    const { t, client, order } = await orderPlaced();
+    const { t, client, order } = await orderPlacedFor1C();
     await client.checkauth('sale');
     await client.init('sale');
     const first = await client.request('sale', 'query');
@@ -557,7 +559,7 @@ describe('1C order exchange', () => {
   });
 
   it("a status file from 1C moves the order on, and the buyer sees it with 1C's number", async () => {
-    const { t, client, browser, order } = await orderPlaced();
+    const { t, client, browser, order } = await orderPlacedFor1C();
     const file = `<?xml version="1.0" encoding="UTF-8"?>
 <КоммерческаяИнформация ВерсияСхемы="2.09" ДатаФормирования="2026-11-25T10:00:00">
   <Документ>
@@ -583,6 +585,46 @@ describe('1C order exchange', () => {
       .orderBy('id', 'desc')
       .executeTakeFirstOrThrow();
     expect(JSON.parse(run.counts)).toMatchObject({ orders_updated: 1 });
+  });
+});
+
+describe('shop-side order fixtures (what 1C already reads from Bitrix and 2.03 shops)', () => {
+  const docs = async (path: string) => (await readSaleFile(fixture(path))).documents;
+  const names = (node: XmlNode) => new Set(node.children.map((c) => c.name));
+
+  it('reads them with our reader, and our query document carries every part of theirs 1C needs', async () => {
+    const bitrix = await docs('bitrix-query-2.05-cp1251/bitrix-query-response-full.xml');
+    expect(bitrix.map((d) => d.children.find((c) => c.name === 'Номер')?.text)).toEqual(['132', '133']);
+    expect(bitrix.flatMap((d) => d.children.find((c) => c.name === 'Товары')?.children ?? [])).toHaveLength(8);
+    expect(await docs('bitrix-query-2.05-cp1251/bitrix-query-response-empty.xml')).toEqual([]);
+    const old = await docs('site-order-2.03/orders.xml');
+    expect(old.map((d) => d.children.find((c) => c.name === 'Номер')?.text)).toEqual(['36']);
+
+    const { client } = await orderPlacedFor1C();
+    await client.checkauth('sale');
+    await client.init('sale');
+    const ours = documents((await client.request('sale', 'query')).bytes)[0] as XmlNode;
+    const essential = [
+      'Ид',
+      'Номер',
+      'Дата',
+      'ХозОперация',
+      'Роль',
+      'Валюта',
+      'Курс',
+      'Сумма',
+      'Контрагенты',
+      'Время',
+      'Товары',
+      'ЗначенияРеквизитов',
+    ];
+    for (const reference of [...bitrix, ...old]) {
+      const theirs = [...names(reference)].filter((n) => essential.includes(n));
+      expect(theirs.filter((n) => !names(ours).has(n))).toEqual([]);
+    }
+    const line = (d: XmlNode) => d.children.find((c) => c.name === 'Товары')?.children[0] as XmlNode;
+    const lineParts = ['Ид', 'Наименование', 'БазоваяЕдиница', 'ЦенаЗаЕдиницу', 'Количество', 'Сумма'];
+    expect(lineParts.filter((n) => names(line(bitrix[0] as XmlNode)).has(n) && !names(line(ours)).has(n))).toEqual([]);
   });
 });
 
