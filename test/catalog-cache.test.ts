@@ -3,7 +3,7 @@ import { bumpCatalogGeneration, catalogGeneration } from '../src/catalog/generat
 import { databaseFile } from '../src/context.js';
 import { openSqlite } from '../src/db/open.js';
 import { buildCatalog } from './catalog-fixture.js';
-import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
 
 // Catalog listings are cached per set of prices and dropped on any catalog write
 // (http/web/catalog.ts, catalog/generation.ts): these tests load a page, change what it shows, and
@@ -20,18 +20,7 @@ afterEach(async () => {
   await t.close();
 });
 
-async function buyerOf(priceTypeId: number, discountBp = 0) {
-  const company = await makeCompany(t.ctx);
-  await t.ctx.db
-    .updateTable('companies')
-    .set({ price_type_id: priceTypeId, discount_bp: discountBp })
-    .where('id', '=', company.id)
-    .execute();
-  const user = await makeUser(t.ctx, 'buyer', { companyId: company.id });
-  const browser = new Browser(t.app);
-  await browser.login(user.email);
-  return { company, user, browser };
-}
+const buyerOf = (priceTypeId: number, discountBp = 0) => buyerAt(t, priceTypeId, discountBp);
 
 const plain = (html: string) => html.replace(/[\u00a0\u202f]/g, ' ');
 const bolt101 = () => catalog.products.find((p) => p.sku === 'BLT-101')?.id ?? -1;

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildCatalog } from './catalog-fixture.js';
-import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
 let catalog: Awaited<ReturnType<typeof buildCatalog>>;
@@ -13,14 +13,7 @@ afterEach(async () => {
   await t.close();
 });
 
-async function buyerOf(priceTypeId: number, discountBp = 0) {
-  const company = await makeCompany(t.ctx, { name: 'Ромашка' });
-  await t.ctx.db.updateTable('companies').set({ price_type_id: priceTypeId, discount_bp: discountBp }).where('id', '=', company.id).execute();
-  const user = await makeUser(t.ctx, 'buyer', { companyId: company.id });
-  const browser = new Browser(t.app);
-  await browser.login(user.email);
-  return { company, user, browser };
-}
+const buyerOf = (priceTypeId: number, discountBp = 0) => buyerAt(t, priceTypeId, discountBp);
 
 const plain = (html: string) => html.replace(/[\u00a0\u202f]/g, ' ');
 
@@ -124,7 +117,10 @@ describe('a buyer sees only its own prices', () => {
     const { company, browser } = await buyerOf(catalog.priceTypes.retail, 1000);
     const bolt = catalog.products.find((p) => p.sku === 'BLT-101');
     const other = catalog.products.find((p) => p.sku === 'BLT-102');
-    await t.ctx.db.insertInto('special_prices').values({ company_id: company.id, product_id: other?.id ?? 0, price: 555 }).execute();
+    await t.ctx.db
+      .insertInto('special_prices')
+      .values({ company_id: company.id, product_id: other?.id ?? 0, price: 555 })
+      .execute();
     // 11,11 ₽ less 10 % = 9,999 → 10,00 ₽ (half-up to the kopeck).
     expect(plain((await browser.get(`/catalog/p/${bolt?.id}`)).body)).toContain('10,00 ₽');
     expect(plain((await browser.get(`/catalog/p/${other?.id}`)).body)).toContain('5,55 ₽');
@@ -174,7 +170,10 @@ describe('staff view the catalog as a company', () => {
     expect(choices).not.toContain('Чужая компания');
 
     expect((await browser.post('/catalog/view-as', { company_id: String(theirs.id) })).status).toBe(404);
-    const chosen = await browser.post('/catalog/view-as', { company_id: String(mine.id), next: `/catalog?c=${catalog.categories.bolts}` });
+    const chosen = await browser.post('/catalog/view-as', {
+      company_id: String(mine.id),
+      next: `/catalog?c=${catalog.categories.bolts}`,
+    });
     expect(chosen.location).toBe(`/catalog?c=${catalog.categories.bolts}`);
     const html = plain((await browser.get(`/catalog?c=${catalog.categories.bolts}`)).body);
     expect(html).toContain('Цены для «Моя компания» — тип цен «Крупный опт»');

@@ -12,7 +12,7 @@ import { readSaleFile } from '../src/integrations/commerceml/sale/read-sale-file
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
 import { buildCatalog } from './catalog-fixture.js';
 import { OneCClient } from './commerceml-client.js';
-import { Browser, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 import { makeZip } from './zip-writer.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'commerceml');
@@ -41,12 +41,7 @@ function count(app: TestApp, sql: string): number {
 /** A signed-in buyer whose company has the (first) price type 1C sent. */
 async function buyerAtImportedPrices(app: TestApp): Promise<Browser> {
   const priceType = await app.ctx.db.selectFrom('price_types').select('id').executeTakeFirstOrThrow();
-  const company = await makeCompany(app.ctx);
-  await app.ctx.db.updateTable('companies').set({ price_type_id: priceType.id }).where('id', '=', company.id).execute();
-  const buyer = await makeUser(app.ctx, 'buyer', { companyId: company.id });
-  const browser = new Browser(app.app);
-  await browser.login(buyer.email);
-  return browser;
+  return (await buyerAt(app, priceType.id)).browser;
 }
 
 /** Upload every file (in small pieces, as 1C cuts them by file_limit), then import each. */

@@ -26,7 +26,10 @@ export function tempDir(prefix = 'optovik-test-'): string {
 }
 
 /** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
-export async function startTestApp(overrides: DeepPartialRecord = {}, opts: { log?: Logger; clock?: ManualClock } = {}): Promise<TestApp> {
+export async function startTestApp(
+  overrides: DeepPartialRecord = {},
+  opts: { log?: Logger; clock?: ManualClock } = {},
+): Promise<TestApp> {
   const dataDir = tempDir();
   const config = loadConfig({
     cwd: dataDir,
@@ -73,7 +76,15 @@ export async function makeCompany(ctx: AppContext, fields: { name?: string; mana
     .executeTakeFirstOrThrow();
   await ctx.db
     .insertInto('legal_entities')
-    .values({ company_id: company.id, name: `ООО «${company.name}»`, inn: '7701234567', is_primary: 1, external_1c_id: null, created_at: now, updated_at: now })
+    .values({
+      company_id: company.id,
+      name: `ООО «${company.name}»`,
+      inn: '7701234567',
+      is_primary: 1,
+      external_1c_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
   return company;
 }
@@ -124,7 +135,11 @@ export class Browser {
   }
 
   /** Posts a form; `_csrf` is taken from `csrfFrom` (a page the form lives on) unless given. */
-  async post(url: string, form: Record<string, string>, opts: { csrfFrom?: string; headers?: Record<string, string> } = {}): Promise<Response> {
+  async post(
+    url: string,
+    form: Record<string, string>,
+    opts: { csrfFrom?: string; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     const body = { ...form };
     if (!('_csrf' in body)) body._csrf = await this.csrf(opts.csrfFrom);
     return this.request('POST', url, new URLSearchParams(body).toString(), {
@@ -144,7 +159,12 @@ export class Browser {
     return this.post('/login', { email, password });
   }
 
-  private async request(method: 'GET' | 'POST', url: string, payload: string | undefined, headers: Record<string, string>): Promise<Response> {
+  private async request(
+    method: 'GET' | 'POST',
+    url: string,
+    payload: string | undefined,
+    headers: Record<string, string>,
+  ): Promise<Response> {
     const cookie = [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
     const res = await this.app.inject({ method, url, payload, headers: { ...(cookie ? { cookie } : {}), ...headers } });
     for (const c of res.cookies) {
@@ -153,7 +173,12 @@ export class Browser {
       else this.cookies.set(c.name, c.value);
     }
     const location = res.headers.location;
-    return { status: res.statusCode, body: res.body, headers: res.headers, ...(typeof location === 'string' ? { location } : {}) };
+    return {
+      status: res.statusCode,
+      body: res.body,
+      headers: res.headers,
+      ...(typeof location === 'string' ? { location } : {}),
+    };
   }
 }
 
@@ -167,7 +192,9 @@ export interface SavedMail {
 export function savedMails(dataDir: string): SavedMail[] {
   let files: string[];
   try {
-    files = readdirSync(join(dataDir, 'mail')).filter((f) => f.endsWith('.eml')).sort();
+    files = readdirSync(join(dataDir, 'mail'))
+      .filter((f) => f.endsWith('.eml'))
+      .sort();
   } catch {
     return [];
   }
@@ -228,4 +255,18 @@ export async function multipartBody(fields: Record<string, string>, files: FileP
     );
   const request = new Request('http://localhost/', { method: 'POST', body: form });
   return { payload: Buffer.from(await request.arrayBuffer()), contentType: request.headers.get('content-type') ?? '' };
+}
+
+/** A buyer of a new company at this price type (and discount), signed in. */
+export async function buyerAt(t: TestApp, priceTypeId: number, discountBp = 0) {
+  const company = await makeCompany(t.ctx, { name: 'Ромашка' });
+  await t.ctx.db
+    .updateTable('companies')
+    .set({ price_type_id: priceTypeId, discount_bp: discountBp })
+    .where('id', '=', company.id)
+    .execute();
+  const user = await makeUser(t.ctx, 'buyer', { companyId: company.id });
+  const browser = new Browser(t.app);
+  await browser.login(user.email);
+  return { company, user, browser };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { DeepPartialRecord } from '../src/config/load.js';
 import type { buildCatalog } from './catalog-fixture.js';
-import { Browser, makeCompany, makeUser, startTestApp, type TestApp } from './helpers.js';
+import { type Browser, startTestApp, type TestApp } from './helpers.js';
 
 /** The test app; the quick order routes are part of it. */
 export async function startQuickOrderApp(overrides: DeepPartialRecord = {}): Promise<TestApp> {
@@ -10,14 +10,7 @@ export async function startQuickOrderApp(overrides: DeepPartialRecord = {}): Pro
 
 export type Catalog = Awaited<ReturnType<typeof buildCatalog>>;
 
-export async function buyerOf(t: TestApp, priceTypeId: number, discountBp = 0) {
-  const company = await makeCompany(t.ctx, { name: 'Ромашка' });
-  await t.ctx.db.updateTable('companies').set({ price_type_id: priceTypeId, discount_bp: discountBp }).where('id', '=', company.id).execute();
-  const user = await makeUser(t.ctx, 'buyer', { companyId: company.id });
-  const browser = new Browser(t.app);
-  await browser.login(user.email);
-  return { company, user, browser };
-}
+export { buyerAt as buyerOf } from './helpers.js';
 
 /** The cart as { sku: quantity }. */
 export async function cartOf(t: TestApp, companyId: number): Promise<Record<string, number>> {
@@ -31,7 +24,11 @@ export async function cartOf(t: TestApp, companyId: number): Promise<Record<stri
 }
 
 /** Spaces as a browser shows them: no-break and narrow no-break spaces become plain ones. */
-export const plain = (html: string) => html.replace(/[\u00a0\u202f]/g, ' ').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+export const plain = (html: string) =>
+  html
+    .replace(/[\u00a0\u202f]/g, ' ')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 
 /** Posts a file like the upload form does: `_csrf` and the other fields first, then the file. */
 export async function uploadFile(
