@@ -228,6 +228,9 @@ export interface CartItemTable {
   updated_at: Millis;
 }
 
+/** Where an order came from: the portal's pages, the REST API, or typed in by the seller in accounting. */
+export type OrderOrigin = 'web' | 'api' | '1c' | 'moysklad';
+
 export type OrderStatus = 'new' | 'confirmed' | 'in_progress' | 'shipped' | 'completed' | 'cancelled';
 
 export interface OrderTable {
@@ -266,6 +269,9 @@ export interface OrderTable {
   shipped_at: Millis | null;
   /** When 1C confirmed it has the order as it was at that moment; re-sent when updated_at is later. */
   exported_at: Millis | null;
+  origin: Generated<OrderOrigin>;
+  /** MoySklad's id of the customerorder, once pushed (or when MoySklad made it). */
+  external_ms_id: string | null;
   created_at: Millis;
   updated_at: Millis;
 }
