@@ -98,7 +98,7 @@ describe('companies', () => {
     const res = await browser.post('/admin/companies', {
       name: 'Ёлочка и партнёры',
       legal_name: 'ООО «Ёлочка»',
-      inn: '7812345678',
+      inn: '7812345675',
       kpp: '781201001',
       price_type_id: String(wholesale.id),
       discount: '2,5',
@@ -114,7 +114,7 @@ describe('companies', () => {
     const company = await t.ctx.db.selectFrom('companies').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
     expect(company).toMatchObject({ name: 'Ёлочка и партнёры', discount_bp: 250, price_type_id: wholesale.id, manager_id: manager.id });
     const entity = await t.ctx.db.selectFrom('legal_entities').selectAll().where('company_id', '=', id).executeTakeFirstOrThrow();
-    expect(entity).toMatchObject({ name: 'ООО «Ёлочка»', inn: '7812345678', kpp: '781201001', is_primary: 1 });
+    expect(entity).toMatchObject({ name: 'ООО «Ёлочка»', inn: '7812345675', kpp: '781201001', is_primary: 1 });
 
     const page = await browser.get(res.location ?? '');
     expect(page.body).toContain('Сохранено.');
@@ -166,17 +166,17 @@ describe('companies', () => {
     expect(badManager.status).toBe(422);
     expect(badManager.body).toContain('Выберите менеджера из списка.');
 
-    const badKpp = await browser.post(`${base}/legal-entities`, { legal_name: 'ИП Сиренев', inn: '781234567890', kpp: 'abc' });
+    const badKpp = await browser.post(`${base}/legal-entities`, { legal_name: 'ИП Сиренев', inn: '781234567870', kpp: 'abc' });
     expect(badKpp.status).toBe(422);
     expect(badKpp.body).toContain('КПП — 9 символов');
     expect(badKpp.body).toContain('value="ИП Сиренев"');
-    const added = await browser.post(`${base}/legal-entities`, { legal_name: 'ИП Сиренев', inn: '781234567890', bik: '044525225' });
+    const added = await browser.post(`${base}/legal-entities`, { legal_name: 'ИП Сиренев', inn: '781234567870', bik: '044525225' });
     expect(added.location).toBe(`${base}?notice=admin.legalEntityAdded`);
     const entities = await t.ctx.db.selectFrom('legal_entities').selectAll().where('company_id', '=', company.id).orderBy('id').execute();
     expect(entities).toHaveLength(2);
     const second = entities[1];
     if (!second) throw new Error('no second entity');
-    const updated = await browser.post(`${base}/legal-entities/${second.id}`, { legal_name: 'ИП Сиренев А. А.', inn: '781234567890', bank_name: 'Сбербанк' });
+    const updated = await browser.post(`${base}/legal-entities/${second.id}`, { legal_name: 'ИП Сиренев А. А.', inn: '781234567870', bank_name: 'Сбербанк' });
     expect(updated.status).toBe(303);
     const page = await browser.get(base);
     expect(page.body).toContain('ИП Сиренев А. А.');
@@ -389,7 +389,7 @@ describe('access requests', () => {
   async function apply(fields: Partial<Record<string, string>> = {}) {
     const res = await new Browser(t.app).post('/apply', {
       company_name: 'Одуванчик',
-      inn: '7701987654',
+      inn: '7701987652',
       contact_name: 'Ирина Одуванчикова',
       email: 'irina@oduvanchik.test',
       phone: '+7 495 000-00-00',
@@ -428,7 +428,7 @@ describe('access requests', () => {
     expect(buyer).toMatchObject({ role: 'buyer', company_id: companyId, name: 'Ирина Одуванчикова' });
     const page = await browser.get(res.location ?? '');
     expect(page.body).toContain('Заявка одобрена');
-    expect(page.body).toContain('7701987654');
+    expect(page.body).toContain('7701987652');
 
     const invite = mailsTo('irina@oduvanchik.test');
     expect(invite).toHaveLength(1);

@@ -20,7 +20,7 @@ if ((!chromium || !poppler) && process.env.CI === 'true') {
 if (!chromium) console.warn('SKIPPED test/pdf.test.ts (order PDFs in Chromium): no Chromium; apt-get install chromium-headless-shell');
 else if (!poppler) console.warn('SKIPPED test/pdf.test.ts (order PDFs in Chromium): no pdftotext; apt-get install poppler-utils');
 
-const SELLER = { name: 'ООО «Оптовик-Трейд»', inn: '7712345678', kpp: '771201001', address: 'Москва, ул. Складская, д. 5', phone: '+7 495 123-45-67' };
+const SELLER = { name: 'ООО «Оптовик-Трейд»', inn: '7712345671', kpp: '771201001', address: 'Москва, ул. Складская, д. 5', phone: '+7 495 123-45-67' };
 const plain = (text: string) => text.replace(/[\u00a0\u202f]/g, ' ');
 const quietLog = () => {
   const warnings: unknown[][] = [];

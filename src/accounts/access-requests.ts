@@ -2,8 +2,9 @@ import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { AccessRequestRow, AccessRequestStatus, DB, UserRow } from '../db/schema.js';
 import { sendAccessDeclined, sendAccessRequestNotice } from '../documents/messages.js';
-import { createCompany, isValidInn } from './companies.js';
+import { createCompany } from './companies.js';
 import { inviteUser } from './invitations.js';
+import { checkInn, type RequisiteCode } from './requisites.js';
 import { createUser, findUserByEmail, isValidEmail, normalizeEmail, UserInputError } from './users.js';
 
 export interface AccessRequestInput {
@@ -16,13 +17,16 @@ export interface AccessRequestInput {
   locale: string;
 }
 
-export type AccessRequestErrors = Partial<Record<'company_name' | 'inn' | 'contact_name' | 'email', 'required' | 'inn_invalid' | 'email_invalid' | 'email_taken'>>;
+export type AccessRequestErrors = Partial<Record<'company_name' | 'inn' | 'contact_name' | 'email', 'required' | RequisiteCode | 'email_invalid' | 'email_taken'>>;
 
 export function validateAccessRequest(input: AccessRequestInput): AccessRequestErrors {
   const errors: AccessRequestErrors = {};
   if (!input.companyName.trim()) errors.company_name = 'required';
   if (!input.inn.trim()) errors.inn = 'required';
-  else if (!isValidInn(input.inn.trim())) errors.inn = 'inn_invalid';
+  else {
+    const problem = checkInn(input.inn.trim());
+    if (problem) errors.inn = problem.code;
+  }
   if (!input.contactName.trim()) errors.contact_name = 'required';
   if (!input.email.trim()) errors.email = 'required';
   else if (!isValidEmail(normalizeEmail(input.email))) errors.email = 'email_invalid';

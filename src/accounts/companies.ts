@@ -2,11 +2,12 @@ import { type Kysely, sql } from 'kysely';
 import type { Clock } from '../clock.js';
 import { containsPattern } from '../db/fold.js';
 import type { CompanyRow, DB, LegalEntityRow, UserRow } from '../db/schema.js';
+import { checkRequisites, type RequisiteCode, type RequisiteField } from './requisites.js';
 
 export class CompanyInputError extends Error {
   constructor(
     readonly field: string,
-    readonly code: 'required' | 'inn_invalid' | 'kpp_invalid' | 'discount_invalid' | 'not_a_manager' | 'price_type_unknown',
+    readonly code: 'required' | RequisiteCode | 'discount_invalid' | 'not_a_manager' | 'price_type_unknown',
   ) {
     super(`${field}: ${code}`);
   }
@@ -34,15 +35,6 @@ export interface LegalEntityInput {
   corrAccount: string;
 }
 
-/** INN: 10 digits for organisations, 12 for sole proprietors. Empty is allowed (filled in later). */
-export function isValidInn(inn: string): boolean {
-  return inn === '' || /^(\d{10}|\d{12})$/.test(inn);
-}
-
-export function isValidKpp(kpp: string): boolean {
-  return kpp === '' || /^\d{4}[\dA-Z]{2}\d{3}$/.test(kpp);
-}
-
 async function validateCompany(db: Kysely<DB>, input: CompanyInput): Promise<void> {
   if (!input.name.trim()) throw new CompanyInputError('name', 'required');
   if (!Number.isInteger(input.discountBp) || input.discountBp < 0 || input.discountBp > 10_000) {
@@ -58,10 +50,14 @@ async function validateCompany(db: Kysely<DB>, input: CompanyInput): Promise<voi
   }
 }
 
+/** The form's field for each requisite (src/accounts/requisites.ts checks them all, control digits included). */
+const REQUISITE_FIELDS: Record<RequisiteField, string> = { inn: 'inn', kpp: 'kpp', ogrn: 'ogrn', bik: 'bik', account: 'account', corrAccount: 'corr_account' };
+
+/** Empty requisites are allowed (filled in later); a typed one must be right, control digits included. */
 function validateLegalEntity(input: LegalEntityInput): void {
   if (!input.name.trim()) throw new CompanyInputError('legal_name', 'required');
-  if (!isValidInn(input.inn.trim())) throw new CompanyInputError('inn', 'inn_invalid');
-  if (!isValidKpp(input.kpp.trim())) throw new CompanyInputError('kpp', 'kpp_invalid');
+  const [first] = checkRequisites({ inn: input.inn, kpp: input.kpp, ogrn: input.ogrn, bik: input.bik, account: input.account, corrAccount: input.corrAccount });
+  if (first) throw new CompanyInputError(REQUISITE_FIELDS[first.field], first.problem.code);
 }
 
 function companyValues(input: CompanyInput) {

@@ -6,8 +6,11 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { Document, LineCounter, parseDocument } from 'yaml';
+import { checkCorrespondentAccount, checkSettlementAccount } from '../accounts/requisites.js';
+import { imageProblem } from './images.js';
 import {
   type ConfigKey,
+  INVOICE_REQUIRES,
   type LeafValue,
   type Option,
   OPTIONS,
@@ -64,9 +67,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   checkKeys(tree, report);
   const values = resolveValues(tree, { env, hasFile: file !== null, report });
   checkCrossRules(values, report);
+  const baseDir = file ? dirname(file.path) : cwd;
+  checkImages(values, baseDir, report);
   if (problems.length > 0) throw new ConfigError(problems);
 
-  const baseDir = file ? dirname(file.path) : cwd;
   return buildConfig(values, file?.path ?? null, baseDir);
 }
 
@@ -365,7 +369,14 @@ function checkValue(option: Option, value: unknown): { value: LeafValue } | stri
         const hint = typeof value === 'number' || typeof value === 'boolean' ? ' (put it in quotes)' : '';
         return `${expectation(option)}, got ${got}${hint}`;
       }
-      if (value === '' && (option.kind === 'path' || option.nonEmpty)) return 'must not be empty';
+      if (value === '') {
+        const required = option.kind === 'path' ? !option.optional : option.nonEmpty === true;
+        return required ? 'must not be empty' : { value };
+      }
+      if (option.kind === 'string' && option.check) {
+        const problem = option.check(value);
+        if (problem) return problem;
+      }
       return { value };
   }
 }
@@ -385,6 +396,48 @@ function isHttpUrl(text: string): boolean {
 function checkCrossRules(values: Map<ConfigKey, LeafValue>, report: Report): void {
   if (values.get('smtp.host') !== '' && values.get('smtp.from') === '') {
     report('smtp.from', 'must not be empty when smtp.host is set');
+  }
+  checkSellerRequisites(values, report);
+}
+
+/**
+ * What needs two of the seller's keys: the accounts' key digits (computed with the BIK), a KPP or
+ * an OGRN of the wrong kind for the INN; and the bank details an invoice cannot go without.
+ * Each problem names the key to fix.
+ */
+function checkSellerRequisites(values: Map<ConfigKey, LeafValue>, report: Report): void {
+  const text = (key: ConfigKey) => String(values.get(key) ?? '');
+  // A value that failed its own check is already reported and empty here, so nothing is reported twice.
+  const [inn, kpp, ogrn, bik] = [text('seller.inn'), text('seller.kpp'), text('seller.ogrn'), text('seller.bik')];
+  const account = text('seller.settlement_account');
+  const corr = text('seller.correspondent_account');
+  if (bik && corr) {
+    const problem = checkCorrespondentAccount(corr, bik);
+    if (problem) report('seller.correspondent_account', problem.message);
+  }
+  if (bik && account) {
+    const problem = checkSettlementAccount(account, bik);
+    if (problem) report('seller.settlement_account', problem.message);
+  }
+  if (inn.length === 12 && kpp) report('seller.kpp', 'a sole proprietor (12-digit INN) has no KPP: leave it empty');
+  if (inn && ogrn && (inn.length === 10) !== (ogrn.length === 13)) {
+    report('seller.ogrn', inn.length === 10 ? 'an organisation (10-digit INN) has a 13-digit OGRN' : 'a sole proprietor (12-digit INN) has a 15-digit OGRNIP');
+  }
+  if (values.get('documents.invoice') === true) {
+    const missing = INVOICE_REQUIRES.filter((key) => text(key) === '');
+    if (missing.length > 0) report('documents.invoice', `the invoice needs the seller's requisites: fill in ${missing.join(', ')}`);
+  }
+}
+
+/** A seller image must be there when the portal starts, not fail the first invoice a buyer asks for. */
+function checkImages(values: Map<ConfigKey, LeafValue>, baseDir: string, report: Report): void {
+  for (const option of OPTIONS) {
+    if (option.kind !== 'path' || !option.image) continue;
+    const value = values.get(option.key);
+    if (typeof value !== 'string' || value === '') continue;
+    const path = resolve(baseDir, value);
+    const problem = imageProblem(path);
+    if (problem) report(option.key, problem);
   }
 }
 
@@ -421,7 +474,7 @@ function buildConfig(values: Map<ConfigKey, LeafValue>, file: string | null, bas
   const out: Tree = { file };
   for (const option of OPTIONS) {
     let value = values.get(option.key) as LeafValue;
-    if (option.kind === 'path') value = resolve(baseDir, value as string);
+    if (option.kind === 'path' && value !== '') value = resolve(baseDir, value as string);
     if (option.kind === 'list') value = [...(value as readonly string[])]; // own copy, frozen below
     setPath(out, option.key.split('.').map(camelCase), value);
   }

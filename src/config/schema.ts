@@ -3,6 +3,7 @@
  * printer and the test that checks config.example.yml all walk this one table, so adding an
  * option means adding one row here (and a field in types.ts; the compiler insists on both).
  */
+import { checkBik, checkInn, checkKpp, checkOgrn } from '../accounts/requisites.js';
 import type { Config } from './types.js';
 
 /** `busyTimeoutMs` → `busy_timeout_ms`, at the type level. */
@@ -51,11 +52,17 @@ export interface StringSpec extends BaseSpec {
   readonly default: string;
   /** The empty string is rejected (it would only ever be a mistake). */
   readonly nonEmpty?: boolean;
+  /** Checks a non-empty value (e.g. an INN's control digit); returns the problem in words, or null. */
+  readonly check?: (value: string) => string | null;
 }
 /** A filesystem path; a relative one resolves against the config file's directory. */
 export interface PathSpec extends BaseSpec {
   readonly kind: 'path';
   readonly default: string;
+  /** Empty is allowed and means "none" (it stays empty instead of becoming the config's directory). */
+  readonly optional?: boolean;
+  /** The file must exist when the config is loaded and be a PNG, JPEG, GIF, WebP or SVG image. */
+  readonly image?: boolean;
 }
 export interface IntegerSpec extends BaseSpec {
   readonly kind: 'integer';
@@ -97,6 +104,30 @@ export function mappingItem(values?: readonly string[]): (item: string) => strin
     if (values && !values.includes(value)) return `"${value}" is not one of ${values.join(', ')}`;
     return null;
   };
+}
+
+/** What a demo installation prints as the seller: plausible, valid check digits, and plainly not a real company. */
+const DEMO_SELLER = {
+  name: 'ООО «Демо-Оптовик» (ДЕМО, реквизиты вымышлены)',
+  inn: '7716123454',
+  kpp: '771601001',
+  ogrn: '1237700123451',
+  address: '129000, г. Москва, ул. Демонстрационная, д. 1 (ДЕМО)',
+  postalAddress: '',
+  phone: '+7 495 000-00-00',
+  email: 'sales@demo.optovik.local',
+  // BIK region 00 exists nowhere: a scanned demo QR code cannot pay a real account.
+  bankName: 'ДЕМО-БАНК (вымышленный), г. Москва',
+  bik: '040000123',
+  correspondentAccount: '30101810800000000123',
+  settlementAccount: '40702810000000000042',
+  director: 'Демонстрационный Д. Д.',
+  chiefAccountant: 'Примерова П. П.',
+  footer: 'Демонстрационный режим: реквизиты вымышлены, оплачивать этот счёт не нужно.',
+} as const;
+
+function demoSeller(field: keyof typeof DEMO_SELLER): (ctx: DeriveContext) => string {
+  return (ctx) => (ctx.get('demo') === true ? DEMO_SELLER[field] : '');
 }
 
 const PORTAL_ORDER_STATUSES = ['new', 'confirmed', 'in_progress', 'shipped', 'completed', 'cancelled'] as const;
@@ -381,12 +412,136 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'seller.name': {
     kind: 'string',
     default: '',
-    description: 'The seller’s legal name printed on order documents; empty uses site.name.',
+    derive: demoSeller('name'),
+    description:
+      'The seller’s full legal name as on order documents and invoices, e.g. ООО «Оптовик»; empty uses site.name (and there is no invoice).',
   },
-  'seller.inn': { kind: 'string', default: '', description: 'The seller’s INN for order documents.' },
-  'seller.kpp': { kind: 'string', default: '', description: 'The seller’s KPP for order documents.' },
-  'seller.address': { kind: 'string', default: '', description: 'The seller’s address for order documents.' },
-  'seller.phone': { kind: 'string', default: '', description: 'The seller’s phone for order documents and mails.' },
+  'seller.inn': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('inn'),
+    check: (v) => checkInn(v)?.message ?? null,
+    description: 'The seller’s INN: 10 digits for an organisation, 12 for a sole proprietor; its control digits are checked.',
+  },
+  'seller.kpp': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('kpp'),
+    check: (v) => checkKpp(v)?.message ?? null,
+    description: 'The seller’s KPP (9 characters); empty for a sole proprietor.',
+  },
+  'seller.ogrn': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('ogrn'),
+    check: (v) => checkOgrn(v)?.message ?? null,
+    description: 'The seller’s OGRN (13 digits) or a sole proprietor’s OGRNIP (15 digits); its control digit is checked.',
+  },
+  'seller.address': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('address'),
+    description: 'The seller’s legal address, printed on order documents and invoices.',
+  },
+  'seller.postal_address': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('postalAddress'),
+    description: 'The seller’s postal address when it differs from the legal one; empty prints none.',
+  },
+  'seller.phone': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('phone'),
+    description: 'The seller’s phone for order documents and mails.',
+  },
+  'seller.email': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('email'),
+    description: 'The seller’s e-mail printed on order documents and invoices.',
+  },
+  'seller.bank_name': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('bankName'),
+    description: 'The seller’s bank as on its statements, e.g. ПАО Сбербанк, г. Москва.',
+  },
+  'seller.bik': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('bik'),
+    check: (v) => checkBik(v)?.message ?? null,
+    description: 'The BIK of the seller’s bank: 9 digits starting with 04.',
+  },
+  'seller.correspondent_account': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('correspondentAccount'),
+    // The key digit needs the BIK: checked with it in load.ts (checkCrossRules).
+    check: (v) => (/^301\d{17}$/.test(v) ? null : `correspondent account "${v}" must be 20 digits starting with 301`),
+    description: 'The bank’s correspondent account (20 digits, 301…); its key digit is checked together with the BIK.',
+  },
+  'seller.settlement_account': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('settlementAccount'),
+    check: (v) => (/^\d{20}$/.test(v) ? null : `account "${v}" must be 20 digits`),
+    description: 'The seller’s settlement account (20 digits); its key digit is checked together with the BIK.',
+  },
+  'seller.director': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('director'),
+    description: 'Who signs invoices as head of the company (or the sole proprietor), e.g. Иванов И. И.',
+  },
+  'seller.chief_accountant': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('chiefAccountant'),
+    description: 'Who signs invoices as chief accountant; empty means the director signs for the accountant too.',
+  },
+  'seller.payment_days': {
+    kind: 'integer',
+    default: 5,
+    min: 0,
+    max: 365,
+    description: 'Days the buyer has to pay an invoice ("Оплатить не позднее …"); 0 prints no deadline.',
+  },
+  'seller.logo': {
+    kind: 'path',
+    default: '',
+    optional: true,
+    image: true,
+    description: 'Logo image (PNG, JPEG, GIF, WebP or SVG) at the top of order documents and invoices; empty for none.',
+  },
+  'seller.stamp': {
+    kind: 'path',
+    default: '',
+    optional: true,
+    image: true,
+    description: 'Image of the company stamp, printed over the signatures of the invoice; empty for none.',
+  },
+  'seller.signature': {
+    kind: 'path',
+    default: '',
+    optional: true,
+    image: true,
+    description: 'Image of the director’s signature on the invoice; empty leaves the line to sign by hand.',
+  },
+  'seller.accountant_signature': {
+    kind: 'path',
+    default: '',
+    optional: true,
+    image: true,
+    description: 'Image of the chief accountant’s signature on the invoice; empty uses the director’s when the director signs for both.',
+  },
+  'seller.footer': {
+    kind: 'string',
+    default: '',
+    derive: demoSeller('footer'),
+    description: 'A line of text at the end of order documents and invoices, e.g. the terms of delivery.',
+  },
 
   'documents.chromium_path': {
     kind: 'string',
@@ -407,6 +562,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     min: 1,
     max: 16,
     description: 'PDFs rendered at the same time (one browser tab each).',
+  },
+  'documents.invoice': {
+    kind: 'boolean',
+    default: false,
+    derive: (ctx) => ctx.get('demo') === true,
+    description:
+      'Attach the invoice for payment (Счёт на оплату, with the bank payment QR code) to every new order’s mail; needs the seller’s bank details.',
   },
 
   'jobs.max_attempts': {
@@ -525,6 +687,15 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description: 'How much to log: from fatal (least) to trace (most), or silent.',
   },
 };
+
+/** The seller's keys an invoice for payment cannot do without (documents.invoice refuses to start without them). */
+export const INVOICE_REQUIRES: readonly ConfigKey[] = Object.freeze([
+  'seller.name',
+  'seller.inn',
+  'seller.bank_name',
+  'seller.bik',
+  'seller.settlement_account',
+] as const);
 
 /** All options in documentation order. */
 export const OPTIONS: readonly Option[] = Object.freeze(

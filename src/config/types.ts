@@ -87,19 +87,39 @@ export interface Config {
     /** The seller's order inboxes: every new order is mailed there with its PDF. */
     readonly sellerEmails: readonly string[];
   };
-  /** The seller's requisites on order documents. */
+  /** The seller's requisites on order documents and invoices (control digits checked when loaded). */
   readonly seller: {
     readonly name: string;
     readonly inn: string;
     readonly kpp: string;
+    readonly ogrn: string;
+    /** The legal address. */
     readonly address: string;
+    readonly postalAddress: string;
     readonly phone: string;
+    readonly email: string;
+    readonly bankName: string;
+    readonly bik: string;
+    readonly correspondentAccount: string;
+    readonly settlementAccount: string;
+    readonly director: string;
+    readonly chiefAccountant: string;
+    /** Days to pay an invoice; 0 = no deadline printed. */
+    readonly paymentDays: number;
+    /** Absolute paths of images, checked when loaded; '' = none. */
+    readonly logo: string;
+    readonly stamp: string;
+    readonly signature: string;
+    readonly accountantSignature: string;
+    readonly footer: string;
   };
   readonly documents: {
     /** Empty: auto-detect /usr/bin/chromium-headless-shell, then /usr/bin/chromium. */
     readonly chromiumPath: string;
     readonly pdfTimeoutMs: number;
     readonly pdfConcurrency: number;
+    /** Attach the invoice for payment to every new order's mail. */
+    readonly invoice: boolean;
   };
   readonly jobs: {
     readonly maxAttempts: number;

@@ -45,9 +45,9 @@ export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'cl
       .executeTakeFirstOrThrow();
 
     const companies = [
-      { name: 'Ромашка', legal: 'ООО «Ромашка»', inn: '7701234567', kpp: '770101001', priceType: wholesale, discount: 300, manager: manager.id },
-      { name: 'СтройМаркет', legal: 'ООО «СтройМаркет»', inn: '5003012345', kpp: '500301001', priceType: large, discount: 0, manager: manager.id },
-      { name: 'ИП Сидоров', legal: 'ИП Сидоров Пётр Иванович', inn: '771234567890', kpp: '', priceType: retail, discount: 0, manager: otherManager.id },
+      { name: 'Ромашка', legal: 'ООО «Ромашка»', inn: '7701234560', kpp: '770101001', priceType: wholesale, discount: 300, manager: manager.id },
+      { name: 'СтройМаркет', legal: 'ООО «СтройМаркет»', inn: '5003012349', kpp: '500301001', priceType: large, discount: 0, manager: manager.id },
+      { name: 'ИП Сидоров', legal: 'ИП Сидоров Пётр Иванович', inn: '771234567859', kpp: '', priceType: retail, discount: 0, manager: otherManager.id },
     ];
     const companyIds: number[] = [];
     for (const c of companies) {
@@ -75,7 +75,7 @@ export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'cl
       .execute();
     await trx
       .insertInto('access_requests')
-      .values({ company_name: 'Берёзка', inn: '7802345678', contact_name: 'Светлана Берёзова', email: 'zakaz@berezka.example', phone: '+7 812 000-00-00', message: 'Хотим закупать оптом.', locale: 'ru', company_id: null, decided_by: null, decided_at: null, created_at: now })
+      .values({ company_name: 'Берёзка', inn: '7802345676', contact_name: 'Светлана Берёзова', email: 'zakaz@berezka.example', phone: '+7 812 000-00-00', message: 'Хотим закупать оптом.', locale: 'ru', company_id: null, decided_by: null, decided_at: null, created_at: now })
       .execute();
   });
 

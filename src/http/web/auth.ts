@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { submitAccessRequest, validateAccessRequest } from '../../accounts/access-requests.js';
 import { completeLink, requestPasswordReset } from '../../accounts/invitations.js';
 import { checkLink, type LinkProblem } from '../../accounts/links.js';
+import type { RequisiteCode } from '../../accounts/requisites.js';
 import { authenticate } from '../../accounts/login.js';
 import { createSession, invalidateSession } from '../../accounts/sessions.js';
 import { setUserLocale, UserInputError } from '../../accounts/users.js';
@@ -136,14 +137,29 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   });
 }
 
+/** Requisites typed into a form (src/accounts/requisites.ts): what is wrong, in the words of the field. */
+const REQUISITE_MESSAGES: Record<RequisiteCode, MessageKey> = {
+  inn_invalid: 'error.innInvalid',
+  inn_checksum: 'error.innChecksum',
+  kpp_invalid: 'error.kppInvalid',
+  kpp_person: 'error.kppPerson',
+  ogrn_invalid: 'error.ogrnInvalid',
+  ogrn_checksum: 'error.ogrnChecksum',
+  ogrn_kind: 'error.ogrnKind',
+  bik_invalid: 'error.bikInvalid',
+  account_invalid: 'error.accountInvalid',
+  account_checksum: 'error.accountChecksum',
+  corr_account_invalid: 'error.corrAccountInvalid',
+  corr_account_checksum: 'error.corrAccountChecksum',
+};
+
 /** The message shown for a validation code; every domain's input error codes map here. */
 export function errorMessage(code: string): MessageKey {
   const map: Record<string, MessageKey> = {
     required: 'error.required',
     email_invalid: 'error.emailInvalid',
     email_taken: 'error.emailTaken',
-    inn_invalid: 'error.innInvalid',
-    kpp_invalid: 'error.kppInvalid',
+    ...REQUISITE_MESSAGES,
     discount_invalid: 'error.discountInvalid',
     company_required: 'error.companyRequired',
     not_a_manager: 'error.notAManager',

@@ -5,5 +5,7 @@ import { exchange } from './en/exchange.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
 import { quick } from './en/quick.js';
+import { requisites } from './en/requisites.js';
+import { invoice } from './en/invoice.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange };
+export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };

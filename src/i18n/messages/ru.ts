@@ -5,6 +5,8 @@ import { exchange } from './ru/exchange.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
 import { quick } from './ru/quick.js';
+import { requisites } from './ru/requisites.js';
+import { invoice } from './ru/invoice.js';
 
-export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange };
+export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
 export type MessageKey = keyof typeof ru;
