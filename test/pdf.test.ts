@@ -188,7 +188,7 @@ describe.skipIf(!chromium || !poppler)('order PDFs in a real Chromium', () => {
     expect(print.status).toBe(200);
     expect(print.body).toBe(await renderOrderHtml(t.ctx, id, 'ru'));
     expect(print.body).toContain('href="/assets/css/document.css"');
-    expect(plain(print.body)).toContain(`ООО «Оптовик-Трейд», ИНН ${SELLER.inn}, КПП ${SELLER.kpp}, ${SELLER.address}, телефон ${SELLER.phone}`);
+    expect(plain(print.body)).toContain(`ООО «Оптовик-Трейд», ИНН ${SELLER.inn}, КПП ${SELLER.kpp}, ${SELLER.address}, тел. ${SELLER.phone}`);
     const forPdf = await renderOrderHtml(t.ctx, id, 'ru', { inlineCss: true });
     expect(forPdf).not.toContain('document.css"');
     expect(forPdf).toContain('<style>/* The order document');
@@ -219,7 +219,7 @@ describe.skipIf(!chromium || !poppler)('order PDFs in a real Chromium', () => {
       expect(tailPage, `line ${line}`).toBe(skuPage);
     }
     // The totals and the signature end the document together.
-    expect(text.at(-1)).toMatch(/Итого\s+[\d ]+,\d\d ₽[\s\S]*Заказ сформирован в/);
+    expect(text.at(-1)).toMatch(/Итого:\s+[\d ]+,\d\d ₽[\s\S]*Заказ сформирован в/);
   });
 
   it('renders in parallel up to pdf_concurrency and queues the rest', async () => {

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import type { JobKind } from '../jobs/outbox.js';
 import type { JobHandler } from '../jobs/worker.js';
+import { type InvoiceAttachment, invoiceForMail } from './invoice.js';
 import { orderPdfPath, sendOrderPlacedMails, sendStatusMails } from './order-mails.js';
 import { renderOrderPdf } from './pdf.js';
 
@@ -50,7 +51,15 @@ export function documentJobHandlers(ctx: AppContext): Partial<Record<JobKind, Jo
           pdf = { missing: error instanceof Error ? error.message : String(error) };
         }
       }
-      await sendOrderPlacedMails(ctx, job, orderId, pdf);
+      let invoice: InvoiceAttachment | { missing: string } | null;
+      try {
+        invoice = await invoiceForMail(ctx, orderId);
+      } catch (error) {
+        // The same patience as for the order PDF: a few tries, then the mail goes without the invoice.
+        if (job.attempts + 1 < PDF_TRIES_BEFORE_MAIL_WITHOUT) throw error;
+        invoice = { missing: error instanceof Error ? error.message : String(error) };
+      }
+      await sendOrderPlacedMails(ctx, job, orderId, pdf, invoice);
     },
 
     async send_status_mail(job, payload) {

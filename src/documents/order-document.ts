@@ -5,6 +5,8 @@ import type { Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercentBp, translator } from '../i18n/index.js';
 import { orderLines } from '../orders/orders.js';
+import { documentTotals } from './document-lines.js';
+import { buyerLine, sellerDetails, sellerLine } from './seller.js';
 
 const TEMPLATES = join(import.meta.dirname, '..', '..', 'templates');
 const eta = new Eta({ views: TEMPLATES, cache: true });
@@ -28,12 +30,6 @@ export interface OrderHtmlOptions {
   inlineCss?: boolean;
 }
 
-/** The seller block of the document: config.seller, named after the site when no legal name is set. */
-export function sellerRequisites(config: AppContext['config']) {
-  const { name, inn, kpp, address, phone } = config.seller;
-  return { name: name || config.site.name, inn, kpp, address, phone };
-}
-
 /**
  * The order document as HTML in the given locale, straight from the database: the printable page
  * (GET /orders/:id/print) and the PDF are this one function, so they cannot drift apart.
@@ -50,17 +46,22 @@ export async function renderOrderHtml(
     orderLines(ctx.db, orderId),
   ]);
   if (!order) throw new OrderNotFoundError(orderId);
+  const t = translator(locale);
+  const seller = sellerDetails(ctx.config);
   return eta.render('documents/order', {
     locale,
-    t: translator(locale),
+    t,
     money: (kopecks: number) => formatMoney(kopecks, locale),
     number: (value: number) => formatNumber(value, locale),
     percentBp: (bp: number) => formatPercentBp(bp, locale),
     date: (millis: number) => formatDate(millis, locale),
     dateTime: (millis: number) => formatDateTime(millis, locale),
     order,
-    lines,
-    seller: sellerRequisites(ctx.config),
+    totals: documentTotals(order, lines),
+    seller,
+    // The order document carries the bank details too: a buyer can pay from it when there is no invoice.
+    sellerLine: sellerLine(seller, t, { bank: true }),
+    buyerLine: buyerLine(order, t),
     siteName: ctx.config.site.name,
     inlineCss: opts.inlineCss ? documentCss() : '',
   });

@@ -4,6 +4,7 @@ import type { Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import type { JobRow } from '../db/schema.js';
 import { formatDateTime, formatMoney, formatNumber, isLocale, translator } from '../i18n/index.js';
+import type { InvoiceAttachment } from './invoice.js';
 import { compose, link } from './messages.js';
 import { orderFileName } from './order-document.js';
 
@@ -56,7 +57,14 @@ export function orderPdfPath(ctx: AppContext, orderNumber: string): string {
  * sent_mails), so a job that re-runs after an SMTP failure never mails anyone twice.
  * `pdf` is the order's PDF, or null with the reason it is missing (the mail says so).
  */
-export async function sendOrderPlacedMails(ctx: AppContext, job: JobRow, orderId: number, pdf: { path: string } | { missing: string }): Promise<number> {
+export async function sendOrderPlacedMails(
+  ctx: AppContext,
+  job: JobRow,
+  orderId: number,
+  pdf: { path: string } | { missing: string },
+  /** The invoice for payment (documents.invoice), the reason it is missing, or null when there is none to send. */
+  invoice: InvoiceAttachment | { missing: string } | null = null,
+): Promise<number> {
   const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
   if (!order) return 0;
   const [lines, company, sent] = await Promise.all([
@@ -85,7 +93,9 @@ export async function sendOrderPlacedMails(ctx: AppContext, job: JobRow, orderId
       ...(order.delivery_address ? [t('mail.orderAddress', { address: order.delivery_address })] : []),
       ...(order.comment ? [t('mail.orderComment', { comment: order.comment })] : []),
       attachment ? t('mail.orderPdfAttached') : t('mail.orderPdfMissing'),
+      ...(invoice === null ? [] : 'content' in invoice ? [t('mail.invoiceAttached')] : [t('mail.invoiceMissing')]),
     ];
+    const files = [...(attachment ? [attachment] : []), ...(invoice && 'content' in invoice ? [invoice] : [])];
     const table = [
       [t('orders.colSku'), t('orders.colName'), t('orders.colQty'), t('orders.colSum')],
       ...lines.map((l) => [l.sku, l.name, `${formatNumber(l.quantity, recipient.locale)} ${l.unit_name}`, money(l.line_total)]),
@@ -99,7 +109,7 @@ export async function sendOrderPlacedMails(ctx: AppContext, job: JobRow, orderId
         table,
         action: { label: t('mail.orderOpen'), url: link(ctx, `/orders/${order.id}`) },
       }),
-      ...(attachment ? { attachments: [attachment] } : {}),
+      ...(files.length > 0 ? { attachments: files } : {}),
     });
     await ctx.db
       .insertInto('sent_mails')
@@ -108,6 +118,7 @@ export async function sendOrderPlacedMails(ctx: AppContext, job: JobRow, orderId
     count += 1;
   }
   if ('missing' in pdf) ctx.log.warn({ orderId, reason: pdf.missing }, 'order mails sent without the PDF');
+  if (invoice && 'missing' in invoice) ctx.log.warn({ orderId, reason: invoice.missing }, 'order mails sent without the invoice');
   return count;
 }
 

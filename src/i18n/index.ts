@@ -62,6 +62,14 @@ export function formatMoney(kopecks: number, locale: Locale): string {
   }).format(kopecks / 100);
 }
 
+/** Kopecks as `12813,54` (no group separator, no currency): for texts a bank reads, such as a payment's purpose. */
+export function formatKopecksPlain(kopecks: number): string {
+  if (!Number.isSafeInteger(kopecks)) throw new TypeError(`money must be integer kopecks, got ${kopecks}`);
+  const sign = kopecks < 0 ? '-' : '';
+  const abs = Math.abs(kopecks);
+  return `${sign}${Math.floor(abs / 100)},${String(abs % 100).padStart(2, '0')}`;
+}
+
 export function formatNumber(value: number, locale: Locale, maxFractionDigits = 3): string {
   return numberFormat(locale, `number${maxFractionDigits}`, { maximumFractionDigits: maxFractionDigits }).format(value);
 }
@@ -74,6 +82,11 @@ export function formatPercentBp(basisPoints: number, locale: Locale): string {
 // Dates show in the distributor's time zone (Moscow by default), not the server's.
 export function formatDate(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {
   return dateFormat(locale, 'date', { dateStyle: 'short', timeZone }).format(millis);
+}
+
+/** The date of a document, as 1C prints it: `7 марта 2026 г.`, `7 March 2026`. */
+export function formatDateLong(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {
+  return dateFormat(locale, 'date-long', { dateStyle: 'long', timeZone }).format(millis);
 }
 
 export function formatDateTime(millis: number, locale: Locale, timeZone = 'Europe/Moscow'): string {

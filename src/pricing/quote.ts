@@ -159,6 +159,15 @@ export function quote(terms: QuoteTerms, items: readonly QuoteItem[], options: Q
   };
 }
 
+/**
+ * round(price × quantity) by rule 3: what a line comes to at this price. Documents use it for the
+ * list price before discount, so "price × quantity − discount = sum" holds to the kopeck on paper.
+ */
+export function lineAmount(price: number, quantity: number): number {
+  checkPrice('price', price);
+  return toSafe(times(price, quantityMilli(quantity)));
+}
+
 // ---------------------------------------------------------------------------------------------
 
 /** round-half-up(kopecks × milli / 1000). */

@@ -1,6 +1,8 @@
 import { createReadStream, existsSync } from 'node:fs';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { type InvoiceOrder, invoiceForViewer, invoiceOrderFor, renderInvoiceHtml } from '../../documents/invoice.js';
 import { orderPdfPath } from '../../documents/order-mails.js';
+import { invoiceAvailable } from '../../documents/seller.js';
 import { renderOrderPdf } from '../../documents/pdf.js';
 import type { AppContext } from '../../context.js';
 import type { OrderStatus } from '../../db/schema.js';
@@ -60,7 +62,8 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     const [lines, history] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id)]);
     const user = currentUser(request);
     const canCancel = order.status === 'new' && (user.role !== 'buyer' || ctx.config.orders.allowCancel);
-    return reply.page('orders/order', { order, lines, history, canCancel });
+    const invoice = invoiceAvailable(ctx.config) && order.status !== 'cancelled';
+    return reply.page('orders/order', { order, lines, history, canCancel, invoice });
   });
 
   app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {
@@ -83,6 +86,34 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       .header('content-disposition', `inline; filename="${orderFileName(order.number)}"`)
       .header('cache-control', 'private, no-store')
       .send(createReadStream(path));
+  });
+
+  /** Why there is no invoice, as the order page says it; 404 for an order the viewer may not see (or without bank details). */
+  function noInvoice(reply: FastifyReply, outcome: Extract<InvoiceOrder, { ok: false }>) {
+    if (outcome.problem === 'cancelled' && outcome.order) return reply.redirect(`/orders/${outcome.order.id}?notice=invoice.cancelledOrder`, 303);
+    throw notFound();
+  }
+
+  // The invoice for payment, made fresh each time (an edited order gets a current one); without a browser, its printable page.
+  app.get('/orders/:id/invoice.pdf', { preHandler: requireLogin }, async (request, reply) => {
+    if (!ctx.pdf.available) {
+      const found = await invoiceOrderFor(ctx, currentUser(request), { id: idParam(request.params) });
+      return found.ok ? reply.redirect(`/orders/${found.order.id}/invoice`, 303) : noInvoice(reply, found);
+    }
+    const outcome = await invoiceForViewer(ctx, currentUser(request), { id: idParam(request.params) });
+    if (!outcome.ok) return noInvoice(reply, outcome);
+    return reply
+      .header('content-type', 'application/pdf')
+      .header('content-disposition', `inline; filename="${outcome.fileName}"`)
+      .header('cache-control', 'private, no-store')
+      .send(outcome.pdf);
+  });
+
+  app.get('/orders/:id/invoice', { preHandler: requireLogin }, async (request, reply) => {
+    const found = await invoiceOrderFor(ctx, currentUser(request), { id: idParam(request.params) });
+    if (!found.ok) return noInvoice(reply, found);
+    const html = await renderInvoiceHtml(ctx, found.order.id, request.locale);
+    return reply.header('cache-control', 'no-store').header('content-type', 'text/html; charset=utf-8').send(html);
   });
 
   app.post('/orders/:id/cancel', { preHandler: requireLogin }, async (request, reply) => {
