@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import jsQRModule from 'jsqr';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
 import { findChromium } from '../src/documents/chromium.js';
 import { documentTotals } from '../src/documents/document-lines.js';
 import { renderInvoiceHtml } from '../src/documents/invoice.js';
@@ -302,6 +303,26 @@ describe.skipIf(!chromium || !poppler)('the invoice in a real Chromium', () => {
     expect(html).toContain(`Invoice for payment No. ${order.number} of 15 January 2026`);
     expect(html).toContain(amountInWords(order.total, 'en'));
     expect(html).toContain('Pay by 20 January 2026');
+  });
+
+  it('prints the logo, the stamp and the signatures from config.yml', async () => {
+    const { order } = await placeOrder();
+    const dir = tempDir('optovik-images-');
+    try {
+      const png = await sharp({ create: { width: 40, height: 40, channels: 4, background: { r: 0, g: 0, b: 200, alpha: 0.5 } } }).png().toBuffer();
+      for (const name of ['logo.png', 'stamp.png', 'director.png']) writeFileSync(join(dir, name), png);
+      writeFileSync(join(dir, 'config.yml'), `seller:\n${Object.entries(SELLER).map(([k, v]) => `  ${k}: ${JSON.stringify(v)}`).join('\n')}\n  logo: logo.png\n  stamp: stamp.png\n  signature: director.png\n`);
+      const config = loadConfig({ file: join(dir, 'config.yml'), env: {} });
+      const html = await renderInvoiceHtml({ db: t.ctx.db, config }, order.id, 'ru');
+      const dataUrl = `data:image/png;base64,${png.toString('base64')}`;
+      expect(html).toContain(`<img class="logo" src="${dataUrl}"`);
+      expect(html).toContain(`<img class="stamp" src="${dataUrl}"`);
+      // The director signs; the chief accountant has no signature image, so that line stays for a pen.
+      expect(html.split(`<img class="signature" src="${dataUrl}"`)).toHaveLength(2);
+      expect(html).not.toContain('М. П.'); // the stamp takes its place
+    } finally {
+      execFileSync('rm', ['-rf', dir]);
+    }
   });
 
   it('the order PDF names the seller with its bank details and shows the discount the same way', async () => {
