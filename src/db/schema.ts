@@ -272,6 +272,13 @@ export interface OrderTable {
   origin: Generated<OrderOrigin>;
   /** MoySklad's id of the customerorder, once pushed (or when MoySklad made it). */
   external_ms_id: string | null;
+  /** Kopecks the order went over the credit limit when placed; null = within it. */
+  credit_excess: Generated<number | null>;
+  /** Overdue debt of the buyer when the order was placed; null = none. */
+  credit_overdue: Generated<number | null>;
+  /** Why a manager let the order through credit control, and who (a user id). */
+  credit_override_reason: Generated<string | null>;
+  credit_override_by: Generated<number | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -344,6 +351,55 @@ export interface ExchangeRunTable {
   finished_at: Millis | null;
 }
 
+/** How a settlement document moves what the buyer owes: see finance/ledger.ts. */
+export type AccountDocumentKind = 'invoice' | 'shipment' | 'payment' | 'return' | 'refund';
+export type AccountDocumentStatus = 'active' | 'deleted' | 'draft';
+
+export interface AccountTermsTable {
+  legal_entity_id: number;
+  /** Kopecks; null = no limit known. */
+  credit_limit: number | null;
+  payment_days: number | null;
+  /** Stated by accounting, kopecks owed (negative = prepaid) as of balance_date; null = work it out from documents. */
+  balance: number | null;
+  overdue: number | null;
+  /** YYYY-MM-DD. */
+  balance_date: string | null;
+  source: string;
+  updated_at: Millis;
+}
+
+export interface AccountDocumentTable {
+  id: Generated<number>;
+  company_id: number;
+  legal_entity_id: number;
+  kind: AccountDocumentKind;
+  status: Generated<AccountDocumentStatus>;
+  number: string;
+  /** YYYY-MM-DD. */
+  date: string;
+  due_date: string | null;
+  /** Kopecks, never negative. */
+  amount: number;
+  order_id: number | null;
+  order_ref: Generated<string>;
+  comment: Generated<string>;
+  /** Relative to data_dir. */
+  file_path: string | null;
+  file_name: string | null;
+  source: string;
+  external_id: string;
+  created_at: Millis;
+  updated_at: Millis;
+}
+
+export interface ProductCharacteristicTable {
+  product_id: number;
+  name: string;
+  value: string;
+  sort: Generated<number>;
+}
+
 export interface DB {
   price_types: PriceTypeTable;
   companies: CompanyTable;
@@ -371,6 +427,9 @@ export interface DB {
   jobs: JobTable;
   sent_mails: SentMailTable;
   exchange_runs: ExchangeRunTable;
+  account_terms: AccountTermsTable;
+  account_documents: AccountDocumentTable;
+  product_characteristics: ProductCharacteristicTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;
@@ -392,3 +451,5 @@ export type OrderLineRow = Selectable<OrderLineTable>;
 export type JobRow = Selectable<JobTable>;
 
 export type ExchangeRunRow = Selectable<ExchangeRunTable>;
+export type AccountTermsRow = Selectable<AccountTermsTable>;
+export type AccountDocumentRow = Selectable<AccountDocumentTable>;
