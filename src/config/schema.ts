@@ -408,6 +408,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: Object.freeze([]) as readonly string[],
     description: 'Addresses of the seller’s order inbox(es); each new order is mailed there with its PDF.',
   },
+  'orders.credit_control': {
+    kind: 'enum',
+    default: 'off',
+    values: ['off', 'warn', 'block'],
+    description:
+      'Credit control at checkout: off; warn shows the buyer the amount over the credit limit or overdue and places the order; block refuses it unless a manager allows it with a reason.',
+  },
 
   'seller.name': {
     kind: 'string',

@@ -6,6 +6,7 @@
 export type Locale = 'ru' | 'en';
 export type SmtpSecurity = 'starttls' | 'tls' | 'none';
 export type StockDisplay = 'exact' | 'ranges' | 'yes_no';
+export type CreditControl = 'off' | 'warn' | 'block';
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 
 export interface Config {
@@ -86,6 +87,8 @@ export interface Config {
     readonly allowCancel: boolean;
     /** The seller's order inboxes: every new order is mailed there with its PDF. */
     readonly sellerEmails: readonly string[];
+    /** Checkout against the credit limit and overdue debt: off, warn, or block (managers may override). */
+    readonly creditControl: CreditControl;
   };
   /** The seller's requisites on order documents and invoices (control digits checked when loaded). */
   readonly seller: {

@@ -1,6 +1,8 @@
 import { canOrder } from '../catalog/stock-display.js';
 import { checkQuantity } from '../catalog/quantity.js';
 import type { AppContext } from '../context.js';
+import { type CreditConcern, creditConcern, creditPosition } from '../finance/credit.js';
+import { localDate } from '../finance/dates.js';
 import type { Database, Sqlite } from '../db/open.js';
 import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
 import { enqueueInOpenTransaction } from '../jobs/outbox.js';
@@ -21,6 +23,11 @@ export interface CheckoutInput {
   idempotencyKey: string;
   /** The total the buyer saw and confirmed, in kopecks. */
   confirmedTotal: number | null;
+  /**
+   * A manager or admin placing an order that credit control (orders.credit_control: block) refuses:
+   * the reason is kept on the order. Ignored for buyers, who cannot override.
+   */
+  creditOverride?: { reason: string };
 }
 
 export type LineProblem =
@@ -29,9 +36,19 @@ export type LineProblem =
   | { productId: number; problem: 'stock'; available: number };
 
 export type PlaceOrderResult =
-  | { ok: true; order: OrderRow; duplicate: boolean }
+  /** `credit`: the order went over the terms and was placed anyway (mode warn, or a manager's override). */
+  | { ok: true; order: OrderRow; duplicate: boolean; credit: CreditConcern | null }
   | { ok: false; problem: 'empty_cart' }
-  | { ok: false; problem: 'bad_input'; field: 'legal_entity' | 'desired_date' | 'idempotency_key' | 'delivery_address' }
+  | {
+      ok: false;
+      problem: 'bad_input';
+      field: 'legal_entity' | 'desired_date' | 'idempotency_key' | 'delivery_address' | 'credit_override_reason';
+    }
+  /**
+   * Credit control (mode block) refused the order: over the limit by `credit.overLimitBy`, or
+   * `credit.overdue` is overdue. `overridable`: the actor is staff and may place it with a reason.
+   */
+  | { ok: false; problem: 'credit'; credit: CreditConcern; overridable: boolean }
   | { ok: false; problem: 'lines'; lines: LineProblem[]; cart: Cart }
   | { ok: false; problem: 'price_changed'; cart: Cart };
 
@@ -88,7 +105,7 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
   const existing = statement(sqlite, 'select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
     | OrderRow
     | undefined;
-  if (existing) return { ok: true, order: existing, duplicate: true };
+  if (existing) return { ok: true, order: existing, duplicate: true, credit: null };
 
   const cart = readCart(sqlite, company, ctx.config.catalog.pricesIncludeVat);
   if (cart.lines.length === 0) return { ok: false, problem: 'empty_cart' };
@@ -100,6 +117,17 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
   if (!entity) return { ok: false, problem: 'bad_input', field: 'legal_entity' };
 
   const now = ctx.clock.now();
+  const mode = ctx.config.orders.creditControl;
+  // Read in the order's own transaction: the debt and open orders it is judged on are the ones it joins.
+  const credit = mode === 'off' ? null : creditConcern(creditPosition(sqlite, entity.id, localDate(now)), cart.quote.total);
+  let override: { reason: string; by: number } | null = null;
+  if (credit && mode === 'block') {
+    const staff = actor.role !== 'buyer';
+    if (!staff || input.creditOverride === undefined) return { ok: false, problem: 'credit', credit, overridable: staff };
+    const reason = input.creditOverride.reason.trim().slice(0, 500);
+    if (!reason) return { ok: false, problem: 'bad_input', field: 'credit_override_reason' };
+    override = { reason, by: actor.id };
+  }
   const order = statement(sqlite, INSERT_ORDER).get({
     number: nextOrderNumber(sqlite, ctx.config.orders.numberPrefix),
     company_id: company.companyId,
@@ -124,6 +152,10 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
     total: cart.quote.total,
     line_count: cart.lines.length,
     idempotency_key: input.idempotencyKey,
+    credit_excess: credit && credit.overLimitBy > 0 ? credit.overLimitBy : null,
+    credit_overdue: credit && credit.overdue > 0 ? credit.overdue : null,
+    credit_override_reason: override?.reason ?? null,
+    credit_override_by: override?.by ?? null,
     created_at: now,
   }) as OrderRow;
   insertLines(sqlite, order.id, cart.lines, cart.quote);
@@ -134,18 +166,18 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
   );
   for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const) enqueueInOpenTransaction(sqlite, kind, { orderId: order.id }, now);
   statement(sqlite, 'delete from cart_items where company_id = ?').run(company.companyId);
-  return { ok: true, order, duplicate: false };
+  return { ok: true, order, duplicate: false, credit };
 }
 
 const INSERT_ORDER = `
   insert into orders (number, company_id, legal_entity_id, buyer_name, buyer_inn, buyer_kpp, buyer_address, placed_by, manager_id,
     delivery_address, desired_date, po_number, comment, price_type_id, price_type_name, discount_bp, prices_include_vat,
     subtotal, discount_total, vat_total, total, line_count, idempotency_key, external_1c_id, external_number, exported_at,
-    created_at, updated_at)
+    credit_excess, credit_overdue, credit_override_reason, credit_override_by, created_at, updated_at)
   values (@number, @company_id, @legal_entity_id, @buyer_name, @buyer_inn, @buyer_kpp, @buyer_address, @placed_by, @manager_id,
     @delivery_address, @desired_date, @po_number, @comment, @price_type_id, @price_type_name, @discount_bp, @prices_include_vat,
     @subtotal, @discount_total, @vat_total, @total, @line_count, @idempotency_key, null, null, null,
-    @created_at, @created_at)
+    @credit_excess, @credit_overdue, @credit_override_reason, @credit_override_by, @created_at, @created_at)
   returning *`;
 
 function buyingEntity(sqlite: Sqlite, companyId: number, legalEntityId: number | null): LegalEntityRow | undefined {

@@ -7,8 +7,11 @@ import type { MessageKey } from '../../i18n/index.js';
 import { formatNumber } from '../../i18n/index.js';
 import { acknowledgePrices, type BuyingCompany, type Cart, type CartChange, changeCartQuantity, clearCart, loadCart, removeFromCart } from '../../orders/cart.js';
 import { type CheckoutInput, type LineProblem, placeOrder } from '../../orders/place-order.js';
+import { creditConcern, loadCreditPosition } from '../../finance/credit.js';
+import { localDate } from '../../finance/dates.js';
 import { currentUser, formString, requireLogin, safeNext } from '../guards.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
+import { creditMessages } from './finance.js';
 
 const problemKey: Record<string, MessageKey> = {
   not_a_number: 'orders.qtyNotANumber',
@@ -152,6 +155,8 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
     if (cart.lines.length === 0) return reply.redirect('/cart', 303);
     const [entities, addresses] = await Promise.all([legalEntitiesOf(ctx.db, company.companyId), addressesOf(ctx.db, company.companyId)]);
+    const values = (extra.values ?? {}) as { legalEntityId?: number | null };
+    const entityId = entities.find((e) => e.id === values.legalEntityId)?.id ?? entities[0]?.id;
     return reply.page(
       'orders/checkout',
       {
@@ -164,10 +169,24 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         idempotencyKey: randomBytes(18).toString('base64url'),
         problems: [],
         pricesIncludeVat: ctx.config.catalog.pricesIncludeVat,
+        credit: entityId === undefined ? null : await creditView(reply.request, entityId, cart.quote.total),
         ...extra,
       },
       status,
     );
+  }
+
+  /** Credit control's word on this cart before the buyer confirms: a warning, or why it cannot be placed. */
+  async function creditView(request: FastifyRequest, legalEntityId: number, total: number) {
+    const mode = ctx.config.orders.creditControl;
+    if (mode === 'off') return null;
+    const concern = creditConcern(await loadCreditPosition(ctx.database, legalEntityId, localDate(ctx.clock.now())), total);
+    if (!concern) return null;
+    return {
+      mode,
+      messages: creditMessages(request.t, request.locale, concern),
+      overridable: mode === 'block' && currentUser(request).role !== 'buyer',
+    };
   }
 
   app.get('/checkout', { preHandler: requireLogin }, async (request, reply) => {
@@ -192,13 +211,19 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       comment: formString(body, 'comment'),
       idempotencyKey: formString(body, 'idempotency_key'),
       confirmedTotal: Number.isSafeInteger(confirmed) ? confirmed : null,
+      ...(formString(body, 'credit_override') === '1' ? { creditOverride: { reason: formString(body, 'credit_override_reason') } } : {}),
     };
     const result = await placeOrder(ctx, user, company, input);
     if (result.ok) {
       if (!result.duplicate) ctx.worker.wakeAfterCheckout();
       return reply.redirect(`/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`, 303);
     }
-    const values = { ...input, addressChoice: formString(body, 'address_choice'), newAddress: formString(body, 'new_address') };
+    const values = {
+      ...input,
+      addressChoice: formString(body, 'address_choice'),
+      newAddress: formString(body, 'new_address'),
+      creditOverrideReason: formString(body, 'credit_override_reason'),
+    };
     // The same key is kept on a retry so a second click after an error still makes one order.
     const keep = { values, idempotencyKey: input.idempotencyKey || randomBytes(18).toString('base64url') };
     switch (result.problem) {
@@ -209,8 +234,14 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         return renderCheckout(reply, company, { ...keep, priceChanged: true }, 409);
       case 'lines':
         return renderCheckout(reply, company, { ...keep, problems: result.lines.map((p: LineProblem) => lineMessage(request, p, result.cart)) }, 422);
-      case 'bad_input':
-        return renderCheckout(reply, company, { ...keep, fieldError: { field: result.field, message: request.t(`orders.bad_${result.field}` as MessageKey) } }, 422);
+      case 'bad_input': {
+        const message =
+          result.field === 'credit_override_reason' ? request.t('finance.overrideReasonRequired') : request.t(`orders.bad_${result.field}` as MessageKey);
+        return renderCheckout(reply, company, { ...keep, fieldError: { field: result.field, message } }, 422);
+      }
+      case 'credit':
+        // The same words as the warning above the form; the page shows it with the amounts.
+        return renderCheckout(reply, company, { ...keep, creditRefused: true }, 409);
     }
   });
 
