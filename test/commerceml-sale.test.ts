@@ -315,7 +315,7 @@ describe('order changes 1C sends back', () => {
     const result = await applySaleFile(t.ctx, fixture('onec-docs-2.09/documents-example.xml'), {
       fileName: 'documents-example.xml',
     });
-    expect(result.orders).toEqual({ updated: 1, unchanged: 0, unknown: ['235'] });
+    expect(result.orders).toEqual({ updated: 1, unchanged: 0, created: 0, unknown: ['235'] });
 
     const order = await orderByNumber('142');
     expect(order).toMatchObject({
@@ -370,7 +370,7 @@ describe('order changes 1C sends back', () => {
     const rerun = await applySaleFile(t.ctx, fixture('onec-docs-2.09/documents-example.xml'), {
       fileName: 'documents-example.xml',
     });
-    expect(rerun.orders).toEqual({ updated: 0, unchanged: 1, unknown: ['235'] });
+    expect(rerun.orders).toEqual({ updated: 0, unchanged: 1, created: 0, unknown: ['235'] });
     expect(await counts()).toEqual(before);
     expect((await orderByNumber('142')).updated_at).toBe(order.updated_at);
   });
@@ -405,7 +405,7 @@ describe('order changes 1C sends back', () => {
     const result = await applySaleFile(t.ctx, fixture('cml-3.1-bitrix-module/documents/2/documents.xml'), {
       fileName: 'documents.xml',
     });
-    expect(result.orders).toEqual({ updated: 4, unchanged: 0, unknown: [] });
+    expect(result.orders).toEqual({ updated: 4, unchanged: 0, created: 0, unknown: [] });
     const orders = await t.ctx.db
       .selectFrom('orders')
       .select(['number', 'status', 'external_number', 'shipped_at', 'total'])
@@ -424,7 +424,7 @@ describe('order changes 1C sends back', () => {
     const rerun = await applySaleFile(t.ctx, fixture('cml-3.1-bitrix-module/documents/2/documents.xml'), {
       fileName: 'documents.xml',
     });
-    expect(rerun.orders).toEqual({ updated: 0, unchanged: 4, unknown: [] });
+    expect(rerun.orders).toEqual({ updated: 0, unchanged: 4, created: 0, unknown: [] });
     expect(await counts()).toEqual(before);
   });
 

@@ -92,6 +92,8 @@ export async function cancelOrder(db: Kysely<DB>, clock: Clock, order: OrderRow,
       .set({ status: 'cancelled', updated_at: now })
       .where('id', '=', order.id)
       .where('status', '=', 'new')
+      // Orders the seller entered in accounting are changed there, never from the portal.
+      .where('origin', 'not in', ['1c', 'moysklad'])
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
     await trx

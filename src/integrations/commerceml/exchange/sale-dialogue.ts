@@ -50,7 +50,7 @@ export async function applyOrderFile(ctx: AppContext, session: Session, name: st
   if (session.saleApplied.has(name)) return text('success', `${name} already applied`);
   const runId = await startRun(ctx.db, 'sale', ctx.clock.now(), `applying ${name}`);
   try {
-    const result = await applySaleFile(ctx, join(session.dir, name), { fileName: name });
+    const result = await applySaleFile(ctx, join(session.dir, name), { fileName: name, packageDir: session.dir });
     session.saleApplied.add(name);
     const summary = saleSummary(result);
     await updateRun(ctx.db, runId, {
@@ -60,9 +60,15 @@ export async function applyOrderFile(ctx: AppContext, session: Session, name: st
         orders_updated: result.orders.updated,
         orders_unchanged: result.orders.unchanged,
         orders_unknown: result.orders.unknown.length,
+        orders_entered_in_1c: result.orders.created,
         companies_created: result.companies.created,
         companies_updated: result.companies.updated,
         companies_skipped: result.companies.skipped,
+        credit_terms_updated: result.creditTerms,
+        documents_created: result.documents.created,
+        documents_updated: result.documents.updated,
+        documents_unchanged: result.documents.unchanged,
+        documents_skipped: result.documents.skipped,
       },
       message: [summary, ...result.warnings.slice(0, 20)].join('; '),
       finishedAt: ctx.clock.now(),
@@ -92,5 +98,12 @@ export function saleFailure(ctx: AppContext, err: unknown, name: string): Reply 
 
 function saleSummary(r: SaleApplyResult): string {
   const unknown = r.orders.unknown.length > 0 ? `, not on the portal: ${r.orders.unknown.slice(0, 10).join(', ')}` : '';
-  return `orders updated ${r.orders.updated}, unchanged ${r.orders.unchanged}${unknown}; companies created ${r.companies.created}, updated ${r.companies.updated}`;
+  const entered = r.orders.created > 0 ? `, entered in 1C and added: ${r.orders.created}` : '';
+  const d = r.documents;
+  const documents =
+    d.created + d.updated + d.unchanged + d.skipped > 0
+      ? `; documents created ${d.created}, updated ${d.updated}, unchanged ${d.unchanged}${d.skipped ? `, skipped ${d.skipped}` : ''}`
+      : '';
+  const terms = r.creditTerms > 0 ? `, credit terms updated ${r.creditTerms}` : '';
+  return `orders updated ${r.orders.updated}, unchanged ${r.orders.unchanged}${entered}${unknown}; companies created ${r.companies.created}, updated ${r.companies.updated}${terms}${documents}`;
 }

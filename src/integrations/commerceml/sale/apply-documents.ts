@@ -1,39 +1,58 @@
 /**
  * What 1C sends back on `type=sale` (`mode=file`, then `mode=import` in the newer variant):
- * order documents with 1C's status, numbers, payment and shipment, and buyers. The whole file
- * is read first — a malformed file throws its XmlError and changes nothing — then every
- * counterparty and every document is applied in a transaction of its own.
+ * order documents with 1C's status, numbers, payment and shipment; orders entered in 1C for a
+ * buyer the portal knows; settlement documents (invoices, shipments, payments, returns) for the
+ * buyer's account; and buyers, with their credit terms. The whole file is read first — a
+ * malformed file throws its XmlError and changes nothing — then every counterparty and every
+ * document is applied in a transaction of its own.
  */
 import type { AppContext } from '../../../context.js';
-import { type OneCCounterparty, defaultPriceTypeId, readCounterparty, upsertCounterparty } from './counterparties.js';
+import { localDate } from '../../../finance/dates.js';
+import { setAccountTerms } from '../../../finance/ledger.js';
 import { applyOrderDocument } from './apply-order-document.js';
+import { applySellerOrder } from './apply-seller-order.js';
+import { applySettlementDocument } from './apply-settlement.js';
+import { type OneCCounterparty, defaultPriceTypeId, findCompany, readCounterparty, upsertCounterparty } from './counterparties.js';
+import { readCreditTerms } from './credit-terms.js';
+import { parseExchangeDate } from './exchange-values.js';
 import { DocumentProblem, type OneCOrderDocument, readOrderDocument } from './read-order-document.js';
 import { readSaleFile } from './read-sale-file.js';
+import { readSettlementDocument, settlementKind } from './read-settlement-document.js';
 import { statusLookup } from './status-map.js';
+import { textOf } from '../xml/node.js';
 
 export interface SaleApplyResult {
-  orders: { updated: number; unchanged: number; unknown: string[] };
+  /** created: orders entered in 1C that joined a buyer's history. */
+  orders: { updated: number; unchanged: number; created: number; unknown: string[] };
   companies: { created: number; updated: number; skipped: number };
+  /** Legal entities whose credit terms (limit, payment days, stated balance) changed. */
+  creditTerms: number;
+  /** Settlement documents (invoices, shipments, payments, returns, refunds). */
+  documents: { created: number; updated: number; unchanged: number; skipped: number };
   warnings: string[];
 }
 
 export async function applySaleFile(
   ctx: AppContext,
   file: string | Uint8Array,
-  source: { fileName: string },
+  /** packageDir: where the run's files are, so a document's file can be found; none for a lone file. */
+  source: { fileName: string; packageDir?: string },
 ): Promise<SaleApplyResult> {
   const parsed = await readSaleFile(file);
   const result: SaleApplyResult = {
-    orders: { updated: 0, unchanged: 0, unknown: [] },
+    orders: { updated: 0, unchanged: 0, created: 0, unknown: [] },
     companies: { created: 0, updated: 0, skipped: 0 },
+    creditTerms: 0,
+    documents: { created: 0, updated: 0, unchanged: 0, skipped: 0 },
     warnings: [],
   };
+  const madeOn = parseExchangeDate(parsed.madeAt) || localDate(ctx.clock.now());
   const where = (line: number) => `${source.fileName} line ${line}`;
 
   const counterparties: OneCCounterparty[] = parsed.counterparties.map(readCounterparty);
   if (counterparties.length > 0) {
     const priceTypeId = await defaultPriceTypeId(ctx);
-    for (const cp of counterparties) {
+    for (const [index, cp] of counterparties.entries()) {
       const label = `"${cp.name || cp.officialName}"${cp.id ? ` (Ид ${cp.id})` : ''}`;
       if (cp.deleted) {
         result.companies.skipped += 1;
@@ -47,14 +66,37 @@ export async function applySaleFile(
         result.warnings.push(`${where(cp.line)}: Контрагент ${label} has no Наименование; skipped`);
         continue;
       }
-      const outcome = await ctx.db.transaction().execute((trx) => upsertCounterparty(trx, cp, priceTypeId, ctx.clock.now()));
-      if (outcome === 'created') result.companies.created += 1;
-      else if (outcome === 'updated') result.companies.updated += 1;
+      const node = parsed.counterparties[index];
+      const { terms, problems } = node ? readCreditTerms(node, madeOn) : { terms: {}, problems: [] };
+      result.warnings.push(...problems.map((p) => `${where(cp.line)}: Контрагент ${label}: ${p}; left as it was`));
+      const outcome = await ctx.db.transaction().execute(async (trx) => {
+        const upserted = await upsertCounterparty(trx, cp, priceTypeId, ctx.clock.now());
+        if (Object.keys(terms).length === 0) return { upserted, terms: false };
+        const match = await findCompany(trx, cp);
+        const entityId = match?.entity?.id;
+        return { upserted, terms: entityId !== undefined && (await setAccountTerms(trx, entityId, terms, '1c', ctx.clock.now())) };
+      });
+      if (outcome.upserted === 'created') result.companies.created += 1;
+      else if (outcome.upserted === 'updated') result.companies.updated += 1;
+      if (outcome.terms) result.creditTerms += 1;
     }
   }
 
   const lookup = statusLookup(ctx.config.integrations.commerceml.statusMap);
   for (const node of parsed.documents) {
+    const kind = settlementKind(textOf(node, 'ХозОперация'));
+    if (kind !== null) {
+      try {
+        const settled = await applySettlementDocument(ctx, readSettlementDocument(node, kind), source.packageDir ?? null);
+        result.documents[settled.kind] += 1;
+        result.warnings.push(...settled.warnings.map((w) => `${where(node.line)}: ${w}`));
+      } catch (error) {
+        if (!(error instanceof DocumentProblem)) throw error;
+        result.documents.skipped += 1;
+        result.warnings.push(`${where(error.line)}: ${error.message}; this document was skipped`);
+      }
+      continue;
+    }
     let doc: OneCOrderDocument;
     try {
       doc = readOrderDocument(node);
@@ -64,13 +106,18 @@ export async function applySaleFile(
       continue;
     }
     if (!doc.isOrder) {
-      result.warnings.push(`${where(doc.line)}: Документ ${doc.label} is not an order (ХозОперация); skipped`);
+      result.warnings.push(
+        `${where(doc.line)}: Документ ${doc.label} ("${textOf(node, 'ХозОперация')}") is neither an order nor a settlement document; skipped`,
+      );
       continue;
     }
     const outcome = await applyOrderDocument(ctx, doc, lookup, ctx.clock.now());
     if (outcome.kind === 'unknown') {
-      // Orders entered in 1C have no portal counterpart; the portal does not create them.
-      result.orders.unknown.push(outcome.label);
+      // Not an order of the portal's: entered in 1C. It joins the history of a buyer we know.
+      const entered = await applySellerOrder(ctx, doc, node, lookup, ctx.clock.now());
+      result.warnings.push(...entered.warnings.map((w) => `${where(doc.line)}: ${w}`));
+      if (entered.kind === 'created') result.orders.created += 1;
+      else result.orders.unknown.push(outcome.label);
       continue;
     }
     result.orders[outcome.kind] += 1;

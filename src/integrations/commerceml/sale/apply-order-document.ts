@@ -25,6 +25,11 @@ type NewLine = Omit<OrderLineRow, 'id'>;
 const PORTAL_PRODUCT = /^optovik-product-(\d+)$/;
 
 async function findOrder(trx: Transaction<DB>, candidates: readonly string[]): Promise<OrderRow | undefined> {
+  // An order entered in 1C is known by 1C's Ид (its number may have needed a prefix here).
+  if (candidates.length > 0) {
+    const entered = await trx.selectFrom('orders').selectAll().where('origin', '=', '1c').where('external_1c_id', 'in', candidates).executeTakeFirst();
+    if (entered) return entered;
+  }
   for (const number of candidates) {
     const order = await trx.selectFrom('orders').selectAll().where('number', '=', number).executeTakeFirst();
     if (order) return order;

@@ -64,13 +64,13 @@ export function readCounterparty(node: XmlNode): OneCCounterparty {
   };
 }
 
-interface Match {
+export interface Match {
   companyId: number;
   entity: LegalEntityRow | undefined;
 }
 
 /** The company this 1C buyer already is on the portal, if any. */
-async function findCompany(trx: Kysely<DB>, cp: OneCCounterparty): Promise<Match | undefined> {
+export async function findCompany(trx: Kysely<DB>, cp: OneCCounterparty): Promise<Match | undefined> {
   if (cp.id) {
     const byEntity = await trx.selectFrom('legal_entities').selectAll().where('external_1c_id', '=', cp.id).executeTakeFirst();
     if (byEntity) return { companyId: byEntity.company_id, entity: byEntity };

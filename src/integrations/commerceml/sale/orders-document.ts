@@ -31,11 +31,15 @@ function chunks<T>(items: readonly T[]): T[][] {
   return result;
 }
 
-/** Orders 1C has never confirmed, or that changed since it did; oldest first. */
+/**
+ * Orders 1C has never confirmed, or that changed since it did; oldest first. Orders the seller
+ * entered in accounting (origin 1c, moysklad) came from there and never go back.
+ */
 export async function ordersPendingExport(db: Kysely<DB>, limit = 500): Promise<number[]> {
   const rows = await db
     .selectFrom('orders')
     .select('id')
+    .where('origin', 'not in', ['1c', 'moysklad'])
     .where((eb) => eb.or([eb('exported_at', 'is', null), eb('updated_at', '>', eb.ref('exported_at'))]))
     .orderBy('created_at')
     .orderBy('id')

@@ -9,13 +9,16 @@ export interface SaleFile {
   documents: XmlNode[];
   /** Контрагенты/Контрагент under the root. */
   counterparties: XmlNode[];
+  /** The root's ДатаФормирования, as written; '' when absent. */
+  madeAt: string;
 }
 
 /** Throws XmlError (with the line) for a file that is not well-formed XML. */
 export async function readSaleFile(file: string | Uint8Array): Promise<SaleFile> {
-  const result: SaleFile = { documents: [], counterparties: [] };
+  const result: SaleFile = { documents: [], counterparties: [], madeAt: '' };
   const visitor: XmlVisitor = {
-    open(name, _attrs, path) {
+    open(name, attrs, path) {
+      if (path.length === 0) result.madeAt = (attrs.ДатаФормирования ?? '').trim();
       if (name === 'Документ') return path.length === 1 || (path.length === 2 && path[1] === 'Контейнер');
       return name === 'Контрагент' && path.length === 2 && path[1] === 'Контрагенты';
     },
