@@ -3,7 +3,7 @@ import type { Sqlite } from '../db/open.js';
 
 /**
  * Every table whose rows can change what a catalog page shows: products and their visibility,
- * prices of every kind, stock, photos, categories, units, barcodes (search).
+ * prices of every kind, stock, photos, categories, units, barcodes (search), variant characteristics (grids).
  */
 const CATALOG_TABLES = [
   'products',
@@ -16,6 +16,7 @@ const CATALOG_TABLES = [
   'product_barcodes',
   'categories',
   'units',
+  'product_characteristics',
 ] as const;
 
 const counterOf = (database: { sqlite: Sqlite }) => changeCounter(database.sqlite, 'catalog', CATALOG_TABLES);

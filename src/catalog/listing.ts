@@ -32,6 +32,8 @@ export interface ListFilter {
 /** One row of the catalog table. Only the viewer's own price type is ever read. */
 export interface ListingRow {
   id: number;
+  /** The product a variant belongs to; null for a product without variants. */
+  parent_id: number | null;
   sku: string;
   name: string;
   variant_name: string;
@@ -109,7 +111,7 @@ export function productsAtViewerPrices(db: Kysely<DB>, viewer: PriceViewer, with
  * so the statement cache in db/open.ts prepares each shape once; values are parameters.
  */
 function listingSql(withSpecial: boolean, where: string, tail: string): string {
-  return `select p.id, p.sku, p.name, p.variant_name, p.unit_id, p.stock_total, p.min_qty, p.multiple, p.vat_bp, p.brand,
+  return `select p.id, p.parent_id, p.sku, p.name, p.variant_name, p.unit_id, p.stock_total, p.min_qty, p.multiple, p.vat_bp, p.brand,
       pr.price as base_price, ${withSpecial ? 'sp.price' : 'null'} as special_price,
       (select ph.file from product_photos ph where ph.product_id = p.id order by ph.sort, ph.id limit 1) as photo
     from products p ${priceJoinsSql(withSpecial)}
@@ -142,6 +144,7 @@ async function listingRows(
     const unit = row.unit_id === null ? undefined : units.get(row.unit_id);
     out[i] = {
       id: row.id,
+      parent_id: row.parent_id,
       sku: row.sku,
       name: row.name,
       variant_name: row.variant_name,

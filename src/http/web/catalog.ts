@@ -10,6 +10,7 @@ import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
 import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
 import { type StockLevel, stockLevel } from '../../catalog/stock-display.js';
+import { variantGrids } from '../../catalog/variants.js';
 import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
 import { formatMoney, formatNumber } from '../../i18n/index.js';
@@ -17,6 +18,7 @@ import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
 import { renderFragment } from '../plugins/views.js';
+import { presentGrid } from './variant-grid.js';
 
 const MAX_QUERY_LENGTH = 200;
 /** Bytes of UTF-8: some 500 pages of 50 rows. */
@@ -140,6 +142,20 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     } else {
       ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size, generation));
     }
+    // Variants of a product laid out as a grid show as that one grid, where the first of them stands.
+    const parentIds = rows.flatMap((r) => (r.parent_id === null ? [] : [r.parent_id]));
+    const grids =
+      parentIds.length === 0 ? new Map() : await variantGrids(ctx.db, viewer, parentIds, { allowBackorder: ctx.config.catalog.allowBackorder, generation });
+    const shownGrids = new Set<number>();
+    const items = [];
+    for (const row of rows) {
+      const grid = row.parent_id === null ? undefined : grids.get(row.parent_id);
+      if (!grid) items.push(present(row, viewer, request, exactIds.includes(row.id)));
+      else if (!shownGrids.has(grid.parentId)) {
+        shownGrids.add(grid.parentId);
+        items.push({ grid: presentGrid(grid, viewer, request, stockConfig) });
+      }
+    }
     const params = new URLSearchParams();
     if (category) params.set('c', String(category.id));
     if (q) params.set('q', q);
@@ -155,7 +171,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       tree,
       category,
       breadcrumbs: category ? tree.path(category.id) : [],
-      rows: rows.map((row) => present(row, viewer, request, exactIds.includes(row.id))),
+      rows: items,
       total,
       page,
       pages: Math.max(1, Math.ceil(total / size)),
@@ -180,9 +196,16 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const tree = await loadCategoryTree(ctx.db);
     const counted = await countedWarehouses(ctx.db, ctx.config.catalog.stockWarehouses);
     const warehouses = await stockByWarehouse(ctx.db, product.id, counted.ids);
+    // A product with variants, or one of its variants: the grid of them all, when they make one.
+    const gridOf = product.has_variants ? product.id : product.parent_id;
+    const grid =
+      gridOf === null
+        ? undefined
+        : (await variantGrids(ctx.db, viewer, [gridOf], { allowBackorder: ctx.config.catalog.allowBackorder })).get(gridOf);
     return reply.page('catalog/product', {
       viewer,
       product,
+      grid: grid ? presentGrid(grid, viewer, request, stockConfig) : null,
       price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, product.base_price, product.special_price).unitPrice,
       stock: stockLevel(product.stock_total, stockConfig),
       warehouses: warehouses.map((w) => ({ ...w, stock: stockLevel(w.quantity, stockConfig) })),

@@ -7,6 +7,8 @@ import { renderOrderPdf } from '../../documents/pdf.js';
 import type { AppContext } from '../../context.js';
 import type { OrderStatus } from '../../db/schema.js';
 import { orderFileName, renderOrderHtml } from '../../documents/order-document.js';
+import { documentsOfOrder } from '../../finance/ledger.js';
+import { enteredBySeller } from '../../orders/seller-orders.js';
 import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
@@ -59,11 +61,17 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
 
   app.get('/orders/:id', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    const [lines, history] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id)]);
+    const [lines, history, documents] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id), documentsOfOrder(ctx.db, order.id)]);
     const user = currentUser(request);
-    const canCancel = order.status === 'new' && (user.role !== 'buyer' || ctx.config.orders.allowCancel);
+    const bySeller = enteredBySeller(order.origin);
+    // An order the seller entered in accounting lives there: its status is accounting's to change.
+    const canCancel = !bySeller && order.status === 'new' && (user.role !== 'buyer' || ctx.config.orders.allowCancel);
     const invoice = invoiceAvailable(ctx.config) && order.status !== 'cancelled';
-    return reply.page('orders/order', { order, lines, history, canCancel, invoice });
+    const overrideBy =
+      order.credit_override_by === null
+        ? null
+        : ((await ctx.db.selectFrom('users').select('name').where('id', '=', order.credit_override_by).executeTakeFirst())?.name ?? null);
+    return reply.page('orders/order', { order, lines, history, canCancel, invoice, bySeller, documents, overrideBy });
   });
 
   app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {

@@ -2,10 +2,26 @@ import { admin } from './en/admin.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
 import { exchange } from './en/exchange.js';
+import { finance } from './en/finance.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
 import { quick } from './en/quick.js';
 import { requisites } from './en/requisites.js';
 import { invoice } from './en/invoice.js';
+import { sellerOrders } from './en/seller-orders.js';
+import { variants } from './en/variants.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
+export const en = {
+  ...common,
+  ...admin,
+  ...catalog,
+  ...photos,
+  ...orders,
+  ...quick,
+  ...exchange,
+  ...requisites,
+  ...invoice,
+  ...finance,
+  ...sellerOrders,
+  ...variants,
+};

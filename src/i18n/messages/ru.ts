@@ -2,11 +2,27 @@ import { admin } from './ru/admin.js';
 import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
 import { exchange } from './ru/exchange.js';
+import { finance } from './ru/finance.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
 import { quick } from './ru/quick.js';
 import { requisites } from './ru/requisites.js';
 import { invoice } from './ru/invoice.js';
+import { sellerOrders } from './ru/seller-orders.js';
+import { variants } from './ru/variants.js';
 
-export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
+export const ru = {
+  ...common,
+  ...admin,
+  ...catalog,
+  ...photos,
+  ...orders,
+  ...quick,
+  ...exchange,
+  ...requisites,
+  ...invoice,
+  ...finance,
+  ...sellerOrders,
+  ...variants,
+};
 export type MessageKey = keyof typeof ru;

@@ -67,6 +67,7 @@ export async function applyStaged(db: Kysely<DB>, settings: Settings, coverage: 
     Object.assign(counts, await applyProducts(trx, coverage, now));
     const barcodesChanged = await applyBarcodes(trx);
     await applyProperties(trx);
+    await applyCharacteristics(trx);
     counts.prices_changed = await applyPrices(trx);
     counts.stock_changed = await applyStock(trx, settings.stockWarehouses);
     counts.unknown_offers = (
@@ -221,6 +222,7 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
   await sql`create temp table cml_resolved as
     select coalesce(p.id, ${top} + row_number() over (partition by p.id is null order by s.parent_ext is not null, s.ext)) as id,
       p.id is null as is_new, s.ext as ext, s.parent_ext as parent_ext, s.barcodes as barcodes, s.properties as properties, s.images as images,
+      s.characteristics as characteristics,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku else coalesce(s.sku, p.sku, ps.sku, '') end as sku,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.sku_norm else coalesce(s.sku_norm, p.sku_norm, ps.sku_norm, '') end as sku_norm,
       case when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.name else coalesce(s.name, p.name, ps.name, s.ext) end as name,
@@ -320,6 +322,21 @@ async function applyProperties(trx: Transaction<DB>): Promise<void> {
     sql`insert into product_properties (product_id, name, value, sort)
       select r.id, j.value ->> 0, j.value ->> 1, j.key
       from cml_resolved r join cml_properties_changed c on c.id = r.id, json_each(r.properties) j`,
+  );
+}
+
+/** A variant's ХарактеристикиТовара as name/value pairs (the variant grid); rewritten only where they changed. */
+async function applyCharacteristics(trx: Transaction<DB>): Promise<void> {
+  const changed = sql`select r.id from cml_resolved r where r.characteristics is not null and (r.is_new
+    or r.characteristics is not (select json_group_array(json_array(name, value)) from (select name, value from product_characteristics pc where pc.product_id = r.id order by sort)))`;
+  await sql`drop table if exists temp.cml_characteristics_changed`.execute(trx);
+  await sql`create temp table cml_characteristics_changed as ${changed}`.execute(trx);
+  await run(trx, sql`delete from product_characteristics where product_id in (select id from cml_characteristics_changed)`);
+  await run(
+    trx,
+    sql`insert or ignore into product_characteristics (product_id, name, value, sort)
+      select r.id, j.value ->> 0, j.value ->> 1, j.key
+      from cml_resolved r join cml_characteristics_changed c on c.id = r.id, json_each(r.characteristics) j`,
   );
 }
 

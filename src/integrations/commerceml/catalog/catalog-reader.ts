@@ -238,6 +238,19 @@ function variantNameOf(node: XmlNode): string | null {
   return values.join(', ');
 }
 
+/** ХарактеристикаТовара name/value pairs (each name once, the first value wins); null when the list is absent. */
+function characteristicsOf(node: XmlNode): Array<[string, string]> | null {
+  const list = child(node, 'ХарактеристикиТовара');
+  if (!list) return null;
+  const pairs: Array<[string, string]> = [];
+  for (const c of children(list, 'ХарактеристикаТовара')) {
+    const name = textOf(c, 'Наименование');
+    const value = textOf(c, 'Значение');
+    if (name && value && !pairs.some(([n]) => n === name)) pairs.push([name, value]);
+  }
+  return pairs;
+}
+
 function optionalText(node: XmlNode, name: string): string | null {
   return child(node, name) ? textOf(node, name) : null;
 }
@@ -269,6 +282,7 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
     groupExt: textOf(child(node, 'Группы'), 'Ид') || null,
     vatBp: vatOf(node),
     variantName: variantNameOf(node) ?? '',
+    characteristics: characteristicsOf(node) ?? [],
     barcodes: barcodesOf(node) ?? [],
     properties,
     images: children(node, 'Картинка')
@@ -303,6 +317,7 @@ function readOffer(node: XmlNode, dictionary: CatalogDictionary, brandNames: rea
       groupExt: null,
       vatBp: null,
       variantName: variantNameOf(node),
+      characteristics: characteristicsOf(node),
       barcodes: barcodesOf(node),
       properties,
       images: null,

@@ -39,6 +39,8 @@ export interface ProductRecord {
   /** Basis points; null = not said; -1 = "без НДС". */
   readonly vatBp: number | null;
   readonly variantName: string | null;
+  /** ХарактеристикиТовара as [name, value] pairs, for the variant grid; null = not said. */
+  readonly characteristics: ReadonlyArray<readonly [string, string]> | null;
   /** Sorted, normalized; null = not said. */
   readonly barcodes: readonly string[] | null;
   /** [name, value] pairs in file order; null = not said. */

@@ -11,7 +11,7 @@ import type { GroupRecord, NamedRecord, PriceRecord, ProductRecord, StockRecord 
  * replaces, what it leaves out (null) stays. An offer's name never replaces the catalog's.
  */
 const MERGE_PRODUCT = `
-insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 on conflict (ext) do update set
   parent_ext = coalesce(excluded.parent_ext, parent_ext),
   from_offer = min(from_offer, excluded.from_offer),
@@ -28,7 +28,8 @@ on conflict (ext) do update set
   barcodes = coalesce(excluded.barcodes, barcodes),
   properties = coalesce(excluded.properties, properties),
   images = coalesce(excluded.images, images),
-  deleted = max(deleted, excluded.deleted)`;
+  deleted = max(deleted, excluded.deleted),
+  characteristics = coalesce(excluded.characteristics, characteristics)`;
 
 /** Every statement a row may name, by its index. */
 export const STAGING_STATEMENTS = [
@@ -102,6 +103,7 @@ export class StagingRows implements CatalogSink {
         r.properties === null ? null : JSON.stringify(r.properties),
         r.images === null ? null : JSON.stringify(r.images),
         r.deleted ? 1 : 0,
+        r.characteristics === null ? null : JSON.stringify(r.characteristics),
       ],
     ]);
   }

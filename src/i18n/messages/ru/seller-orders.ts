@@ -1,0 +1,4 @@
+/** Orders the seller entered in its accounting system (1C, MoySklad). */
+export const sellerOrders = {
+  'sellerOrders.badge': 'Внесён продавцом',
+};
