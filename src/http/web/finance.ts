@@ -44,11 +44,11 @@ export async function financeRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
    */
   async function companyOf(request: FastifyRequest): Promise<number | null> {
     const user = currentUser(request);
+    const raw = queryString(request.query, 'company');
     if (user.role === 'buyer') {
-      if (user.company_id === null) throw notFound();
+      if (user.company_id === null || (raw !== '' && raw !== String(user.company_id))) throw notFound();
       return user.company_id;
     }
-    const raw = queryString(request.query, 'company');
     const wanted = raw ? Number(raw) : request.actingCompanyId;
     if (wanted === null || wanted === undefined) return null;
     if (!Number.isSafeInteger(wanted) || !(await getCompany(ctx.db, wanted)) || !(await canSeeCompany(ctx.db, user, wanted))) throw notFound();
