@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Eta } from 'eta';
@@ -72,5 +73,7 @@ export async function renderOrderHtml(
  * Same rule as orderPdfPath() in order-mails.ts, which looks for the file before asking for a render.
  */
 export function orderFileName(number: string): string {
-  return `${number.replace(/[^\w.-]/g, '_')}.pdf`;
+  const safe = number.replace(/[^\w.-]/g, '_');
+  // 1C numbers are often Cyrillic (ТДЦУ-000001, ПРОД-000001): without this they would share a file.
+  return safe === number ? `${safe}.pdf` : `${safe}-${createHash('sha256').update(number).digest('hex').slice(0, 8)}.pdf`;
 }
