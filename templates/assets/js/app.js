@@ -25,3 +25,34 @@ document.addEventListener('keydown', (event) => {
     next.select();
   }
 });
+
+// In a variant grid the arrow keys move between quantity boxes as in a spreadsheet: up and down
+// always, left and right once the caret is at the edge of what was typed. Cells without a box
+// (no such variant, out of stock) are stepped over.
+document.addEventListener('keydown', (event) => {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.classList.contains('qty-input')) return;
+  const grid = input.closest('.variant-grid');
+  const cell = input.closest('td');
+  if (!grid || !cell || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+  const atStart = input.selectionStart === 0 && input.selectionEnd === 0;
+  const atEnd = input.selectionStart === input.value.length && input.selectionEnd === input.value.length;
+  const step = { ArrowUp: [-1, 0], ArrowDown: [1, 0], ArrowLeft: atStart ? [0, -1] : null, ArrowRight: atEnd ? [0, 1] : null }[event.key];
+  if (!step) return;
+  const rows = [...grid.querySelectorAll('tbody tr')];
+  let r = rows.indexOf(cell.parentElement);
+  let c = [...cell.parentElement.children].indexOf(cell);
+  for (;;) {
+    r += step[0];
+    c += step[1];
+    const target = rows[r]?.children[c];
+    if (!target || target.tagName !== 'TD') return;
+    const next = target.querySelector('input.qty-input');
+    if (next) {
+      event.preventDefault();
+      next.focus();
+      next.select();
+      return;
+    }
+  }
+});
