@@ -11,8 +11,9 @@ import type { AppContext } from '../context.js';
 import { showDate } from '../finance/dates.js';
 import { accountStatement } from '../finance/statement.js';
 import { formatDateTime, formatMoney, translator } from '../i18n/index.js';
-import { documentCss, sellerRequisites } from './order-document.js';
+import { documentCss } from './order-document.js';
 import { type PdfRenderer, PdfUnavailableError, pageNumberFooter } from './pdf.js';
+import { buyerLine, sellerDetails, sellerLine } from './seller.js';
 
 const eta = new Eta({ views: join(import.meta.dirname, '..', '..', 'templates'), cache: true });
 
@@ -39,15 +40,20 @@ export async function renderStatementHtml(
   const entity = await ctx.db.selectFrom('legal_entities').selectAll().where('id', '=', request.legalEntityId).executeTakeFirst();
   if (!entity) throw new LegalEntityNotFoundError(request.legalEntityId);
   const statement = await accountStatement(ctx.db, entity.id, request.from, request.to);
+  const t = translator(locale);
+  const seller = sellerDetails(ctx.config);
   return eta.render('documents/statement', {
     locale,
-    t: translator(locale),
+    t,
     money: (kopecks: number) => formatMoney(kopecks, locale),
     day: (isoDate: string) => showDate(isoDate, locale),
     madeAt: formatDateTime(ctx.clock.now(), locale),
     entity,
     statement,
-    seller: sellerRequisites(ctx.config),
+    seller,
+    // The same one-line parties as the order document and the invoice.
+    sellerLine: sellerLine(seller, t),
+    buyerLine: buyerLine({ buyer_name: entity.name, buyer_inn: entity.inn, buyer_kpp: entity.kpp, buyer_address: entity.legal_address }, t),
     siteName: ctx.config.site.name,
     inlineCss: opts.inlineCss ? documentCss() : '',
   });
