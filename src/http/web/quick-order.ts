@@ -23,6 +23,7 @@ import {
   type ColumnRole,
   type Detection,
   HEADER_SCAN_ROWS,
+  MAX_TABLE_COLUMNS,
   MAX_TABLE_ROWS,
   previewRows,
   readOrderTable,
@@ -30,6 +31,7 @@ import {
   type TableErrorCode,
   type TableRow,
 } from '../../orders/quick-order/parse-table.js';
+import { MAX_XLSX_UNPACKED_BYTES } from '../../orders/quick-order/xlsx-guard.js';
 import { deleteUpload, loadUpload, storeUpload, sweepUploads, uploadsDir } from '../../orders/quick-order/upload-store.js';
 import { type PriceListLabels, priceListCsv, priceListPages, priceListXlsx } from '../../spreadsheet/price-list.js';
 import { currentUser, formString, requireLogin } from '../guards.js';
@@ -48,6 +50,8 @@ const TABLE_ERROR_KEY: Record<TableErrorCode, MessageKey> = {
   empty: 'quick.errorEmptyFile',
   unreadable: 'quick.errorUnreadable',
   too_many_rows: 'quick.errorTooManyRows',
+  too_many_columns: 'limits.tooManyColumns',
+  too_large_unpacked: 'limits.tooLargeUnpacked',
 };
 
 const ROLE_KEY: Record<ColumnRole, MessageKey> = {
@@ -273,8 +277,9 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
     } catch (error) {
       if (!(error instanceof TableError)) throw error;
       const key = TABLE_ERROR_KEY[error.code];
-      const status = error.code === 'old_xls' ? 415 : error.code === 'too_many_rows' ? 413 : 422;
-      return formPage(request, reply, company, { error: request.t(key, { file, max: formatNumber(MAX_TABLE_ROWS, request.locale) }) }, status);
+      const status = error.code === 'old_xls' ? 415 : error.code.startsWith('too_') ? 413 : 422;
+      const max = formatNumber(error.code === 'too_many_columns' ? MAX_TABLE_COLUMNS : MAX_TABLE_ROWS, request.locale);
+      return formPage(request, reply, company, { error: request.t(key, { file, max, maxMb: MAX_XLSX_UNPACKED_BYTES / MB }) }, status);
     }
     if (outcome.kind === 'choose') {
       const token =

@@ -2,10 +2,11 @@ import { admin } from './en/admin.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
 import { exchange } from './en/exchange.js';
+import { limits } from './en/limits.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
 import { quick } from './en/quick.js';
 import { requisites } from './en/requisites.js';
 import { invoice } from './en/invoice.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
+export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice, ...limits };

@@ -2,11 +2,12 @@ import { admin } from './ru/admin.js';
 import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
 import { exchange } from './ru/exchange.js';
+import { limits } from './ru/limits.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
 import { quick } from './ru/quick.js';
 import { requisites } from './ru/requisites.js';
 import { invoice } from './ru/invoice.js';
 
-export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
+export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice, ...limits };
 export type MessageKey = keyof typeof ru;

@@ -1,0 +1,7 @@
+/** Strings of the limits that protect the portal from oversized or hostile input. */
+export const limits = {
+  'limits.tooManyColumns': 'В файле «{file}» больше {max} столбцов. Оставьте нужные столбцы и загрузите файл снова.',
+  'limits.tooLargeUnpacked':
+    'Файл «{file}» в распакованном виде слишком большой (больше {maxMb} МБ). Оставьте в нём только нужный лист и столбцы или сохраните как CSV.',
+  'limits.uploadsBusy': 'Сейчас на сервере слишком много файлов, ожидающих выбора столбцов. Попробуйте через несколько минут.',
+} as const;
