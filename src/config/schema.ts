@@ -143,6 +143,9 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   data_dir: {
     kind: 'path',
     default: './data',
+    // The demo (no config file) keeps its sample data and published logins in a folder of its
+    // own: copying config.example.yml to config.yml must not open the demo's database.
+    derive: (ctx) => (ctx.hasFile ? './data' : './demo-data'),
     description:
       'Directory for the SQLite database, backups, uploads and outgoing mail; relative paths are taken from the config file’s directory.',
   },
