@@ -18,12 +18,13 @@ import { errorPages } from './http/plugins/error-pages.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { TEMPLATES_DIR, views } from './http/plugins/views.js';
+import { trustProxySetting } from './http/trust-proxy.js';
 
 /** The whole HTTP application, not listening: cli/serve.ts listens, tests inject. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: ctx.log as FastifyBaseLogger,
-    trustProxy: ctx.config.server.trustProxy,
+    trustProxy: trustProxySetting(ctx.config.server),
     bodyLimit: 2 * 1024 * 1024,
   });
 

@@ -61,6 +61,8 @@ describe('finding the config file', () => {
       port: 3000,
       publicUrl: 'http://localhost:3000',
       trustProxy: false,
+      trustedProxies: ['127.0.0.1', '::1'],
+      proxyHops: 0,
       secureCookies: false,
     });
     expect(config.site).toEqual({ name: 'Optovik', defaultLocale: 'ru' });
