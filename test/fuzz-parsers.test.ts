@@ -11,6 +11,7 @@ import { validateAccessRequest } from '../src/accounts/access-requests.js';
 import { isValidEmail } from '../src/accounts/users.js';
 import { checkQuantity } from '../src/catalog/quantity.js';
 import { queryTerms, stripEdgePunctuation } from '../src/catalog/search/terms.js';
+import { sniffImage } from '../src/config/images.js';
 import { parseDiscountBp } from '../src/http/web/admin/forms.js';
 import { safeNext } from '../src/http/guards.js';
 import { readOrderDocument } from '../src/integrations/commerceml/sale/read-order-document.js';
@@ -138,6 +139,22 @@ describe('parsers under pathological input (fast-check, time-limited)', () => {
       }),
       runs,
     );
+  });
+
+  it('image sniffing of configured document images (the first 512 bytes of a file)', () => {
+    const comments = `<!---->${' <!----> <!---->'.repeat(31)}>`;
+    expect(quick('sniffImage', comments, () => sniffImage(Buffer.from(comments)))).toBeNull();
+    fc.assert(
+      fc.property(anyText, (text) => {
+        const head = Buffer.from(text).subarray(0, 512);
+        quick('sniffImage', text, () => sniffImage(head));
+      }),
+      runs,
+    );
+    const svg = '\uFEFF<?xml version="1.0"?>\n<!-- made by hand -->\n<!-- twice -->\n<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "x">\n<svg xmlns="http://www.w3.org/2000/svg"/>';
+    expect(sniffImage(Buffer.from(svg))).toBe('image/svg+xml');
+    expect(sniffImage(Buffer.from('<svg>'))).toBe('image/svg+xml');
+    expect(sniffImage(Buffer.from('<!-- x --><html>'))).toBeNull();
   });
 
   it('still reads what it should', () => {

@@ -27,7 +27,7 @@ const fixture = (path: string) => readFileSync(join(COMMERCEML_FIXTURES, path));
 describe('the access request form', () => {
   const form = (overrides: Record<string, string> = {}) => ({
     company_name: 'Срочно: подтвердите пароль на http://evil.example/login',
-    inn: '7701234567',
+    inn: '7707083893',
     contact_name: 'Иван',
     email: 'ivan@buyer.example',
     phone: '',
@@ -133,10 +133,10 @@ describe('1C exchange files', () => {
     const client = await start();
     const secret = join((t as TestApp).dataDir, 'not-for-the-public.jpg');
     writeFileSync(secret, await sharp({ create: { width: 40, height: 40, channels: 3, background: '#c00' } }).jpeg().toBuffer());
-    const escape = `${'../'.repeat(30)}${secret.slice(1)}`;
+    const outside = `${'../'.repeat(30)}${secret.slice(1)}`;
     const importXml = fixture('ut11-demo-2.07/import.xml')
       .toString('utf8')
-      .replace(/<Картинка>[^<]*<\/Картинка>/, `<Картинка>${escape}</Картинка>`)
+      .replace(/<Картинка>[^<]*<\/Картинка>/, `<Картинка>${outside}</Картинка>`)
       .replace(/<Картинка>import_files[^<]*<\/Картинка>/, '<Картинка>/etc/hostname</Картинка>')
       .replace(/<Картинка>import_files[^<]*<\/Картинка>/g, '');
     await client.checkauth('catalog');
