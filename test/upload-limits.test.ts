@@ -3,9 +3,11 @@
  * size, a table of thousands of columns, and files left waiting for a column choice.
  */
 import { readdirSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readOrderTable } from '../src/orders/quick-order/parse-table.js';
 import { storeUpload, UploadQuotaError, uploadsDir } from '../src/orders/quick-order/upload-store.js';
 import { checkedXlsx, UnpackError } from '../src/orders/quick-order/xlsx-guard.js';
 import { buildCatalog } from './catalog-fixture.js';
@@ -75,6 +77,28 @@ describe('XLSX unpacked size', () => {
     const read = new ExcelJS.Workbook();
     await read.xlsx.load(checked as unknown as ArrayBuffer);
     expect(read.getWorksheet('Заказ')?.getRow(2).values).toEqual([undefined, 'BLT-101', 3]);
+  });
+});
+
+describe('XLSX reading leaves nothing on disk', () => {
+  it('reads the first of several sheets without exceljs temp files, with or without shared strings', async () => {
+    const made = async (shared: boolean) => {
+      const workbook = new ExcelJS.Workbook();
+      for (const name of ['Заказ', 'Прайс', 'Архив']) {
+        const sheet = workbook.addWorksheet(name);
+        sheet.addRow(['Артикул', 'Количество']);
+        for (let i = 0; i < 50; i++) sheet.addRow([`BLT-${100 + i}`, i + 1]);
+      }
+      return Buffer.from(await workbook.xlsx.writeBuffer({ useSharedStrings: shared } as never));
+    };
+    const temp = () => readdirSync(tmpdir()).filter((f) => f.startsWith('tmp-'));
+    const before = temp();
+    for (const shared of [true, false]) {
+      const read = await readOrderTable(await made(shared));
+      expect(read.kind).toBe('lines');
+      if (read.kind === 'lines') expect(read.lines).toHaveLength(50);
+    }
+    expect(temp()).toEqual(before);
   });
 });
 

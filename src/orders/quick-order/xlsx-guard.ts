@@ -7,6 +7,7 @@
  * from the central directory, or a local header that disagrees with it, is never read.
  */
 import type { Readable } from 'node:stream';
+import { crc32 } from 'node:zlib';
 import yauzl from 'yauzl';
 
 const MB = 1024 * 1024;
@@ -132,6 +133,31 @@ function rebuild(parts: { entry: yauzl.Entry; raw: Buffer }[]): Buffer {
   return Buffer.concat([...out, ...central, end]);
 }
 
+/** Where an entry goes in the rebuilt archive: what exceljs needs before the sheets comes first. */
+function rank(name: string): number {
+  if (name === 'xl/_rels/workbook.xml.rels') return 0;
+  if (name === 'xl/workbook.xml') return 1;
+  if (isSharedStrings(name)) return 2;
+  return /^xl\/worksheets\/sheet\d+\.xml$/.test(name) ? 4 : 3;
+}
+
+/**
+ * exceljs's streaming reader copies every sheet that arrives before the shared strings (or all of
+ * them, when a workbook has none) to a temp file, and removes it only after reading that sheet: a
+ * quick order reads the first sheet only, so the others were left in the system temp dir at every
+ * upload. Rebuilt with the workbook and shared strings first (an empty list when there are
+ * none), every sheet is read straight from memory and nothing is written to disk.
+ */
+function readingOrder(parts: { entry: yauzl.Entry; raw: Buffer }[]): { entry: yauzl.Entry; raw: Buffer }[] {
+  const ordered = [...parts].sort((a, b) => rank(a.entry.fileName) - rank(b.entry.fileName));
+  if (parts.some((p) => isSharedStrings(p.entry.fileName))) return ordered;
+  const empty = Buffer.from('<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="0" uniqueCount="0"/>');
+  const entry = { fileName: 'xl/sharedStrings.xml', compressionMethod: 0, crc32: crc32(empty), uncompressedSize: empty.length } as yauzl.Entry;
+  const at = ordered.findIndex((p) => rank(p.entry.fileName) > 2);
+  ordered.splice(at < 0 ? ordered.length : at, 0, { entry, raw: empty });
+  return ordered;
+}
+
 /**
  * The archive to give exceljs, once every entry has been inflated and found within the limits;
  * throws UnpackError ('too_large' before inflating anything when the headers already say so).
@@ -153,7 +179,7 @@ export async function checkedXlsx(data: Buffer, maxUnpacked = MAX_XLSX_UNPACKED_
       unpacked += await measure(zip, entry, Math.min(limitFor(entry.fileName, maxUnpacked), maxUnpacked - unpacked));
       parts.push({ entry, raw: await rawBytes(zip, entry) });
     }
-    return rebuild(parts);
+    return rebuild(readingOrder(parts));
   } finally {
     zip.close();
   }
