@@ -1,17 +1,46 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 
-/** BENCH_SCALE=0.1 runs a tenth of the data (and a shorter load) — small enough for CI. */
-export const SCALE = Math.min(1, Math.max(0.01, Number(process.env.BENCH_SCALE ?? '1') || 1));
-export const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
+/**
+ * BENCH_SCALE=0.1 runs a tenth of the data (and a shorter load), small enough for CI; above 1 the
+ * catalog grows (10 = 1,000,000 products) so that how cost grows with it can be measured.
+ */
+export const SCALE = Math.min(10, Math.max(0.01, Number(process.env.BENCH_SCALE ?? '1') || 1));
+/**
+ * `n` at the requested scale, never above `cap` times `n`: what grows with the catalog takes the
+ * default cap; load durations, companies and document counts pass 1 (a bigger catalog is measured
+ * over the same time, with the same buyers).
+ */
+export const scaled = (n: number, cap = 10) => Math.max(1, Math.round(n * Math.min(SCALE, cap)));
+
+// Whatever happens (a thrown error, process.exit, Ctrl-C), started servers are killed and temp
+// folders removed before the bench process ends. BENCH_KEEP=1 keeps the folders to look into.
+const cleanups: (() => void)[] = [];
+process.once('exit', () => {
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      cleanup();
+    } catch {
+      // keep cleaning up the rest
+    }
+  }
+});
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.once(signal, () => process.exit(128 + constants.signals[signal]));
+}
 
 export function benchDir(name: string): string {
-  return mkdtempSync(join(tmpdir(), `optovik-bench-${name}-`));
+  const dir = mkdtempSync(join(tmpdir(), `optovik-bench-${name}-`));
+  cleanups.push(() => {
+    if (process.env.BENCH_KEEP) process.stderr.write(`[bench] kept ${dir} (BENCH_KEEP)\n`);
+    else rmSync(dir, { recursive: true, force: true });
+  });
+  return dir;
 }
 
 export function log(message: string): void {
@@ -27,10 +56,27 @@ export interface Server {
 
 /** Starts a process and resolves once it prints the URL it listens on. */
 export function startProcess(args: string[], urlPattern: RegExp, env: Record<string, string> = {}): Promise<Server> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  cleanups.push(() => {
+    if (running()) child.kill('SIGKILL');
+  });
+  let stopping: Promise<void> | undefined;
+  // Idempotent: a second stop (a `finally` after an early stop) must not wait for an exit that already happened.
+  const stop = () => {
+    if (!stopping) {
+      if (running()) child.kill('SIGTERM');
+      stopping = running() ? exited : Promise.resolve();
+    }
+    return stopping;
+  };
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
-    const timer = setTimeout(() => fail(new Error(`did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => {
+      void stop();
+      fail(new Error(`did not start:\n${output}`));
+    }, 60_000);
     const onData = (d: Buffer) => {
       output += d.toString();
       const url = urlPattern.exec(output)?.[1];
@@ -38,14 +84,13 @@ export function startProcess(args: string[], urlPattern: RegExp, env: Record<str
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.stderr?.off('data', onData);
+      // Keep draining its output: a full pipe would block the server.
+      child.stdout?.resume();
+      child.stderr?.resume();
       done({
         child,
         url,
-        stop: () =>
-          new Promise((stopped) => {
-            child.once('exit', () => stopped());
-            child.kill('SIGTERM');
-          }),
+        stop,
         rssMb: () => {
           const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
           const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -55,7 +100,10 @@ export function startProcess(args: string[], urlPattern: RegExp, env: Record<str
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`exited with ${code}:\n${output}`)));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`exited with ${code}:\n${output}`));
+    });
   });
 }
 

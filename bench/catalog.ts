@@ -5,11 +5,11 @@ import { buildCatalogData, BENCH_EMAIL, BENCH_PASSWORD } from './_catalog-data.j
 import { benchDir, load, log, login, SCALE, scaled, startProcess } from './_support.js';
 
 const connections = 16;
-const seconds = Math.max(5, Math.round(20 * SCALE));
+const seconds = Math.max(5, scaled(20, 1));
 const dir = benchDir('catalog');
 const started = Date.now();
 const products = scaled(100_000);
-const { configFile, catalog } = await buildCatalogData(dir, { products, companies: scaled(2_000) });
+const { configFile, catalog } = await buildCatalogData(dir, { products, companies: scaled(2_000, 1) });
 log(`data: ${products} products in ${((Date.now() - started) / 1000).toFixed(1)} s (${dir})`);
 
 const server = await startProcess(['bin/optovik.js', 'serve', '--config', configFile], /Optovik is running at (http:\/\/\S+)/);

@@ -2,7 +2,7 @@
 // offers.xml, 3 price types, 2 warehouses) uploaded and imported through /1c_exchange exactly as
 // 1C does it, compared with a bare streaming parse of the same files; then an identical second
 // run (must change nothing) and a delta package with 1% of prices and stock changed.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -268,7 +268,5 @@ for (const [met, text] of goals) log(`goal ${met ? 'met' : 'NOT met'}: ${text}`)
 if (problems.length > 0) {
   log(`${problems.length} check(s) failed:\n  ${problems.join('\n  ')}`);
   process.exitCode = 1;
-} else if (!process.env.BENCH_KEEP) {
-  rmSync(dir, { recursive: true, force: true });
 }
 console.log(JSON.stringify(result));

@@ -9,10 +9,11 @@ import { benchDir, log, SCALE, scaled, startProcess } from './_support.js';
 
 const CONCURRENCY = 8;
 const LINES = 30;
-const seconds = Math.max(5, Math.round(30 * SCALE));
+const seconds = Math.max(5, scaled(30, 1));
 const dir = benchDir('orders');
-const companies = scaled(2_000);
-const { configFile, companyIds } = await buildCatalogData(dir, { products: scaled(100_000), companies });
+const companies = scaled(2_000, 1);
+const products = scaled(100_000);
+const { configFile, companyIds } = await buildCatalogData(dir, { products, companies });
 
 // One filled 30-line cart per company, and a session per buyer written straight into the
 // database: 2,000 password logins (scrypt on purpose) would measure logins, not orders. The
@@ -49,7 +50,7 @@ sqlite.transaction(() => {
 })();
 // Same product twice in one cart would collide on the primary key; the stride above avoids it.
 await ctx.close();
-log(`data: ${companies} companies with ${LINES}-line carts (${dir})`);
+log(`data: ${products} products, ${companies} companies with ${LINES}-line carts (${dir})`);
 
 /** CPU seconds (user + system) of a process and, separately, of all its descendants (Chromium). */
 function cpuSeconds(rootPid: number): { own: number; descendants: number } {
@@ -179,6 +180,7 @@ try {
     JSON.stringify({
       bench: 'orders',
       scale: SCALE,
+      products,
       orders_per_s: Math.round(ok / elapsed),
       p95_ms: Math.round(p95 * 10) / 10,
       ok_responses: ok,

@@ -19,12 +19,15 @@ import { errorPages } from './http/plugins/error-pages.js';
 import { requestContext } from './http/plugins/request-context.js';
 import { securityHeadersPlugin } from './http/plugins/security-headers.js';
 import { TEMPLATES_DIR, views } from './http/plugins/views.js';
+import { requestForLog } from './http/log-redaction.js';
+import { trustProxySetting } from './http/trust-proxy.js';
 
 /** The whole HTTP application, not listening: cli/serve.ts listens, tests inject. */
 export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: ctx.log as FastifyBaseLogger,
-    trustProxy: ctx.config.server.trustProxy,
+    // Request URLs may carry link tokens and 1C session ids: logged redacted (http/log-redaction.ts).
+    loggerInstance: ctx.log.child({}, { serializers: { req: requestForLog } }) as FastifyBaseLogger,
+    trustProxy: trustProxySetting(ctx.config.server),
     bodyLimit: 2 * 1024 * 1024,
   });
 

@@ -1,12 +1,9 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import puppeteer, { type Browser as Chromium } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../src/clock.js';
 import { CHROMIUM_ARGS, findChromium } from '../src/documents/chromium.js';
 import { buildCatalog } from './catalog-fixture.js';
-import { makeUser, startTestApp, type TestApp, TEST_PASSWORD } from './helpers.js';
+import { makeUser, startTestApp, type TestApp, TEST_PASSWORD, tempDir } from './helpers.js';
 
 // Real Chromium against a real port: what a buyer's browser does, headers and all.
 const chromium = findChromium(process.env.CHROMIUM_PATH ?? '');
@@ -18,18 +15,19 @@ describe.skipIf(!chromium)('in a real browser', () => {
   let browser: Chromium;
   let base: string;
   let buyerEmail: string;
+  let catalog: Awaited<ReturnType<typeof buildCatalog>>;
 
   beforeAll(async () => {
     // A real browser drops cookies that expire in the past: run on today's date.
     t = await startTestApp({}, { clock: new ManualClock(Date.now()) });
-    await buildCatalog(t.ctx);
+    catalog = await buildCatalog(t.ctx);
     buyerEmail = (await makeUser(t.ctx, 'buyer', { name: 'Иван Покупатель' })).email;
     base = await t.app.listen({ host: '127.0.0.1', port: 0 });
     browser = await puppeteer.launch({
       executablePath: chromium?.path ?? '',
       headless: chromium?.headless ?? true,
       args: CHROMIUM_ARGS,
-      userDataDir: mkdtempSync(join(tmpdir(), 'optovik-chromium-')),
+      userDataDir: tempDir('optovik-chromium-'),
     });
   });
   afterAll(async () => {
@@ -48,6 +46,18 @@ describe.skipIf(!chromium)('in a real browser', () => {
     expect(response?.status(), await page.content()).toBe(200);
     expect(new URL(page.url()).pathname).toBe('/');
     return page;
+  }
+
+  /** How far the page is wider than the screen, and the elements that stick out (for the failure message). */
+  async function overflowOf(page: Awaited<ReturnType<typeof loggedInPage>>) {
+    return (await page.evaluate(`(() => {
+      const width = window.innerWidth;
+      const culprits = [...document.querySelectorAll('body *')]
+        .filter((el) => el.getBoundingClientRect().right > width + 0.5)
+        .slice(0, 5)
+        .map((el) => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : '') + ' right=' + Math.round(el.getBoundingClientRect().right));
+      return { overflow: document.documentElement.scrollWidth - width, culprits };
+    })()`)) as { overflow: number; culprits: string[] };
   }
 
   it('logs in through the form, searches the catalog and logs out', async () => {
@@ -73,18 +83,19 @@ describe.skipIf(!chromium)('in a real browser', () => {
     await page.keyboard.type('20');
     await Promise.all([page.waitForNavigation(), page.click('.add-bar button')]);
     expect(page.url()).toContain('notice=orders.addedToCart');
-    for (const path of ['/', '/catalog', '/catalog?q=болт', '/account', '/cart', '/checkout', '/quick-order']) {
+    const productPages = [catalog.cableId, catalog.products[6]?.id, catalog.onRequest].map((id) => `/catalog/p/${id}`);
+    for (const path of ['/', '/catalog', '/catalog?q=болт', ...productPages, '/account', '/cart', '/checkout', '/quick-order']) {
       await page.goto(`${base}${path}`);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
-      expect(overflow, path).toBeLessThanOrEqual(0);
+      const { overflow, culprits } = await overflowOf(page);
+      expect(overflow, `${path}: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
     }
     await page.goto(`${base}/checkout`);
     await Promise.all([page.waitForNavigation(), page.click('form.checkout button[type=submit]')]);
     expect(page.url()).toMatch(/\/orders\/\d+\?notice=orders\.placed$/);
     for (const path of [new URL(page.url()).pathname, '/orders']) {
       await page.goto(`${base}${path}`);
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
-      expect(overflow, path).toBeLessThanOrEqual(0);
+      const { overflow, culprits } = await overflowOf(page);
+      expect(overflow, `${path}: ${culprits.join(', ')}`).toBeLessThanOrEqual(0);
     }
   });
 });

@@ -1,8 +1,10 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { openPrepared } from '../src/cli/runtime.js';
 import { parseEml, tempDir } from './helpers.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
@@ -212,5 +214,61 @@ describe('migrate', () => {
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
+  });
+});
+
+// Each test starts the CLI a few times: a few seconds each on a busy machine.
+describe('the demo and a real portal never share a database', { timeout: 120_000 }, () => {
+  const EXAMPLE = resolve(import.meta.dirname, '..', 'config.example.yml');
+
+  /** `npm start` without a config.yml, as the README says first: seeds the demo. */
+  async function runDemo(work: string) {
+    const config = loadConfig({ cwd: work, env: {} });
+    expect(config.demo).toBe(true);
+    const { ctx, seeded } = await openPrepared(config);
+    await ctx.close();
+    expect(seeded).toBe(true);
+    return config.dataDir;
+  }
+
+  it('the demo lives in ./demo-data: after cp config.example.yml config.yml the real portal starts empty', async () => {
+    const work = tempDir('optovik-readme-');
+    expect(await runDemo(work)).toBe(join(work, 'demo-data'));
+    copyFileSync(EXAMPLE, join(work, 'config.yml'));
+    const migrated = await run(['migrate'], { cwd: work });
+    expect(migrated.code, migrated.stderr).toBe(0);
+    const db = new SQLite(join(work, 'data', 'optovik.sqlite'), { readonly: true });
+    const users = db.prepare('select count(*) as n from users').get() as { n: number };
+    db.close();
+    expect(users.n).toBe(0);
+    const admin = await run(['create-admin', '--email', 'boss@portal.test', '--password', 'a-long-real-password'], { cwd: work });
+    expect(admin.code, admin.stderr).toBe(0);
+  });
+
+  it("a real portal refuses a database the demo seeded (an older version's ./data), saying why and what to do", async () => {
+    const work = tempDir('optovik-readme-');
+    const demoDir = await runDemo(work);
+    cpSync(demoDir, join(work, 'data'), { recursive: true });
+    copyFileSync(EXAMPLE, join(work, 'config.yml'));
+    for (const args of [['serve'], ['create-admin', '--email', 'boss@portal.test'], ['reset-password', 'admin@demo.optovik.local']]) {
+      const res = await run(args, { cwd: work });
+      expect(res.code, args.join(' ')).toBe(1);
+      expect(res.stderr).toContain("is the demo's database: it holds sample data and the demo logins, whose passwords are published.");
+      expect(res.stderr).toContain('Give data_dir in the config a new folder');
+      expect(res.stderr).not.toMatch(/at .*\.ts:\d+/);
+    }
+    // Taking a copy before moving it away still works.
+    const backup = await run(['backup', join(work, 'demo-copy.sqlite')], { cwd: work });
+    expect(backup.code, backup.stderr).toBe(0);
+  });
+
+  it('demo mode does not seed its published logins into a database with real users', async () => {
+    const work = tempDir('optovik-readme-');
+    writeFileSync(join(work, 'config.yml'), 'data_dir: ./data\nlog:\n  level: warn\n');
+    expect((await run(['create-admin', '--email', 'boss@portal.test', '--password', 'a-long-real-password'], { cwd: work })).code).toBe(0);
+    writeFileSync(join(work, 'config.yml'), 'demo: true\ndata_dir: ./data\nlog:\n  level: warn\n');
+    const res = await run(['serve'], { cwd: work });
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain("holds a real portal's users: demo mode does not seed");
   });
 });

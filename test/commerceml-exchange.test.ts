@@ -1,6 +1,6 @@
 /**
  * The 1C catalog exchange as 1C drives it, over a real port: checkauth → init → file (in
- * pieces, zipped or not) → import until success; real CommerceML files from shared/fixtures.
+ * pieces, zipped or not) → import until success; real CommerceML files from test/fixtures/commerceml.
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,10 +12,11 @@ import { readSaleFile } from '../src/integrations/commerceml/sale/read-sale-file
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
 import { buildCatalog } from './catalog-fixture.js';
 import { OneCClient } from './commerceml-client.js';
+import { COMMERCEML_FIXTURES } from './fixture-files.js';
 import { Browser, buyerAt, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 import { makeZip } from './zip-writer.js';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'commerceml');
+const FIXTURES = COMMERCEML_FIXTURES;
 const fixture = (path: string) => readFileSync(join(FIXTURES, path));
 const LOGIN = 'onec-exchange';
 const PASSWORD = 's3cret-1c';

@@ -18,10 +18,10 @@ import { changeCartQuantity } from '../src/orders/cart.js';
 import { cancelOrder } from '../src/orders/orders.js';
 import { placeOrder } from '../src/orders/place-order.js';
 import { buildCatalog } from './catalog-fixture.js';
+import { COMMERCEML_FIXTURES } from './fixture-files.js';
 import { makeCompany, makeUser, savedMails, startTestApp, type TestApp } from './helpers.js';
 
-const FIXTURES = '/work/shared/fixtures/commerceml';
-const fixture = (path: string) => join(FIXTURES, path);
+const fixture = (path: string) => join(COMMERCEML_FIXTURES, path);
 
 let t: TestApp;
 let catalog: Awaited<ReturnType<typeof buildCatalog>>;

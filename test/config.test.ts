@@ -54,12 +54,15 @@ describe('finding the config file', () => {
     const config = loadConfig({ cwd, env: {} });
     expect(config.demo).toBe(true);
     expect(config.file).toBeNull();
-    expect(config.dataDir).toBe(join(cwd, 'data'));
+    // The demo keeps its sample data apart from a real portal's ./data.
+    expect(config.dataDir).toBe(join(cwd, 'demo-data'));
     expect(config.server).toEqual({
       host: '127.0.0.1',
       port: 3000,
       publicUrl: 'http://localhost:3000',
       trustProxy: false,
+      trustedProxies: ['127.0.0.1', '::1'],
+      proxyHops: 0,
       secureCookies: false,
     });
     expect(config.site).toEqual({ name: 'Optovik', defaultLocale: 'ru' });

@@ -1,5 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -11,6 +10,7 @@ import type { Config } from '../src/config/types.js';
 import { type AppContext, createContext } from '../src/context.js';
 import { prepareDatabase } from '../src/db/prepare.js';
 import type { Role } from '../src/db/schema.js';
+import { tempDir } from './temp-dirs.js';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -21,9 +21,7 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export function tempDir(prefix = 'optovik-test-'): string {
-  return mkdtempSync(join(tmpdir(), prefix));
-}
+export { tempDir } from './temp-dirs.js';
 
 /** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
 export async function startTestApp(

@@ -1,5 +1,13 @@
 import type { Clock } from '../clock.js';
 
+/**
+ * Keys are cut to a length no real address or email exceeds: a 2 MB "email" posted to the login
+ * form must not be kept in memory once per attempt (the cut ones are all invalid anyway).
+ */
+const MAX_KEY_CHARS = 256;
+const ipKey = (ip: string) => `ip:${ip.slice(0, MAX_KEY_CHARS)}`;
+const accountKey = (email: string) => `account:${email.slice(0, MAX_KEY_CHARS).toLowerCase()}`;
+
 export interface ThrottlePolicy {
   maxFailuresPerAccount: number;
   maxFailuresPerIp: number;
@@ -14,6 +22,13 @@ export interface ThrottlePolicy {
 export class LoginThrottle {
   private readonly failures = new Map<string, number[]>();
 
+  /** Memory the keys take, in characters (for tests and the curious). */
+  keyChars(): number {
+    let n = 0;
+    for (const key of this.failures.keys()) n += key.length;
+    return n;
+  }
+
   constructor(
     private readonly clock: Clock,
     private readonly policy: ThrottlePolicy,
@@ -22,14 +37,14 @@ export class LoginThrottle {
   /** Milliseconds until this IP or account may try again; 0 when it may try now. */
   retryAfterMs(ip: string, email: string): number {
     return Math.max(
-      this.waitFor(`ip:${ip}`, this.policy.maxFailuresPerIp),
-      this.waitFor(`account:${email.toLowerCase()}`, this.policy.maxFailuresPerAccount),
+      this.waitFor(ipKey(ip), this.policy.maxFailuresPerIp),
+      this.waitFor(accountKey(email), this.policy.maxFailuresPerAccount),
     );
   }
 
   recordFailure(ip: string, email: string): void {
     const now = this.clock.now();
-    for (const key of [`ip:${ip}`, `account:${email.toLowerCase()}`]) {
+    for (const key of [ipKey(ip), accountKey(email)]) {
       const list = this.recent(key);
       list.push(now);
       this.failures.set(key, list);
@@ -39,7 +54,7 @@ export class LoginThrottle {
 
   /** Clears the account's count only: a success does not wipe an IP's failures on other accounts. */
   recordSuccess(email: string): void {
-    this.failures.delete(`account:${email.toLowerCase()}`);
+    this.failures.delete(accountKey(email));
   }
 
   private waitFor(key: string, max: number): number {

@@ -28,7 +28,8 @@ export async function migrate(args: ParsedArgs): Promise<number> {
 export async function backup(args: ParsedArgs): Promise<number> {
   const target = args.positional[1];
   if (!target) throw new CliError('usage: optovik backup <file>');
-  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
+  // A copy of any database, the demo's too: moving one away starts with a backup.
+  const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false, anyDatabase: true });
   try {
     const dest = resolve(target);
     await backupTo(ctx.database.sqlite, dest);

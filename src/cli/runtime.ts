@@ -4,7 +4,7 @@ import type { Config } from '../config/types.js';
 import { type AppContext, createContext, databaseFile } from '../context.js';
 import { prepareDatabase, type PrepareReport } from '../db/prepare.js';
 import { applyStockSelection } from '../catalog/stock.js';
-import { seedDemoOnce } from '../demo/seed.js';
+import { demoSeededAt, seedDemoOnce } from '../demo/seed.js';
 import { type ParsedArgs, flagString } from './args.js';
 
 /** A problem the operator must fix; printed as it is, without a stack trace. */
@@ -25,12 +25,44 @@ export interface Opened {
   seeded: boolean;
 }
 
+/**
+ * A database the demo seeded holds sample companies and the demo logins, whose passwords are
+ * published: a real portal refuses to start on it (an admin would rather move it away than find
+ * out later that admin@demo.optovik.local still signs in). The other way round, the demo does not
+ * seed into a database that already has real users.
+ */
+async function refuseMixedUp(ctx: AppContext, config: Config, willSeed: boolean): Promise<void> {
+  const seededAt = await demoSeededAt(ctx.db);
+  const file = databaseFile(config);
+  if (!config.demo && seededAt !== null) {
+    throw new CliError(
+      [
+        `${file} is the demo's database: it holds sample data and the demo logins, whose passwords are published.`,
+        'A real portal does not start on it. Give data_dir in the config a new folder (or move this one away)',
+        'to start with an empty database, or set demo: true to keep running the demo on it.',
+      ].join('\n'),
+    );
+  }
+  if (config.demo && willSeed && seededAt === null) {
+    const users = await ctx.db.selectFrom('users').select('id').limit(1).execute();
+    if (users.length > 0) {
+      throw new CliError(
+        `${file} holds a real portal's users: demo mode does not seed its sample data and published logins into it. Set demo: false, or give the demo its own data_dir.`,
+      );
+    }
+  }
+}
+
 /** Opens the database, migrates it (with a backup first) and seeds demo data when in demo mode. */
-export async function openPrepared(config: Config, opts: { seedDemo: boolean } = { seedDemo: true }): Promise<Opened> {
+export async function openPrepared(
+  config: Config,
+  opts: { seedDemo: boolean; anyDatabase?: boolean } = { seedDemo: true },
+): Promise<Opened> {
   const existed = existsSync(databaseFile(config));
   const ctx = createContext(config);
   try {
     const report = await prepareDatabase(ctx, existed);
+    if (!opts.anyDatabase) await refuseMixedUp(ctx, config, opts.seedDemo);
     const seeded = config.demo && opts.seedDemo ? await seedDemoOnce(ctx) : false;
     const unknownWarehouses = await applyStockSelection(ctx.db, config.catalog.stockWarehouses);
     if (unknownWarehouses.length > 0) {

@@ -12,8 +12,30 @@ export function sniffImage(head: Buffer): ImageType | null {
   if (head.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
   if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
   const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
-  if (/^(<\?xml[^>]*>\s*)?(<!--[\s\S]*?-->\s*)*(<!DOCTYPE svg[^>]*>\s*)?<svg[\s>]/i.test(text)) return 'image/svg+xml';
-  return null;
+  return /^<svg[\s>]/i.test(skipSvgProlog(text)) ? 'image/svg+xml' : null;
+}
+
+/**
+ * The text after an XML declaration, comments and an SVG doctype at its start. A loop: the one
+ * pattern `(<!--[\s\S]*?-->\s*)*` it replaces backtracked exponentially on a run of comments.
+ */
+function skipSvgProlog(text: string): string {
+  let rest = text;
+  if (rest.startsWith('<?xml')) {
+    const end = rest.indexOf('>');
+    if (end < 0) return rest;
+    rest = rest.slice(end + 1).trimStart();
+  }
+  while (rest.startsWith('<!--')) {
+    const end = rest.indexOf('-->', 4);
+    if (end < 0) return rest;
+    rest = rest.slice(end + 3).trimStart();
+  }
+  if (/^<!DOCTYPE svg/i.test(rest)) {
+    const end = rest.indexOf('>');
+    if (end >= 0) rest = rest.slice(end + 1).trimStart();
+  }
+  return rest;
 }
 
 /** Why the file at `path` cannot be a document image, or null when it can. */

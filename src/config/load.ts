@@ -356,7 +356,7 @@ function checkValue(option: Option, value: unknown): { value: LeafValue } | stri
         : `${expectation(option)}; got ${got}`;
     case 'url':
       return typeof value === 'string' && (value === '' || isHttpUrl(value))
-        ? { value: value.replace(/\/+$/, '') }
+        ? { value: withoutTrailingSlashes(value) }
         : `${expectation(option)}, got ${got}`;
     case 'list':
       // parseList handles lists item by item; this only guards direct callers.
@@ -532,4 +532,11 @@ function describe(value: unknown, secret = false): string {
     return JSON.stringify(short);
   }
   return String(value);
+}
+
+/** "https://x.ru/portal//" → "https://x.ru/portal"; a loop, since `/\/+$/` is quadratic on long runs of slashes. */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end -= 1;
+  return url.slice(0, end);
 }

@@ -3,6 +3,7 @@
  * printer and the test that checks config.example.yml all walk this one table, so adding an
  * option means adding one row here (and a field in types.ts; the compiler insists on both).
  */
+import { isIP } from 'node:net';
 import { checkBik, checkInn, checkKpp, checkOgrn } from '../accounts/requisites.js';
 import type { Config } from './types.js';
 
@@ -93,6 +94,20 @@ export interface ListSpec extends BaseSpec {
   readonly checkItem?: (item: string) => string | null;
 }
 
+const PROXY_RANGE_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** An IP address, a CIDR range ("10.0.0.0/8") or one of proxy-addr's names; the problem in words otherwise. */
+export function proxyAddressProblem(item: string): string | null {
+  if (PROXY_RANGE_NAMES.includes(item)) return null;
+  const [address = '', prefix, ...rest] = item.split('/');
+  const version = isIP(address);
+  const bits = version === 4 ? 32 : 128;
+  const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits);
+  return version !== 0 && prefixOk && rest.length === 0
+    ? null
+    : `must be an IP address, a CIDR range like 10.0.0.0/8, or one of ${PROXY_RANGE_NAMES.join(', ')}; got "${item}"`;
+}
+
 /** `1C name = portal value` items; the value must be one of `values` when given. */
 export function mappingItem(values?: readonly string[]): (item: string) => string | null {
   return (item) => {
@@ -143,6 +158,9 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   data_dir: {
     kind: 'path',
     default: './data',
+    // The demo (no config file) keeps its sample data and published logins in a folder of its
+    // own: copying config.example.yml to config.yml must not open the demo's database.
+    derive: (ctx) => (ctx.hasFile ? './data' : './demo-data'),
     description:
       'Directory for the SQLite database, backups, uploads and outgoing mail; relative paths are taken from the config file’s directory.',
   },
@@ -178,7 +196,22 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'boolean',
     default: false,
     description:
-      'Trust X-Forwarded-For and X-Forwarded-Proto headers; turn on only behind a reverse proxy such as nginx.',
+      'Read the client address from X-Forwarded-For (and the scheme from X-Forwarded-Proto), as set by the proxies in trusted_proxies; turn on only behind a reverse proxy such as nginx.',
+  },
+  'server.trusted_proxies': {
+    kind: 'list',
+    default: Object.freeze(['127.0.0.1', '::1']) as readonly string[],
+    checkItem: proxyAddressProblem,
+    description:
+      'With trust_proxy: addresses or CIDR ranges of your reverse proxies; X-Forwarded-For is believed only as far as it was written by them (a client cannot pick its own address). Also "loopback", "linklocal", "uniquelocal".',
+  },
+  'server.proxy_hops': {
+    kind: 'integer',
+    default: 0,
+    min: 0,
+    max: 10,
+    description:
+      'With trust_proxy: believe exactly this many proxies in front of the portal, whatever their addresses (for load balancers whose address changes); 0 uses trusted_proxies.',
   },
   'server.secure_cookies': {
     kind: 'boolean',

@@ -22,6 +22,10 @@ export interface Config {
     /** Base URL used in links sent by mail, without a trailing slash. */
     readonly publicUrl: string;
     readonly trustProxy: boolean;
+    /** With trustProxy: the proxies (addresses, CIDR ranges) whose X-Forwarded-* headers are believed. */
+    readonly trustedProxies: readonly string[];
+    /** With trustProxy: when above 0, believe exactly this many proxy hops instead of trustedProxies. */
+    readonly proxyHops: number;
     /** Cookies get the Secure flag; defaults to true when publicUrl is https. */
     readonly secureCookies: boolean;
   };

@@ -8,6 +8,12 @@ import { demoLogins } from './logins.js';
 /** Enough to feel real (paging, search, nested categories) and still seed in a second or two. */
 const DEMO_PRODUCTS = 2500;
 
+/** When the demo seeded this database (its sample data and published logins), or null. */
+export async function demoSeededAt(db: AppContext['db']): Promise<number | null> {
+  const marker = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded_at').executeTakeFirst();
+  return marker ? Number(marker.value) : null;
+}
+
 /** Seeds the demo data once; a second start finds the marker and leaves everything alone. */
 export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'clock'>, products = DEMO_PRODUCTS): Promise<boolean> {
   const { db, clock } = ctx;

@@ -77,7 +77,9 @@ export async function sendAccessRequestNotice(ctx: AppContext, admins: UserRow[]
     const t = translator(recipientLocale(ctx, admin.locale));
     await ctx.mailer.send({
       to: admin.email,
-      subject: t('mail.requestSubject', { company: request.company_name }),
+      // Never the applicant's words in the subject: the form is anonymous, and a subject of the
+      // attacker's choosing sent from the portal's own address is a phishing relay.
+      subject: t('mail.requestSubject', { site, id: request.id }),
       ...compose(t, site, {
         greeting: t('mail.greeting', { name: admin.name }),
         paragraphs: [

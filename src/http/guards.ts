@@ -21,9 +21,14 @@ export function currentUser(request: FastifyRequest): UserRow {
   return request.user;
 }
 
-/** Only a local path may be a redirect target: never another site (`//evil`, `https://…`). */
+/** Browsers drop tabs and line breaks from a URL and read `\` as `/`: `/\t/evil.com` is `//evil.com`. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+const UNSAFE_IN_NEXT = /[\u0000-\u001f\u007f\\\s]/;
+
+/** Only a local path may be a redirect target: never another site (`//evil`, `/\t/evil`, `https://…`). */
 export function safeNext(next: unknown, fallback = '/'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
+  if (typeof next !== 'string' || next.length > 2000 || !next.startsWith('/') || next.startsWith('//')) return fallback;
+  if (UNSAFE_IN_NEXT.test(next)) return fallback;
   return next;
 }
 

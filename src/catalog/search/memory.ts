@@ -1,6 +1,6 @@
 import { normalizeBarcode } from '../sku.js';
 import type { SearchFilter } from './filter.js';
-import { EDGE_PUNCTUATION, searchFold, type Term, TRIGRAM, WORD_SEPARATORS } from './terms.js';
+import { searchFold, stripEdgePunctuation, type Term, TRIGRAM, WORD_SEPARATORS } from './terms.js';
 
 /*
  * An in-memory search index over the sellable products (visible, not parents of variants) of one
@@ -88,7 +88,7 @@ export function docText(name: string, variantName: string, brand: string): strin
     if (raw === '') continue;
     // Most words start and end with a letter or digit: no need for the regular expression.
     const plain = isWordChar(raw.charCodeAt(0)) && isWordChar(raw.charCodeAt(raw.length - 1));
-    const word = plain ? raw : raw.replace(EDGE_PUNCTUATION, '');
+    const word = plain ? raw : stripEdgePunctuation(raw);
     if (word !== '') words.push(word);
   }
   return words.join(' ');

@@ -36,7 +36,29 @@ export interface Term {
 
 /** Where query words (and, in the index, name words) are split. */
 export const WORD_SEPARATORS = /[\s,;]+/u;
-export const EDGE_PUNCTUATION = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
+const PUNCTUATION_OR_SYMBOL = /^[\p{P}\p{S}]$/u;
+
+/**
+ * The word without punctuation and symbols at either end ("(М8)," → "М8"). A loop, not
+ * `/[\p{P}\p{S}]+$/`: an unanchored run before `$` is retried from every position (quadratic).
+ */
+export function stripEdgePunctuation(word: string): string {
+  let start = 0;
+  let end = word.length;
+  while (start < end) {
+    const ch = String.fromCodePoint(word.codePointAt(start) ?? 0);
+    if (!PUNCTUATION_OR_SYMBOL.test(ch)) break;
+    start += ch.length;
+  }
+  while (end > start) {
+    const low = word.charCodeAt(end - 1);
+    const pair = end - 2 >= start && low >= 0xdc00 && low <= 0xdfff;
+    const ch = word.slice(pair ? end - 2 : end - 1, end);
+    if (!PUNCTUATION_OR_SYMBOL.test(ch)) break;
+    end -= ch.length;
+  }
+  return word.slice(start, end);
+}
 export const BARCODE_LIKE = /^[\d\s-]+$/;
 
 export function chars(s: string): number {
@@ -48,7 +70,7 @@ export function queryTerms(query: string): Term[] {
   const seen = new Set<string>();
   const terms: Term[] = [];
   for (const raw of searchFold(query).split(WORD_SEPARATORS)) {
-    const text = raw.replace(EDGE_PUNCTUATION, '');
+    const text = stripEdgePunctuation(raw);
     if (text === '' || seen.has(text)) continue;
     seen.add(text);
     terms.push({ text, sku: normalizeSku(text), barcode: BARCODE_LIKE.test(text) ? normalizeBarcode(text) : '' });

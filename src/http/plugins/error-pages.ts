@@ -4,6 +4,7 @@ import type { AppContext } from '../../context.js';
 import { translator } from '../../i18n/index.js';
 import type { MessageKey } from '../../i18n/index.js';
 import { CsrfError, HttpError } from '../http-error.js';
+import { redactedUrl } from '../log-redaction.js';
 
 interface ErrorPage {
   status: number;
@@ -46,7 +47,7 @@ export const errorPages = fp(
 
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const page = pageFor(error);
-      const context = { err: error, method: request.method, url: request.url, userId: request.user?.id ?? null };
+      const context = { err: error, method: request.method, url: redactedUrl(request.url), userId: request.user?.id ?? null };
       if (page.status >= 500) request.log.error(context, 'request failed');
       else request.log.info({ ...context, err: { message: error.message, code: error.code } }, 'request refused');
       if (reply.sent) return;

@@ -1,9 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { submitAccessRequest, validateAccessRequest } from '../../accounts/access-requests.js';
+import {
+  ACCESS_REQUEST_MAILS_PER_HOUR,
+  ACCESS_REQUESTS_PER_IP_HOUR,
+  submitAccessRequest,
+  validateAccessRequest,
+} from '../../accounts/access-requests.js';
 import { completeLink, requestPasswordReset } from '../../accounts/invitations.js';
 import { checkLink, type LinkProblem } from '../../accounts/links.js';
 import type { RequisiteCode } from '../../accounts/requisites.js';
 import { authenticate } from '../../accounts/login.js';
+import { RateWindow } from '../../accounts/rate-window.js';
 import { createSession, invalidateSession } from '../../accounts/sessions.js';
 import { setUserLocale, UserInputError } from '../../accounts/users.js';
 import { MINUTE } from '../../clock.js';
@@ -20,6 +26,9 @@ const linkProblemMessage: Record<LinkProblem, MessageKey> = {
 };
 
 export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
+  // The access request form is anonymous: bounded per address, and in the mail it causes.
+  const applyPerIp = new RateWindow(ctx.clock, ACCESS_REQUESTS_PER_IP_HOUR, 60 * MINUTE);
+  const applyMails = new RateWindow(ctx.clock, ACCESS_REQUEST_MAILS_PER_HOUR, 60 * MINUTE);
   async function startSession(request: FastifyRequest, reply: FastifyReply, user: UserRow) {
     // A fresh session id at every login: a session fixed before login is worth nothing after it.
     if (request.sessionId) await invalidateSession(ctx.db, request.sessionId);
@@ -109,6 +118,12 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.get('/apply', async (_request, reply) => reply.page('auth/apply', { values: {}, errors: {}, done: undefined }));
 
   app.post('/apply', async (request, reply) => {
+    const wait = applyPerIp.retryAfterMs(request.ip);
+    if (wait > 0) {
+      reply.header('retry-after', String(Math.ceil(wait / 1000)));
+      const error = request.t('limits.applyTooMany', { minutes: Math.max(1, Math.ceil(wait / MINUTE)) });
+      return reply.page('auth/apply', { values: request.body, errors: {}, done: undefined, error }, 429);
+    }
     const input = {
       companyName: formString(request.body, 'company_name'),
       inn: formString(request.body, 'inn'),
@@ -123,7 +138,10 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       const errors = Object.fromEntries(Object.entries(problems).map(([field, code]) => [field, request.t(errorMessage(code))]));
       return reply.page('auth/apply', { values: request.body, errors, done: undefined }, 422);
     }
-    const row = await submitAccessRequest(ctx, input);
+    applyPerIp.record(request.ip);
+    const notify = applyMails.retryAfterMs('all') === 0;
+    if (notify) applyMails.record('all');
+    const row = await submitAccessRequest(ctx, input, { notify });
     return reply.page('auth/apply', { values: {}, errors: {}, done: request.t('apply.thanks', { email: row.email }) });
   });
 

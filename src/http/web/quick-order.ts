@@ -23,6 +23,7 @@ import {
   type ColumnRole,
   type Detection,
   HEADER_SCAN_ROWS,
+  MAX_TABLE_COLUMNS,
   MAX_TABLE_ROWS,
   previewRows,
   readOrderTable,
@@ -30,7 +31,7 @@ import {
   type TableErrorCode,
   type TableRow,
 } from '../../orders/quick-order/parse-table.js';
-import { deleteUpload, loadUpload, storeUpload, sweepUploads, uploadsDir } from '../../orders/quick-order/upload-store.js';
+import { deleteUpload, loadUpload, storeUpload, sweepUploads, UploadQuotaError, uploadsDir } from '../../orders/quick-order/upload-store.js';
 import { type PriceListLabels, priceListCsv, priceListPages, priceListXlsx } from '../../spreadsheet/price-list.js';
 import { currentUser, formString, requireLogin } from '../guards.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
@@ -48,6 +49,8 @@ const TABLE_ERROR_KEY: Record<TableErrorCode, MessageKey> = {
   empty: 'quick.errorEmptyFile',
   unreadable: 'quick.errorUnreadable',
   too_many_rows: 'quick.errorTooManyRows',
+  too_many_columns: 'limits.tooManyColumns',
+  too_large_unpacked: 'limits.tooLargeUnpacked',
 };
 
 const ROLE_KEY: Record<ColumnRole, MessageKey> = {
@@ -273,19 +276,25 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
     } catch (error) {
       if (!(error instanceof TableError)) throw error;
       const key = TABLE_ERROR_KEY[error.code];
-      const status = error.code === 'old_xls' ? 415 : error.code === 'too_many_rows' ? 413 : 422;
-      return formPage(request, reply, company, { error: request.t(key, { file, max: formatNumber(MAX_TABLE_ROWS, request.locale) }) }, status);
+      const status = error.code === 'old_xls' ? 415 : error.code.startsWith('too_') ? 413 : 422;
+      const max = formatNumber(error.code === 'too_many_columns' ? MAX_TABLE_COLUMNS : MAX_TABLE_ROWS, request.locale);
+      return formPage(request, reply, company, { error: request.t(key, { file, max }) }, status);
     }
     if (outcome.kind === 'choose') {
-      const token =
-        upload.token ??
-        (await storeUpload(dir, upload.data, {
+      let token = upload.token;
+      try {
+        token ??= await storeUpload(dir, upload.data, {
           userId: currentUser(request).id,
           companyId: company.companyId,
           filename: upload.filename,
           replaceCart: upload.replaceCart,
           createdAt: ctx.clock.now(),
-        }));
+        });
+      } catch (error) {
+        if (!(error instanceof UploadQuotaError)) throw error;
+        request.log.warn({ err: error }, 'quick order: the quota for uploads waiting for their columns is full');
+        return formPage(request, reply, company, { error: request.t('limits.uploadsBusy') }, 503);
+      }
       return formPage(request, reply, company, { choose: chooseState(request, token, file, outcome.preview, outcome.detection) });
     }
     if (outcome.lines.length === 0) {

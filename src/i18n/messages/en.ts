@@ -3,6 +3,7 @@ import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
 import { exchange } from './en/exchange.js';
 import { finance } from './en/finance.js';
+import { limits } from './en/limits.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
 import { quick } from './en/quick.js';
@@ -24,4 +25,5 @@ export const en = {
   ...finance,
   ...sellerOrders,
   ...variants,
+  ...limits,
 };

@@ -3,6 +3,7 @@ import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
 import { exchange } from './ru/exchange.js';
 import { finance } from './ru/finance.js';
+import { limits } from './ru/limits.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
 import { quick } from './ru/quick.js';
@@ -24,5 +25,6 @@ export const ru = {
   ...finance,
   ...sellerOrders,
   ...variants,
+  ...limits,
 };
 export type MessageKey = keyof typeof ru;

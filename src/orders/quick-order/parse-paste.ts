@@ -21,7 +21,7 @@
  */
 import { checkQuantity } from '../../catalog/quantity.js';
 import type { OrderInputLine } from './input.js';
-import { headerRole } from './parse-table.js';
+import { boundedCell, headerRole } from './parse-table.js';
 
 export interface PastedLines {
   lines: OrderInputLine[];
@@ -54,7 +54,19 @@ const UNIT_WORDS = new Set([
   'л.',
 ]);
 /** Separators people put between the code and the quantity. */
-const TRAILING_SEPARATOR = /[,:=]+$/;
+const TRAILING_SEPARATORS = ',:=';
+/**
+ * Characters of one pasted line that are read. A longer line is no order line: it is reported
+ * (cut, with no quantity) instead of being split, so no part of it can be taken for a quantity.
+ */
+export const MAX_PASTE_LINE_CHARS = 1000;
+
+/** `code` without the separators at its end ("BLT-101:" → "BLT-101"); a loop, as `/[,:=]+$/` is quadratic. */
+function withoutTrailingSeparators(code: string): string {
+  let end = code.length;
+  while (end > 0 && TRAILING_SEPARATORS.includes(code[end - 1] as string)) end -= 1;
+  return code.slice(0, end);
+}
 const LONE_SEPARATOR = new Set(['x', 'х', '×', '*', '-', '—', '–', '=', ':']);
 
 /** Splits one line into code and quantity text (null = no quantity given); see the rule above. */
@@ -74,7 +86,7 @@ export function splitPastedLine(text: string): { code: string; quantity: string 
     if (words.length > 2 && UNIT_WORDS.has((words[words.length - 1] ?? '').toLowerCase())) words.pop();
     const quantity = words.pop() ?? '';
     while (words.length > 1 && LONE_SEPARATOR.has((words[words.length - 1] ?? '').toLowerCase())) words.pop();
-    const code = words.join(' ').replace(TRAILING_SEPARATOR, '').trim();
+    const code = withoutTrailingSeparators(words.join(' ')).trim();
     return code === '' ? { code: quantity, quantity: null } : { code, quantity };
   }
   const comma = line.lastIndexOf(',');
@@ -99,6 +111,11 @@ export function parsePaste(text: string): PastedLines {
   let first = true;
   text.split(/\r\n|\n|\r/).forEach((raw, i) => {
     if (raw.trim() === '') return;
+    if (raw.length > MAX_PASTE_LINE_CHARS) {
+      first = false;
+      lines.push({ line: i + 1, sku: boundedCell(raw.trim()), barcode: '', name: '', quantity: null });
+      return;
+    }
     const { code, quantity } = splitPastedLine(raw);
     if (first) {
       first = false;

@@ -11,6 +11,7 @@
 import { Readable } from 'node:stream';
 import { fold } from '../../db/fold.js';
 import type { OrderInputLine, SkippedLines } from './input.js';
+import { checkedXlsx, UnpackError } from './xlsx-guard.js';
 
 export type Cell = string | number | null;
 
@@ -33,7 +34,7 @@ export interface ColumnMap {
   headerRow: number;
 }
 
-export type TableErrorCode = 'old_xls' | 'unreadable' | 'empty' | 'too_many_rows';
+export type TableErrorCode = 'old_xls' | 'unreadable' | 'empty' | 'too_many_rows' | 'too_many_columns' | 'too_large_unpacked';
 
 export class TableError extends Error {
   constructor(readonly code: TableErrorCode, message: string = code) {
@@ -48,6 +49,18 @@ export const HEADER_SCAN_ROWS = 20;
  * millions of rows (an XLSX is compressed) is refused instead of filling memory.
  */
 export const MAX_TABLE_ROWS = 300_000;
+/** Columns read at most; Excel allows 16,384, a price list has a few dozen. */
+export const MAX_TABLE_COLUMNS = 500;
+/**
+ * Characters kept of one cell. No code, name or quantity is longer; a longer cell is cut and
+ * marked with "…", so it can never read as a valid code or number.
+ */
+export const MAX_CELL_CHARS = 1000;
+
+/** `text` within MAX_CELL_CHARS: cut and marked when longer. */
+export function boundedCell(text: string): string {
+  return text.length > MAX_CELL_CHARS ? `${text.slice(0, MAX_CELL_CHARS)}…` : text;
+}
 
 // ---------------------------------------------------------------------------------------------
 // Headers
@@ -86,6 +99,7 @@ function headerText(cell: Cell): string {
 
 /** The role a header cell names, with its strength; null for anything else. */
 export function headerRole(cell: Cell): { role: ColumnRole; strength: number } | null {
+  if (typeof cell !== 'string' || cell.length > 200) return null;
   const text = headerText(cell);
   if (text === '' || text.length > 60) return null;
   let best: { role: ColumnRole; strength: number } | null = null;
@@ -150,7 +164,8 @@ export function detectColumns(rows: readonly TableRow[]): Detection {
 }
 
 function isNumberLike(cell: Cell | undefined): boolean {
-  return typeof cell === 'number' || (typeof cell === 'string' && /^\s*\d[\d\s]*([.,]\d+)?\s*$/.test(cell));
+  // Trimmed first: `\s*` at both ends around `[\d\s]*` backtracked quadratically ("1", spaces, "x").
+  return typeof cell === 'number' || (typeof cell === 'string' && cell.length <= 40 && /^\d[\d\s]*(?:[.,]\d+)?$/.test(cell.trim()));
 }
 
 /** No header at all: the first mostly-text column as the SKU, the last mostly-number column as quantity. */
@@ -296,11 +311,19 @@ export async function* tableRows(data: Buffer): AsyncGenerator<TableRow> {
   let row = 0;
   for (const cells of parseCsv(text, detectDelimiter(text))) {
     row += 1;
-    yield { row, cells: cells.map((c) => (c.trim() === '' ? null : c)) };
+    yield { row, cells: cells.map((c) => (c.trim() === '' ? null : boundedCell(c))) };
   }
 }
 
-async function* xlsxRows(data: Buffer): AsyncGenerator<TableRow> {
+async function* xlsxRows(file: Buffer): AsyncGenerator<TableRow> {
+  // Before exceljs inflates anything: what it will read, checked and measured (an XLSX is a ZIP).
+  let data: Buffer;
+  try {
+    data = await checkedXlsx(file);
+  } catch (error) {
+    if (!(error instanceof UnpackError)) throw error;
+    throw new TableError(error.kind === 'too_large' ? 'too_large_unpacked' : 'unreadable', error.message);
+  }
   // exceljs (~16 MB in memory) loads on the first XLSX upload, not with the portal.
   const { default: ExcelJS } = await import('exceljs');
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(Readable.from([data]), {
@@ -315,6 +338,7 @@ async function* xlsxRows(data: Buffer): AsyncGenerator<TableRow> {
     for await (const sheet of reader) {
       for await (const row of sheet) {
         const values = row.values as unknown[];
+        if (values.length - 1 > MAX_TABLE_COLUMNS) throw new TableError('too_many_columns');
         const cells: Cell[] = [];
         for (let i = 1; i < values.length; i++) cells.push(xlsxCell(values[i]));
         yield { row: row.number, cells };
@@ -331,12 +355,12 @@ async function* xlsxRows(data: Buffer): AsyncGenerator<TableRow> {
 function xlsxCell(value: unknown): Cell {
   if (value === null || value === undefined) return null;
   if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value === 'string') return value;
+  if (typeof value === 'string') return boundedCell(value);
   if (typeof value === 'boolean') return String(value);
   if (value instanceof Date) return value.toISOString().slice(0, 10);
   if (typeof value === 'object') {
     const v = value as { richText?: { text?: string }[]; result?: unknown; text?: unknown; error?: unknown };
-    if (Array.isArray(v.richText)) return v.richText.map((r) => r.text ?? '').join('');
+    if (Array.isArray(v.richText)) return boundedCell(v.richText.map((r) => r.text ?? '').join(''));
     if ('result' in v) return xlsxCell(v.result);
     if (v.error !== undefined) return null;
     if (v.text !== undefined) return xlsxCell(v.text);
@@ -395,6 +419,9 @@ function countOutsideQuotes(line: string, delimiter: string): number {
 /** RFC 4180 CSV: quoted fields with "" for a quote and line breaks inside quotes. */
 export function* parseCsv(text: string, delimiter: string): Generator<string[]> {
   let field = '';
+  // Whether `field` is empty or spaces only. A flag, not field.trim(): trimming the growing field
+  // at every quote copied it each time (a 400 KB cell of `"#` took 100 s).
+  let blank = true;
   let row: string[] = [];
   let quoted = false;
   let i = 0;
@@ -405,6 +432,7 @@ export function* parseCsv(text: string, delimiter: string): Generator<string[]> 
       if (ch === '"') {
         if (text[i + 1] === '"') {
           field += '"';
+          blank = false;
           i += 2;
           continue;
         }
@@ -413,25 +441,31 @@ export function* parseCsv(text: string, delimiter: string): Generator<string[]> 
         continue;
       }
       field += ch;
+      blank &&= ch.trim() === '';
       i += 1;
       continue;
     }
-    if (ch === '"' && field.trim() === '') {
+    if (ch === '"' && blank) {
       quoted = true;
       field = '';
       i += 1;
     } else if (ch === delimiter) {
       row.push(field);
+      // Checked as the row grows: a line of millions of delimiters must not become an array first.
+      if (row.length > MAX_TABLE_COLUMNS) throw new TableError('too_many_columns');
       field = '';
+      blank = true;
       i += 1;
     } else if (ch === '\n' || ch === '\r') {
       row.push(field);
       yield row;
       row = [];
       field = '';
+      blank = true;
       i += ch === '\r' && text[i + 1] === '\n' ? 2 : 1;
     } else {
       field += ch;
+      blank &&= ch.trim() === '';
       i += 1;
     }
   }

@@ -2,7 +2,7 @@
  * Uploaded files waiting for the buyer to choose their columns: kept under
  * <data dir>/tmp/quick-order for at most KEEP_MS, named by a random token that only the user
  * who uploaded it, buying for the same company, can use. No JavaScript needed: the column
- * form carries the token instead of the file.
+ * form carries the token instead of the file. One pending upload per user, and a total quota.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -23,12 +23,66 @@ export function uploadsDir(dataDir: string): string {
   return join(dataDir, 'tmp', 'quick-order');
 }
 
-export async function storeUpload(dir: string, data: Buffer, meta: StoredUpload): Promise<string> {
-  await mkdir(dir, { recursive: true });
-  const token = randomBytes(18).toString('base64url');
-  await writeFile(join(dir, `${token}.data`), data, { mode: 0o600 });
-  await writeFile(join(dir, `${token}.json`), JSON.stringify(meta), { mode: 0o600 });
-  return token;
+const MB = 1024 * 1024;
+
+/** How much may wait for a column choice at once: one upload per user, and these totals for everyone. */
+export interface PendingLimits {
+  maxBytes: number;
+  maxUploads: number;
+}
+export const PENDING_LIMITS: PendingLimits = { maxBytes: 256 * MB, maxUploads: 100 };
+
+/** The pending uploads of other users already take the whole quota; nothing was stored. */
+export class UploadQuotaError extends Error {}
+
+interface Pending {
+  token: string;
+  userId: number | null;
+  bytes: number;
+}
+
+async function listPending(dir: string): Promise<Pending[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const pending: Pending[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.data')) continue;
+    const token = name.slice(0, -'.data'.length);
+    const info = await stat(join(dir, name)).catch(() => null);
+    if (!info) continue;
+    const meta = await readFile(join(dir, `${token}.json`), 'utf8')
+      .then((text) => JSON.parse(text) as Partial<StoredUpload>)
+      .catch(() => null);
+    pending.push({ token, userId: typeof meta?.userId === 'number' ? meta.userId : null, bytes: info.size });
+  }
+  return pending;
+}
+
+// One store at a time: two uploads of one user at once must not both stay.
+let storing: Promise<unknown> = Promise.resolve();
+
+/**
+ * Keeps the file for the column choice, replacing the user's earlier pending upload (a user
+ * chooses the columns of one file at a time). Throws UploadQuotaError when the others' pending
+ * uploads leave no room: the disk must not fill up with files nobody comes back for.
+ */
+export function storeUpload(dir: string, data: Buffer, meta: StoredUpload, limits: PendingLimits = PENDING_LIMITS): Promise<string> {
+  const run = storing.then(async () => {
+    await mkdir(dir, { recursive: true });
+    await sweepUploads(dir);
+    const pending = await listPending(dir);
+    const others = pending.filter((p) => p.userId !== meta.userId);
+    const used = others.reduce((sum, p) => sum + p.bytes, 0);
+    if (others.length + 1 > limits.maxUploads || used + data.length > limits.maxBytes) {
+      throw new UploadQuotaError(`${others.length} uploads (${Math.round(used / MB)} MB) already wait for their columns`);
+    }
+    for (const p of pending) if (p.userId === meta.userId) await deleteUpload(dir, p.token);
+    const token = randomBytes(18).toString('base64url');
+    await writeFile(join(dir, `${token}.data`), data, { mode: 0o600 });
+    await writeFile(join(dir, `${token}.json`), JSON.stringify(meta), { mode: 0o600 });
+    return token;
+  });
+  storing = run.catch(() => {});
+  return run;
 }
 
 /** The stored file, or null when the token is unknown, expired or someone else's. */

@@ -27,7 +27,9 @@ export function isRole(value: string): value is Role {
  * is not a percent from 0 to 100 with at most two decimals.
  */
 export function parseDiscountBp(raw: string): number | null {
-  const text = raw.trim().replace(/\s*%$/, '').replace(',', '.');
+  if (raw.length > 20) return null;
+  const trimmed = raw.trim();
+  const text = (trimmed.endsWith('%') ? trimmed.slice(0, -1).trimEnd() : trimmed).replace(',', '.');
   if (text === '') return 0;
   if (!/^\d{1,3}(\.\d{1,2})?$/.test(text)) return null;
   const [whole = '0', fraction = ''] = text.split('.');

@@ -126,7 +126,7 @@ export const common: Record<keyof typeof ru, string> = {
   'mail.resetSubject': 'Password reset for {site}',
   'mail.resetText': 'Follow the link to set a new password. It is valid for {hours} h and works once.',
   'mail.resetButton': 'Reset password',
-  'mail.requestSubject': 'New access request: {company}',
+  'mail.requestSubject': '{site}: new access request #{id}',
   'mail.requestText': '{contact} ({email}) asks for access for “{company}”, INN {inn}.',
   'mail.requestButton': 'Open access requests',
   'mail.declinedSubject': 'Your access request for {site}',

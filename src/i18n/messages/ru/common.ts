@@ -125,7 +125,7 @@ export const common = {
   'mail.resetSubject': 'Смена пароля в {site}',
   'mail.resetText': 'Чтобы задать новый пароль, перейдите по ссылке. Она действует {hours} ч. и сработает один раз.',
   'mail.resetButton': 'Сменить пароль',
-  'mail.requestSubject': 'Новая заявка на доступ: {company}',
+  'mail.requestSubject': '{site}: новая заявка на доступ №{id}',
   'mail.requestText': '{contact} ({email}) просит доступ для компании «{company}», ИНН {inn}.',
   'mail.requestButton': 'Открыть заявки',
   'mail.declinedSubject': 'Заявка на доступ к {site}',

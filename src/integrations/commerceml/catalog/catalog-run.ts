@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PhotoError, storePhoto } from '../../../catalog/photos.js';
 import type { AppContext } from '../../../context.js';
+import { safeRelativePath } from '../exchange/paths.js';
 import { XmlError } from '../xml/reader.js';
 import { type ApplyCounts, applyStaged } from './apply.js';
 import type { FromReader, ToReader } from './read-worker.js';
@@ -164,7 +165,9 @@ export class CatalogRun {
     while (this.pendingPhotos.length > 0 && Date.now() < deadline) {
       const [productId, path] = this.pendingPhotos.shift() as [number, string];
       try {
-        const data = await readFile(join(this.dir, path));
+        // The same check as the names 1C uploads under: `<Картинка>../../etc/x</Картинка>` must not
+        // turn any file the portal can read into a public photo.
+        const data = await readFile(join(this.dir, safeRelativePath(path)));
         await storePhoto(this.ctx, productId, { filename: path, data }, `1c:${path}`);
         this.counts.photos_added = (this.counts.photos_added ?? 0) + 1;
       } catch (err) {

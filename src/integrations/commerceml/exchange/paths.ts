@@ -11,6 +11,7 @@ export class UnsafeNameError extends Error {}
 
 /** A safe relative path, or UnsafeNameError saying why not. */
 export function safeRelativePath(raw: string): string {
+  if (raw.length > 1000) throw new UnsafeNameError(`file name too long: ${raw.slice(0, 80)}…`);
   let name = raw.trim().replace(/\\/g, '/');
   if (name === '') throw new UnsafeNameError('no file name given');
   if (/^[a-zA-Z]:/.test(name)) throw new UnsafeNameError(`absolute path refused: ${raw}`);

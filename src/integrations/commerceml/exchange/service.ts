@@ -273,12 +273,16 @@ export class Exchange {
     const unpacked: string[] = [];
     while (session.archives.length > 0) {
       const archive = session.archives.shift() as string;
-      const budget = this.settings.maxPackageMb * 1048576;
-      const { files } = await unzipInto(join(session.dir, archive), session.dir, budget);
+      // max_package_mb is for the whole run: what is already on disk (uploads, archives unpacked
+      // before) leaves that much less for this archive, not a fresh budget per archive.
+      const budget = this.settings.maxPackageMb * 1048576 - session.totalBytes;
+      const { files, bytes } = await unzipInto(join(session.dir, archive), session.dir, budget);
+      session.totalBytes += bytes;
       for (const f of files) {
         session.files.set(f, (await stat(join(session.dir, f))).size);
         unpacked.push(f);
       }
+      session.totalBytes -= session.files.get(archive) ?? 0;
       session.files.delete(archive);
       session.unpacked.add(archive);
       await rm(join(session.dir, archive), { force: true });

@@ -46,7 +46,7 @@ export async function unzipInto(archive: string, dir: string, budgetBytes: numbe
         if (written + entry.uncompressedSize > budgetBytes) {
           reject(
             new ArchiveError(
-              `the archive unpacks to more than the ${Math.round(budgetBytes / 1048576)} MB allowed (integrations.commerceml.max_package_mb)`,
+              `the archive unpacks to more than the ${Math.max(0, Math.round(budgetBytes / 1048576))} MB left of this exchange's integrations.commerceml.max_package_mb`,
             ),
           );
           return;

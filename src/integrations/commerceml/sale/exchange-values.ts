@@ -28,7 +28,9 @@ export function formatQuantity(quantity: number): string {
   const whole = Math.trunc(milli / 1000);
   const fraction = Math.abs(milli % 1000);
   if (fraction === 0) return String(whole);
-  return `${milli < 0 && whole === 0 ? '-' : ''}${whole}.${String(fraction).padStart(3, '0').replace(/0+$/, '')}`;
+  let digits = String(fraction).padStart(3, '0');
+  while (digits.endsWith('0')) digits = digits.slice(0, -1);
+  return `${milli < 0 && whole === 0 ? '-' : ''}${whole}.${digits}`;
 }
 
 /** "1.000" → 1; null when not a non-negative number with at most three decimals. */

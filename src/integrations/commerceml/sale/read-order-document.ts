@@ -58,7 +58,23 @@ export class DocumentProblem extends Error {
   }
 }
 
-const SITE_NUMBER = /\[\s*Номер документа на сайте\s*:\s*([^\]]*?)\s*\]/i;
+/** What follows a "[" that starts "[Номер документа на сайте: W-000123]" (any case, any spaces). */
+const SITE_NUMBER_LABEL = /\s*Номер документа на сайте\s*:/iy;
+
+/**
+ * The site's order number 1C keeps in its comment, or ''. Found "[" by "[" with a sticky
+ * pattern: one unanchored pattern with a lazy run and `\s*` around it retried from every
+ * position (quadratic on a long comment).
+ */
+function siteNumberIn(comment: string): string {
+  for (let open = comment.indexOf('['); open >= 0; open = comment.indexOf('[', open + 1)) {
+    SITE_NUMBER_LABEL.lastIndex = open + 1;
+    if (!SITE_NUMBER_LABEL.test(comment)) continue;
+    const close = comment.indexOf(']', SITE_NUMBER_LABEL.lastIndex);
+    return close < 0 ? '' : comment.slice(SITE_NUMBER_LABEL.lastIndex, close).trim();
+  }
+  return '';
+}
 
 function firstOf(values: Map<string, string>, ...names: string[]): string {
   for (const name of names) {
@@ -72,7 +88,7 @@ export function readOrderDocument(doc: XmlNode): OneCOrderDocument {
   const req = requisites(doc);
   const id = textOf(doc, 'Ид');
   const number = textOf(doc, 'Номер');
-  const siteNumber = SITE_NUMBER.exec(textOf(doc, 'Комментарий'))?.[1] ?? '';
+  const siteNumber = siteNumberIn(textOf(doc, 'Комментарий'));
   const candidates = [...new Set([id, number, siteNumber].filter(Boolean))];
   const operation = textOf(doc, 'ХозОперация');
   const deleted = isTrue(textOf(doc, 'ПометкаУдаления')) || isTrue(req.get('ПометкаУдаления'));

@@ -35,10 +35,10 @@ export function statusLookup(statusMap: readonly string[]): StatusLookup {
     if (!known.has(status)) known.set(status, status);
   }
   return (text) => {
-    const bracketed = /^\s*\[([^\]]*)\]\s*(.*)$/.exec(text);
-    const words = fold(bracketed ? (bracketed[2] ?? '') : text);
+    const bracketed = splitBracketedCode(text);
+    const words = fold(bracketed ? bracketed.rest : text);
     if (words && known.has(words)) return known.get(words) ?? null;
-    const code = bracketed?.[1]?.trim() ?? '';
+    const code = bracketed?.code.trim() ?? '';
     return isOrderStatus(code) ? code : null;
   };
 }
@@ -49,3 +49,11 @@ export function statusRank(status: OrderStatus): number {
 }
 
 export const FINAL_STATUSES: readonly OrderStatus[] = ['completed', 'cancelled'];
+
+/** "[N] Принят" → { code: "N", rest: " Принят" }; null without a leading "[…]". No pattern: 1C text can be long. */
+function splitBracketedCode(text: string): { code: string; rest: string } | null {
+  const trimmed = text.trimStart();
+  const close = trimmed.indexOf(']');
+  if (!trimmed.startsWith('[') || close < 0) return null;
+  return { code: trimmed.slice(1, close), rest: trimmed.slice(close + 1) };
+}

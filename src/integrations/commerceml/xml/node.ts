@@ -46,6 +46,6 @@ export function isTrue(value: string | undefined): boolean {
 /** A 1C decimal: "1 234,50", "1234.50", "-3" → number; NaN when it is not a number. */
 export function decimal(value: string): number {
   const cleaned = value.replace(/[\s\u00a0]/g, '').replace(',', '.');
-  if (cleaned === '' || !/^-?\d*\.?\d+$/.test(cleaned)) return Number.NaN;
+  if (cleaned === '' || !/^-?(?:\d+(?:\.\d+)?|\.\d+)$/.test(cleaned)) return Number.NaN;
   return Number(cleaned);
 }
