@@ -1,5 +1,7 @@
 import { changeCounter, type DataVersionReading } from '../db/change-counter.js';
-import type { Sqlite } from '../db/open.js';
+import type { Database } from '../db/open.js';
+
+type Connection = Pick<Database, 'sqlite' | 'statements'>;
 
 /** Who is signed in and whose prices they see: sessions, their users, companies, price types. */
 const ACCOUNT_TABLES = ['sessions', 'users', 'companies', 'price_types'] as const;
@@ -10,6 +12,6 @@ const ACCOUNT_TABLES = ['sessions', 'users', 'companies', 'price_types'] as cons
  * or disabling a user or company takes effect on the very next request. Null: do not cache.
  * `dataVersion`: see ChangeCounter.current.
  */
-export function accountsGeneration(database: { sqlite: Sqlite }, dataVersion?: DataVersionReading): number | null {
-  return changeCounter(database.sqlite, 'accounts', ACCOUNT_TABLES).current(dataVersion);
+export function accountsGeneration(database: Connection, dataVersion?: DataVersionReading): number | null {
+  return changeCounter(database, 'accounts', ACCOUNT_TABLES).current(dataVersion);
 }

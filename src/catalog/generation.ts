@@ -1,5 +1,7 @@
 import { changeCounter, type DataVersionReading } from '../db/change-counter.js';
-import type { Sqlite } from '../db/open.js';
+import type { Database } from '../db/open.js';
+
+type Connection = Pick<Database, 'sqlite' | 'statements'>;
 
 /**
  * Every table whose rows can change what a catalog page shows: products and their visibility,
@@ -18,7 +20,7 @@ const CATALOG_TABLES = [
   'units',
 ] as const;
 
-const counterOf = (database: { sqlite: Sqlite }) => changeCounter(database.sqlite, 'catalog', CATALOG_TABLES);
+const counterOf = (database: Connection) => changeCounter(database, 'catalog', CATALOG_TABLES);
 
 /**
  * The catalog generation: caches of catalog pages, counts and brand lists are valid only while it
@@ -26,7 +28,7 @@ const counterOf = (database: { sqlite: Sqlite }) => changeCounter(database.sqlit
  * triggers) and on any other (data_version); see db/change-counter.ts. Null while it cannot be
  * told (first use inside a transaction): do not cache then. `dataVersion`: see ChangeCounter.current.
  */
-export function catalogGeneration(database: { sqlite: Sqlite }, dataVersion?: DataVersionReading): number | null {
+export function catalogGeneration(database: Connection, dataVersion?: DataVersionReading): number | null {
   return counterOf(database).current(dataVersion);
 }
 
@@ -35,6 +37,6 @@ export function catalogGeneration(database: { sqlite: Sqlite }, dataVersion?: Da
  * on their own; an importer calls it after changing anything else a page shows (photo files
  * replaced under the same name, for instance), and may call it after an import to be explicit.
  */
-export function bumpCatalogGeneration(database: { sqlite: Sqlite }): void {
+export function bumpCatalogGeneration(database: Connection): void {
   counterOf(database).bump();
 }

@@ -106,7 +106,7 @@ export function productsAtViewerPrices(db: Kysely<DB>, viewer: PriceViewer, with
 /**
  * The listing's SQL, written out rather than built with Kysely: building and compiling the query
  * cost as much as running it (~0.15 ms a page). The text depends only on the shape of the filter,
- * so the statement cache in db/open.ts prepares each shape once; values are parameters.
+ * so the statement cache (db/statements.ts) prepares each shape once; values are parameters.
  */
 function listingSql(withSpecial: boolean, where: string, tail: string): string {
   return `select p.id, p.sku, p.name, p.variant_name, p.unit_id, p.stock_total, p.min_qty, p.multiple, p.vat_bp, p.brand,

@@ -1,6 +1,5 @@
-import type SQLite from 'better-sqlite3';
 import type { Kysely, Transaction } from 'kysely';
-import type { Sqlite } from '../db/open.js';
+import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 
 /** Follow-up work an order creates; the worker (documents & mail) runs them after commit. */
@@ -15,17 +14,11 @@ export async function enqueue(trx: Transaction<DB>, kind: JobKind, payload: Reco
 }
 
 const INSERT_JOB = 'insert into jobs (kind, payload, run_after, last_error, done_at, failed_at, created_at) values (?, ?, ?, null, null, null, ?)';
-const insertJob = new WeakMap<Sqlite, SQLite.Statement>();
 
 /** enqueue() for writers that run plain statements inside their own open transaction (placeOrder). */
-export function enqueueInOpenTransaction(sqlite: Sqlite, kind: JobKind, payload: Record<string, unknown>, now: number): void {
-  if (!sqlite.inTransaction) throw new Error('enqueueInOpenTransaction needs an open transaction');
-  let insert = insertJob.get(sqlite);
-  if (insert === undefined) {
-    insert = sqlite.prepare(INSERT_JOB);
-    insertJob.set(sqlite, insert);
-  }
-  insert.run(kind, JSON.stringify(payload), now, now);
+export function enqueueInOpenTransaction(database: Database, kind: JobKind, payload: Record<string, unknown>, now: number): void {
+  if (!database.sqlite.inTransaction) throw new Error('enqueueInOpenTransaction needs an open transaction');
+  database.statements.get(INSERT_JOB).run(kind, JSON.stringify(payload), now, now);
 }
 
 export async function pendingJobs(db: Kysely<DB>, kind?: JobKind) {

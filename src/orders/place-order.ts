@@ -1,14 +1,14 @@
 import { canOrder } from '../catalog/stock-display.js';
 import { checkQuantity } from '../catalog/quantity.js';
 import type { AppContext } from '../context.js';
-import type { Database, Sqlite } from '../db/open.js';
+import type { Database } from '../db/open.js';
+import type { StatementCache } from '../db/statements.js';
 import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
 import { enqueueInOpenTransaction } from '../jobs/outbox.js';
 import type { Quote } from '../pricing/quote.js';
 import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
 import { GroupCommit } from './group-commit.js';
 import { nextOrderNumber } from './numbering.js';
-import { statement } from './statements.js';
 
 export interface CheckoutInput {
   legalEntityId: number | null;
@@ -80,28 +80,29 @@ function groupCommitOf(database: Database): GroupCommit {
 export async function placeOrder(ctx: AppContext, actor: UserRow, company: BuyingCompany, input: CheckoutInput): Promise<PlaceOrderResult> {
   if (!/^[A-Za-z0-9_-]{16,100}$/.test(input.idempotencyKey)) return { ok: false, problem: 'bad_input', field: 'idempotency_key' };
   if (input.desiredDate && !/^\d{4}-\d{2}-\d{2}$/.test(input.desiredDate)) return { ok: false, problem: 'bad_input', field: 'desired_date' };
-  return groupCommitOf(ctx.database).run((sqlite) => placeOrderNow(ctx, sqlite, actor, company, input));
+  return groupCommitOf(ctx.database).run(() => placeOrderNow(ctx, actor, company, input));
 }
 
 /** The order's transaction body: runs inside an open transaction, synchronously. */
-function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
-  const existing = statement(sqlite, 'select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
+function placeOrderNow(ctx: AppContext, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
+  const statements = ctx.database.statements;
+  const existing = statements.get('select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
     | OrderRow
     | undefined;
   if (existing) return { ok: true, order: existing, duplicate: true };
 
-  const cart = readCart(sqlite, company, ctx.config.catalog.pricesIncludeVat);
+  const cart = readCart(statements, company, ctx.config.catalog.pricesIncludeVat);
   if (cart.lines.length === 0) return { ok: false, problem: 'empty_cart' };
   const problems = lineProblems(cart, ctx.config.catalog.allowBackorder);
   if (problems.length > 0) return { ok: false, problem: 'lines', lines: problems, cart };
   if (input.confirmedTotal !== cart.quote.total) return { ok: false, problem: 'price_changed', cart };
 
-  const entity = buyingEntity(sqlite, company.companyId, input.legalEntityId);
+  const entity = buyingEntity(statements, company.companyId, input.legalEntityId);
   if (!entity) return { ok: false, problem: 'bad_input', field: 'legal_entity' };
 
   const now = ctx.clock.now();
-  const order = statement(sqlite, INSERT_ORDER).get({
-    number: nextOrderNumber(sqlite, ctx.config.orders.numberPrefix),
+  const order = statements.get(INSERT_ORDER).get({
+    number: nextOrderNumber(statements, ctx.config.orders.numberPrefix),
     company_id: company.companyId,
     legal_entity_id: entity.id,
     buyer_name: entity.name,
@@ -126,14 +127,14 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
     idempotency_key: input.idempotencyKey,
     created_at: now,
   }) as OrderRow;
-  insertLines(sqlite, order.id, cart.lines, cart.quote);
-  statement(sqlite, "insert into order_status_history (order_id, status, source, changed_by, created_at) values (?, 'new', 'portal', ?, ?)").run(
+  insertLines(statements, order.id, cart.lines, cart.quote);
+  statements.get("insert into order_status_history (order_id, status, source, changed_by, created_at) values (?, 'new', 'portal', ?, ?)").run(
     order.id,
     actor.id,
     now,
   );
-  for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const) enqueueInOpenTransaction(sqlite, kind, { orderId: order.id }, now);
-  statement(sqlite, 'delete from cart_items where company_id = ?').run(company.companyId);
+  for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const) enqueueInOpenTransaction(ctx.database, kind, { orderId: order.id }, now);
+  statements.get('delete from cart_items where company_id = ?').run(company.companyId);
   return { ok: true, order, duplicate: false };
 }
 
@@ -148,12 +149,12 @@ const INSERT_ORDER = `
     @created_at, @created_at)
   returning *`;
 
-function buyingEntity(sqlite: Sqlite, companyId: number, legalEntityId: number | null): LegalEntityRow | undefined {
+function buyingEntity(statements: StatementCache, companyId: number, legalEntityId: number | null): LegalEntityRow | undefined {
   // Without a choice the primary entity buys; a company with one entity never sees the choice.
   return (
     legalEntityId === null
-      ? statement(sqlite, 'select * from legal_entities where company_id = ? order by is_primary desc, id limit 1').get(companyId)
-      : statement(sqlite, 'select * from legal_entities where company_id = ? and id = ?').get(companyId, legalEntityId)
+      ? statements.get('select * from legal_entities where company_id = ? order by is_primary desc, id limit 1').get(companyId)
+      : statements.get('select * from legal_entities where company_id = ? and id = ?').get(companyId, legalEntityId)
   ) as LegalEntityRow | undefined;
 }
 
@@ -162,8 +163,8 @@ const INSERT_LINE = `
     list_price, unit_price, discount_bp, line_total, vat_bp, vat_amount)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-function insertLines(sqlite: Sqlite, orderId: number, lines: CartLine[], priced: Quote): void {
-  const insert = statement(sqlite, INSERT_LINE);
+function insertLines(statements: StatementCache, orderId: number, lines: CartLine[], priced: Quote): void {
+  const insert = statements.get(INSERT_LINE);
   lines.forEach((line, i) => {
     const q = priced.lines[i];
     if (!q || q.unitPrice === null || q.lineTotal === null) throw new Error(`line ${line.productId} has no price`);

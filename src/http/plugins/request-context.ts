@@ -68,7 +68,7 @@ export const requestContext = fp(
     app.addHook('onRequest', async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) {
-        request.dataVersion = readDataVersion(ctx.database.sqlite);
+        request.dataVersion = readDataVersion(ctx.database.statements);
         request.accountsGeneration = accountsGeneration(ctx.database, request.dataVersion);
         const session = await validateSession(ctx.db, ctx.clock, policy, token, request.accountsGeneration);
         if (session) {
