@@ -9,6 +9,8 @@ import { documentJobHandlers } from './documents/job-handlers.js';
 import { createMailer, type Mailer } from './documents/mailer.js';
 import { createPdfRenderer, type PdfRenderer } from './documents/pdf.js';
 import { JobWorker } from './jobs/worker.js';
+import { Outbox } from './jobs/outbox.js';
+import { GroupCommit } from './db/group-commit.js';
 import { type Database, openDatabase } from './db/open.js';
 import type { DB } from './db/schema.js';
 
@@ -23,6 +25,10 @@ export interface AppContext {
   readonly loginThrottle: LoginThrottle;
   /** Order PDFs through one warm Chromium; `available` is false when no browser is installed. */
   readonly pdf: PdfRenderer;
+  /** Jobs queued inside business transactions; after each commit the worker hears of them. */
+  readonly outbox: Outbox;
+  /** Orders submitted at the same moment share one transaction and its commit. */
+  readonly groupCommit: GroupCommit;
   /** Runs queued jobs; `serve` starts it, tests call runDue(). */
   readonly worker: JobWorker;
   close(): Promise<void>;
@@ -44,10 +50,12 @@ export function createLogger(config: Config): Logger {
 }
 
 export function createContext(config: Config, overrides: { clock?: Clock; log?: Logger; mailer?: Mailer } = {}): AppContext {
-  const database = openDatabase(databaseFile(config), config.database.busyTimeoutMs);
   const clock = overrides.clock ?? systemClock;
   const mailer = overrides.mailer ?? createMailer(config);
   const log = overrides.log ?? createLogger(config);
+  const database = openDatabase(databaseFile(config), config.database.busyTimeoutMs, {
+    hookFailed: (err) => log.error({ err }, 'after-commit hook failed'),
+  });
   const pdf = createPdfRenderer(config, log);
   // The worker needs the finished context (its handlers use it): filled in right below.
   const ctx: { -readonly [K in keyof AppContext]: AppContext[K] } = {
@@ -58,6 +66,8 @@ export function createContext(config: Config, overrides: { clock?: Clock; log?: 
     log,
     mailer,
     pdf,
+    outbox: new Outbox(clock),
+    groupCommit: new GroupCommit(database),
     worker: undefined as unknown as JobWorker,
     loginThrottle: new LoginThrottle(clock, {
       maxFailuresPerAccount: config.auth.maxFailuresPerAccount,

@@ -259,7 +259,7 @@ describe('orders 1C downloads (mode=query)', () => {
     const sent = await ordersPendingExport(t.ctx.db);
     t.clock.advance(1000);
     // The buyer cancels between 1C's query and its success call.
-    expect(await cancelOrder(t.ctx.db, t.clock, b.order, b.user, 'передумали')).toBe(true);
+    expect(await cancelOrder(t.ctx, b.order, b.user, 'передумали')).toBe(true);
     expect(await markOrdersExported(t.ctx.db, sent, queriedAt)).toBe(1);
     expect(await ordersPendingExport(t.ctx.db)).toEqual([b.order.id]);
     const again = await buildOrdersDocument(t.ctx, [b.order.id], t.clock.now());

@@ -270,3 +270,27 @@ export async function buyerAt(t: TestApp, priceTypeId: number, discountBp = 0) {
   await browser.login(user.email);
   return { company, user, browser };
 }
+
+/** The checkout page's form as rendered: the CSRF token, the idempotency key, the total shown and the legal entity. */
+export async function checkoutForm(browser: Browser) {
+  const page = await browser.get('/checkout');
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
+  return { page, csrf: field('_csrf'), key: field('idempotency_key'), total: field('confirmed_total'), entity: field('legal_entity_id') };
+}
+
+/**
+ * Submits the checkout form as a buyer does, with the hidden fields the page gave (a new
+ * delivery address unless `fields` says otherwise); `orderId` is where it redirected, or NaN.
+ */
+export async function checkout(browser: Browser, fields: Record<string, string> = {}) {
+  const form = await checkoutForm(browser);
+  const res = await browser.post('/checkout', {
+    _csrf: form.csrf,
+    idempotency_key: form.key,
+    confirmed_total: form.total,
+    address_choice: 'new',
+    new_address: 'Москва, Складская 1',
+    ...fields,
+  });
+  return { res, orderId: Number(/\/orders\/(\d+)/.exec(res.location ?? '')?.[1]) };
+}

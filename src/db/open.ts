@@ -15,6 +15,8 @@ export interface Database {
   readonly file: string;
   /** Prepared statements by SQL text: Kysely's queries and the plain statements of the hot paths. */
   readonly statements: StatementCache;
+  /** Told when an after-commit hook (db/transaction.ts) throws; the write stays committed. */
+  readonly hookFailed: (error: unknown) => void;
   close(): Promise<void>;
 }
 
@@ -32,7 +34,12 @@ export function openSqlite(file: string, busyTimeoutMs: number): Sqlite {
   return sqlite;
 }
 
-export function openDatabase(file: string, busyTimeoutMs: number): Database {
+export interface OpenOptions {
+  /** Where an after-commit hook's error goes (the app's log); by default it surfaces as an uncaught error. */
+  hookFailed?: (error: unknown) => void;
+}
+
+export function openDatabase(file: string, busyTimeoutMs: number, options: OpenOptions = {}): Database {
   const sqlite = openSqlite(file, busyTimeoutMs);
   const statements = new StatementCache(sqlite);
   // Kysely sees a handle whose prepare() is the cache: the same SQL text, the same statement.
@@ -44,6 +51,12 @@ export function openDatabase(file: string, busyTimeoutMs: number): Database {
     sqlite,
     file,
     statements,
+    hookFailed:
+      options.hookFailed ??
+      ((error) =>
+        queueMicrotask(() => {
+          throw error;
+        })),
     async close() {
       if (closed) return;
       closed = true;

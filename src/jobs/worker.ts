@@ -32,7 +32,10 @@ export class JobWorker {
     private readonly ctx: AppContext,
     private readonly handlers: Partial<Record<JobKind, JobHandler>>,
     private readonly pollMs = 1000,
-  ) {}
+  ) {
+    // Commits that queued jobs say so (jobs/outbox.ts): nobody wakes the worker by hand.
+    ctx.outbox.listen((urgency) => (urgency === 'after_checkout' ? this.wakeAfterCheckout() : this.wake()));
+  }
 
   start(): void {
     this.stopped = false;
@@ -45,13 +48,13 @@ export class JobWorker {
     await this.draining;
   }
 
-  /** Called after a transaction queued jobs, so they start now rather than at the next poll. */
+  /** A transaction queued jobs: they start now rather than at the next poll. */
   wake(): void {
     if (!this.stopped) this.schedule(0);
   }
 
   /**
-   * Called after an order was placed. Its PDF, mails and export start at the first pause in
+   * An order was placed. Its PDF, mails and export start at the first pause in
    * checkouts: rendering and mailing take the same CPU and event loop the buyers' requests need,
    * and a rush of orders should not wait for documents of the orders before it.
    */
@@ -147,15 +150,4 @@ export class JobWorker {
       this.running.delete(job.id);
     }
   }
-}
-
-/** Admin's "retry now": a failed or waiting job runs at the next poll with a fresh count. */
-export async function retryJob(ctx: AppContext, id: number): Promise<boolean> {
-  const result = await ctx.db
-    .updateTable('jobs')
-    .set({ failed_at: null, run_after: ctx.clock.now(), attempts: 0 })
-    .where('id', '=', id)
-    .where('done_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
 }

@@ -1,13 +1,11 @@
 import { canOrder } from '../catalog/stock-display.js';
 import { checkQuantity } from '../catalog/quantity.js';
 import type { AppContext } from '../context.js';
-import type { Database } from '../db/open.js';
+import type { SyncTx } from '../db/transaction.js';
 import type { StatementCache } from '../db/statements.js';
 import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
-import { enqueueInOpenTransaction } from '../jobs/outbox.js';
 import type { Quote } from '../pricing/quote.js';
 import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
-import { GroupCommit } from './group-commit.js';
 import { nextOrderNumber } from './numbering.js';
 
 export interface CheckoutInput {
@@ -58,34 +56,22 @@ function lineProblems(cart: Cart, allowBackorder: boolean): LineProblem[] {
   return problems;
 }
 
-const groups = new WeakMap<Database, GroupCommit>();
-
-/** One group committer per database: orders submitted at the same time share one commit. */
-function groupCommitOf(database: Database): GroupCommit {
-  let group = groups.get(database);
-  if (group === undefined) {
-    group = new GroupCommit(database);
-    groups.set(database, group);
-  }
-  return group;
-}
-
 /**
  * Places the company's cart as an order, in ONE transaction: re-reads cart, catalog, prices and
  * stock; validates; writes the order with prices copied; numbers it; queues PDF, mail and export;
  * empties the cart. The same idempotency key returns the order already placed instead of a second.
- * Orders submitted at the same moment share a transaction and its commit (see GroupCommit), each
+ * Orders submitted at the same moment share a transaction and its commit (db/group-commit.ts), each
  * in its own savepoint; the promise settles only after that commit.
  */
 export async function placeOrder(ctx: AppContext, actor: UserRow, company: BuyingCompany, input: CheckoutInput): Promise<PlaceOrderResult> {
   if (!/^[A-Za-z0-9_-]{16,100}$/.test(input.idempotencyKey)) return { ok: false, problem: 'bad_input', field: 'idempotency_key' };
   if (input.desiredDate && !/^\d{4}-\d{2}-\d{2}$/.test(input.desiredDate)) return { ok: false, problem: 'bad_input', field: 'desired_date' };
-  return groupCommitOf(ctx.database).run(() => placeOrderNow(ctx, actor, company, input));
+  return ctx.groupCommit.run((tx) => placeOrderNow(ctx, tx, actor, company, input));
 }
 
 /** The order's transaction body: runs inside an open transaction, synchronously. */
-function placeOrderNow(ctx: AppContext, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
-  const statements = ctx.database.statements;
+function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
+  const statements = tx.statements;
   const existing = statements.get('select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
     | OrderRow
     | undefined;
@@ -133,7 +119,9 @@ function placeOrderNow(ctx: AppContext, actor: UserRow, company: BuyingCompany, 
     actor.id,
     now,
   );
-  for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const) enqueueInOpenTransaction(ctx.database, kind, { orderId: order.id }, now);
+  // Its PDF, mails and export start at the first pause in checkouts, once this commit is in.
+  for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const)
+    ctx.outbox.enqueueSync(tx, kind, { orderId: order.id }, 'after_checkout');
   statements.get('delete from cart_items where company_id = ?').run(company.companyId);
   return { ok: true, order, duplicate: false };
 }

@@ -195,7 +195,6 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     };
     const result = await placeOrder(ctx, user, company, input);
     if (result.ok) {
-      if (!result.duplicate) ctx.worker.wakeAfterCheckout();
       return reply.redirect(`/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`, 303);
     }
     const values = { ...input, addressChoice: formString(body, 'address_choice'), newAddress: formString(body, 'new_address') };

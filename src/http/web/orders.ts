@@ -120,8 +120,7 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     const order = await loadVisible(request);
     const user = currentUser(request);
     if (user.role === 'buyer' && !ctx.config.orders.allowCancel) throw notFound();
-    const done = await cancelOrder(ctx.db, ctx.clock, order, user, formString(request.body, 'note'));
-    if (done) ctx.worker.wake();
+    const done = await cancelOrder(ctx, order, user, formString(request.body, 'note'));
     return reply.redirect(`/orders/${order.id}?notice=${done ? 'orders.cancelled' : 'orders.cannotCancel'}`, 303);
   });
 
