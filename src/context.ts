@@ -5,11 +5,11 @@ import pino, { type Logger } from 'pino';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import { type Clock, MINUTE, systemClock } from './clock.js';
 import type { Config } from './config/types.js';
-import { documentJobHandlers } from './documents/job-handlers.js';
 import { createMailer, type Mailer } from './documents/mailer.js';
 import { createPdfRenderer, type PdfRenderer } from './documents/pdf.js';
 import { JobWorker } from './jobs/worker.js';
 import { Outbox } from './jobs/outbox.js';
+import type { OrderExporter } from './orders/export.js';
 import { GroupCommit } from './db/group-commit.js';
 import { type Database, openDatabase } from './db/open.js';
 import type { DB } from './db/schema.js';
@@ -27,6 +27,8 @@ export interface AppContext {
   readonly pdf: PdfRenderer;
   /** Jobs queued inside business transactions; after each commit the worker hears of them. */
   readonly outbox: Outbox;
+  /** Where placed and cancelled orders are pushed (none: 1C collects them itself); one export job each. */
+  readonly orderExporters: readonly OrderExporter[];
   /** Orders submitted at the same moment share one transaction and its commit. */
   readonly groupCommit: GroupCommit;
   /** Runs queued jobs; `serve` starts it, tests call runDue(). */
@@ -49,7 +51,10 @@ export function createLogger(config: Config): Logger {
   });
 }
 
-export function createContext(config: Config, overrides: { clock?: Clock; log?: Logger; mailer?: Mailer } = {}): AppContext {
+export function createContext(
+  config: Config,
+  overrides: { clock?: Clock; log?: Logger; mailer?: Mailer; orderExporters?: readonly OrderExporter[] } = {},
+): AppContext {
   const clock = overrides.clock ?? systemClock;
   const mailer = overrides.mailer ?? createMailer(config);
   const log = overrides.log ?? createLogger(config);
@@ -67,6 +72,8 @@ export function createContext(config: Config, overrides: { clock?: Clock; log?: 
     mailer,
     pdf,
     outbox: new Outbox(clock),
+    // A push integration (MoySklad) adds its exporter here when config turns it on.
+    orderExporters: overrides.orderExporters ?? [],
     groupCommit: new GroupCommit(database),
     worker: undefined as unknown as JobWorker,
     loginThrottle: new LoginThrottle(clock, {
@@ -81,7 +88,7 @@ export function createContext(config: Config, overrides: { clock?: Clock; log?: 
       await database.close();
     },
   };
-  ctx.worker = new JobWorker(ctx, documentJobHandlers(ctx));
+  ctx.worker = new JobWorker(ctx);
   return ctx;
 }
 

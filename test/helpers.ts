@@ -11,10 +11,14 @@ import type { Config } from '../src/config/types.js';
 import { type AppContext, createContext } from '../src/context.js';
 import { prepareDatabase } from '../src/db/prepare.js';
 import type { Role } from '../src/db/schema.js';
+import type { JobWorker } from '../src/jobs/worker.js';
+import type { OrderExporter } from '../src/orders/export.js';
 
 export interface TestApp {
   app: FastifyInstance;
   ctx: AppContext;
+  /** Not started: a test runs due jobs with runDue(). */
+  worker: JobWorker;
   clock: ManualClock;
   config: Config;
   dataDir: string;
@@ -28,7 +32,7 @@ export function tempDir(prefix = 'optovik-test-'): string {
 /** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
 export async function startTestApp(
   overrides: DeepPartialRecord = {},
-  opts: { log?: Logger; clock?: ManualClock } = {},
+  opts: { log?: Logger; clock?: ManualClock; orderExporters?: readonly OrderExporter[] } = {},
 ): Promise<TestApp> {
   const dataDir = tempDir();
   const config = loadConfig({
@@ -37,13 +41,18 @@ export async function startTestApp(
     overrides: { demo: false, data_dir: dataDir, log: { level: 'silent' }, ...overrides },
   });
   const clock = opts.clock ?? new ManualClock();
-  const ctx = createContext(config, { clock, ...(opts.log ? { log: opts.log } : {}) });
+  const ctx = createContext(config, {
+    clock,
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.orderExporters ? { orderExporters: opts.orderExporters } : {}),
+  });
   await prepareDatabase(ctx, false);
   const app = await buildApp(ctx);
   await app.ready();
   return {
     app,
     ctx,
+    worker: ctx.worker,
     clock,
     config,
     dataDir,

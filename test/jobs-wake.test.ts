@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOUR } from '../src/clock.js';
-import { documentJobHandlers } from '../src/documents/job-handlers.js';
 import { applySaleFile } from '../src/integrations/commerceml/sale/apply-documents.js';
 import { CHECKOUT_PAUSE_MS, JobWorker } from '../src/jobs/worker.js';
 import { buildCatalog } from './catalog-fixture.js';
@@ -20,7 +19,7 @@ let worker: JobWorker;
 beforeEach(async () => {
   t = await startTestApp({ orders: { allow_cancel: true } });
   catalog = await buildCatalog(t.ctx);
-  worker = new JobWorker(t.ctx, documentJobHandlers(t.ctx), HOUR);
+  worker = new JobWorker(t.ctx, undefined, HOUR);
 });
 afterEach(async () => {
   await worker.stop();
@@ -58,11 +57,11 @@ describe('jobs start when the commit that queued them is in', () => {
   it("a checkout's jobs give way while checkouts go on, then run", async () => {
     await placed();
     const queued = await t.ctx.db.selectFrom('jobs').select('kind').execute();
-    expect(queued.map((j) => j.kind).sort()).toEqual(['export_order', 'render_pdf', 'send_order_mail']);
+    expect(queued.map((j) => j.kind).sort()).toEqual(['render_pdf', 'send_order_mail']);
     // The commit said "a checkout": the worker gives way until checkouts pause.
     expect(await worker.runDue({ giveWayToCheckouts: true })).toBe(0);
     t.clock.advance(CHECKOUT_PAUSE_MS);
-    expect(await worker.runDue({ giveWayToCheckouts: true })).toBe(3);
+    expect(await worker.runDue({ giveWayToCheckouts: true })).toBe(2);
   });
 
   it("a cancellation's status mail", async () => {

@@ -2,8 +2,7 @@ import type { Clock } from '../clock.js';
 import { type SyncTx, type Tx, transaction } from '../db/transaction.js';
 import type { Database } from '../db/open.js';
 
-/** Follow-up work an order creates; the worker (documents & mail) runs them after commit. */
-export type JobKind = 'render_pdf' | 'send_order_mail' | 'export_order' | 'send_status_mail';
+import type { JobKind, JobPayload } from './registry.js';
 
 /**
  * When the worker should start what a commit queued: at once, or — for the jobs of a checkout —
@@ -25,7 +24,7 @@ export class Outbox {
   constructor(private readonly clock: Clock) {}
 
   /** Queues a job in the caller's transaction. */
-  async enqueue(tx: Tx, kind: JobKind, payload: Record<string, unknown>, urgency: Urgency = 'now'): Promise<void> {
+  async enqueue<K extends JobKind>(tx: Tx, kind: K, payload: JobPayload<K>, urgency: Urgency = 'now'): Promise<void> {
     const now = this.clock.now();
     await tx.db
       .insertInto('jobs')
@@ -35,7 +34,7 @@ export class Outbox {
   }
 
   /** The same inside a transaction of plain statements (placeOrder's, shared by GroupCommit). */
-  enqueueSync(tx: SyncTx, kind: JobKind, payload: Record<string, unknown>, urgency: Urgency = 'now'): void {
+  enqueueSync<K extends JobKind>(tx: SyncTx, kind: K, payload: JobPayload<K>, urgency: Urgency = 'now'): void {
     const now = this.clock.now();
     tx.statements.get(INSERT_JOB).run(kind, JSON.stringify(payload), now, now);
     this.announce(tx, urgency);

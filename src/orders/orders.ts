@@ -6,6 +6,7 @@ import { containsPattern } from '../db/fold.js';
 import type { DB, OrderRow, OrderStatus, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { type BuyingCompany, changeCartQuantity } from './cart.js';
+import { queueExports } from './export.js';
 
 export const ORDER_STATUSES: readonly OrderStatus[] = ['new', 'confirmed', 'in_progress', 'shipped', 'completed', 'cancelled'];
 /** Orders accounting has not finished with: a manager's "open orders". */
@@ -103,7 +104,7 @@ export async function cancelOrder(ctx: AppContext, order: OrderRow, actor: UserR
       .values({ order_id: order.id, status: 'cancelled', note: note.slice(0, 500), source: 'portal', changed_by: actor.id, created_at: now })
       .execute();
     await ctx.outbox.enqueue(tx, 'send_status_mail', { orderId: order.id, status: 'cancelled' });
-    await ctx.outbox.enqueue(tx, 'export_order', { orderId: order.id });
+    await queueExports(ctx, tx, order.id);
     return true;
   });
 }

@@ -5,6 +5,7 @@ import type { SyncTx } from '../db/transaction.js';
 import type { StatementCache } from '../db/statements.js';
 import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
 import type { Quote } from '../pricing/quote.js';
+import { queueExportsSync } from './export.js';
 import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
 import { nextOrderNumber } from './numbering.js';
 
@@ -58,7 +59,7 @@ function lineProblems(cart: Cart, allowBackorder: boolean): LineProblem[] {
 
 /**
  * Places the company's cart as an order, in ONE transaction: re-reads cart, catalog, prices and
- * stock; validates; writes the order with prices copied; numbers it; queues PDF, mail and export;
+ * stock; validates; writes the order with prices copied; numbers it; queues PDF, mail and exports;
  * empties the cart. The same idempotency key returns the order already placed instead of a second.
  * Orders submitted at the same moment share a transaction and its commit (db/group-commit.ts), each
  * in its own savepoint; the promise settles only after that commit.
@@ -119,9 +120,10 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
     actor.id,
     now,
   );
-  // Its PDF, mails and export start at the first pause in checkouts, once this commit is in.
-  for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const)
-    ctx.outbox.enqueueSync(tx, kind, { orderId: order.id }, 'after_checkout');
+  // Its PDF, mails and exports start at the first pause in checkouts, once this commit is in.
+  ctx.outbox.enqueueSync(tx, 'render_pdf', { orderId: order.id }, 'after_checkout');
+  ctx.outbox.enqueueSync(tx, 'send_order_mail', { orderId: order.id }, 'after_checkout');
+  queueExportsSync(ctx, tx, order.id, 'after_checkout');
   statements.get('delete from cart_items where company_id = ?').run(company.companyId);
   return { ok: true, order, duplicate: false };
 }
