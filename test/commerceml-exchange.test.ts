@@ -142,8 +142,8 @@ describe('1C catalog exchange', () => {
     expect(orphans()).toBe(0);
     // Searches inside a transaction use the FTS index (the in-memory one cannot see uncommitted rows).
     const found = await t.ctx.db.transaction().execute(async (trx) => ({
-      byName: await searchProductIds(trx, 'ботфорт', {}, 50, 0),
-      bySku: await searchProductIds(trx, '130005', {}, 50, 0),
+      byName: await searchProductIds(trx, t.ctx.searchIndex, 'ботфорт', {}, 50, 0),
+      bySku: await searchProductIds(trx, t.ctx.searchIndex, '130005', {}, 50, 0),
     }));
     const sellable = t.ctx.database.sqlite
       .prepare('select id from products where hidden = 0 and has_variants = 0 order by id')
@@ -651,8 +651,7 @@ describe('Accounting exchange admin page', () => {
       headers: { cookie, 'content-type': contentType },
     });
     expect(posted.headers.location).toBe('/admin/exchange?notice=exchange.uploadStarted');
-    const { exchangeOf } = await import('../src/integrations/commerceml/exchange/service.js');
-    await exchangeOf(t.ctx).idle();
+    await t.ctx.exchange.idle();
     expect(count(t, 'select count(*) n from prices')).toBe(5);
     const after = await browser.get('/admin/exchange');
     expect(after.body).toContain('Загружен вручную');

@@ -6,7 +6,6 @@ import {
   reindexProducts,
   SEARCH_COUNT_CAP,
   type SearchFilter,
-  searchIndexInfo,
   searchProductIds,
 } from '../src/catalog/search.js';
 import { normalizeSku } from '../src/catalog/sku.js';
@@ -80,7 +79,7 @@ async function category(name: string): Promise<number> {
 }
 
 async function search(query: string, filter: SearchFilter = {}, limit = 50, offset = 0) {
-  return searchProductIds(t.ctx.db, query, filter, limit, offset);
+  return searchProductIds(t.ctx.db, t.ctx.searchIndex, query, filter, limit, offset);
 }
 
 function sorted(list: readonly number[]): number[] {
@@ -110,7 +109,7 @@ describe('searchProductIds', () => {
   it('finds a product by an SKU prefix or fragment', async () => {
     const ab = await add({ sku: 'AB-12345', name: 'Болт' });
     const other = await add({ sku: 'CD-999', name: 'Гайка' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('1234')).toEqual([ab]);
     expect(await ids('ab12')).toEqual([ab]);
     expect(await ids('2345')).toEqual([ab]);
@@ -121,7 +120,7 @@ describe('searchProductIds', () => {
   it('matches an SKU typed with other dashes, case, spaces or Cyrillic look-alikes exactly', async () => {
     const ab = await add({ sku: 'AB-12345', name: 'Болт' });
     await add({ sku: 'AB-123456', name: 'Болт длинный' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     for (const q of ['AB-12345', 'ab12345', 'ab 12345', 'AB–12345', 'АВ-12345', 'аb.12345', 'Ab/12345', '  ab_12345 ']) {
       const res = await search(q);
       expect(res.ids[0], q).toBe(ab);
@@ -133,7 +132,7 @@ describe('searchProductIds', () => {
   it('finds by barcode, exactly (marked) or by a fragment', async () => {
     const a = await add({ sku: 'X1', name: 'Шуруп', barcodes: ['4601234567890', '2000000000017'] });
     const b = await add({ sku: 'X2', name: 'Шуруп', barcodes: ['4601234567891'] });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     const exact = await search('4601234567890');
     expect(exact.ids).toEqual([a]);
     expect(exact.exactIds).toEqual([a]);
@@ -149,7 +148,7 @@ describe('searchProductIds', () => {
     const byPrefix = await add({ sku: '12345678-9', name: 'Переходник' });
     const byBarcode = await add({ sku: 'B-1', name: 'Переходник', barcodes: ['12345678'] });
     const bySku = await add({ sku: '1234-5678', name: 'Переходник' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     const res = await search('12345678');
     expect(res.ids).toEqual([bySku, byBarcode, byPrefix, byName]);
     expect(res.exactIds).toEqual([bySku, byBarcode]);
@@ -158,7 +157,7 @@ describe('searchProductIds', () => {
   it('treats every kind of dash in a name as the same', async () => {
     const tap = await add({ sku: 'T-1', name: 'Кран KR–200 (en dash)' });
     const valve = await add({ sku: 'T-2', name: 'Клапан X-7' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('kr-200')).toEqual([tap]);
     expect(await ids('KR—200')).toEqual([tap]);
     expect(await ids('клапан x‑7')).toEqual([valve]);
@@ -169,7 +168,7 @@ describe('searchProductIds', () => {
     const m6 = await add({ sku: 'B-640', name: 'Болт оцинкованный М6×40' });
     const m8 = await add({ sku: 'B-840', name: 'Болт оцинкованный М8×40' });
     await add({ sku: 'G-6', name: 'Гайка М6' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('болт м6 оцинк')).toEqual([m6]);
     expect(await ids('ОЦИНК БОЛТ')).toEqual(expect.arrayContaining([m6, m8]));
     expect(await ids('оцинкованный болт')).toHaveLength(2);
@@ -181,7 +180,7 @@ describe('searchProductIds', () => {
   it('treats ё and е as the same letter both ways', async () => {
     const toy = await add({ name: 'Елочная игрушка' });
     const hedgehog = await add({ name: 'Ёжик резиновый' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('ёлочная')).toEqual([toy]);
     expect(await ids('ЁЛОЧН')).toEqual([toy]);
     expect(await ids('ежик')).toEqual([hedgehog]);
@@ -192,7 +191,7 @@ describe('searchProductIds', () => {
   it('finds English words case-insensitively, brand and variant included', async () => {
     const drill = await add({ sku: 'GSR-12', name: 'Drill GSR 12V-15 Professional', brand: 'Bosch' });
     await add({ sku: 'M-1', name: 'Makita hammer', brand: 'Makita' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('drill')).toEqual([drill]);
     expect(await ids('PROFESSIONAL gsr')).toEqual([drill]);
     expect(await ids('bosch DRILL')).toEqual([drill]);
@@ -206,7 +205,7 @@ describe('searchProductIds', () => {
     }
     const prefixed = await add({ sku: 'KR-1001', name: 'Кран угловой' });
     const exact = await add({ sku: 'KR-100', name: 'Кран шаровой' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     for (const q of ['KR-100', 'kr100', 'kr 100', 'Kr–100']) {
       const page = await search(q, {}, 50, 0);
       expect(page.ids[0], q).toBe(exact);
@@ -228,7 +227,7 @@ describe('searchProductIds', () => {
     const m8 = await add({ sku: 'B-840', name: 'Болт оцинкованный М8×40' });
     const nut = await add({ sku: 'G-6', name: 'Гайка М6' });
     const sku = await add({ sku: 'M6', name: 'Шпилька' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('болт М6')).toEqual([m6]);
     expect(await ids('М8 болт')).toEqual([m8]);
     const short = await search('М6');
@@ -243,7 +242,7 @@ describe('searchProductIds', () => {
   it('never fails on hostile input', async () => {
     const bolt = await add({ sku: 'B-1', name: 'Болт "М6" (оцинк.)' });
     const rock = await add({ sku: 'R-1', name: 'Rock and Roll Organ' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     const hostile = [
       '"',
       '""',
@@ -289,7 +288,7 @@ describe('searchProductIds', () => {
 
   it('returns nothing for an empty or blank query', async () => {
     await add({ sku: 'A-1', name: 'Болт' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     for (const q of ['', '   ', '\t\n', ' - ']) {
       expect(await search(q), JSON.stringify(q)).toEqual({ ids: [], total: 0, exactIds: [] });
     }
@@ -300,7 +299,7 @@ describe('searchProductIds', () => {
     await add({ sku: 'HID-1', name: 'Болт скрытый', barcodes: ['4600000000011'], hidden: true });
     const parent = await add({ sku: 'TS-1', name: 'Футболка хлопковая', hasVariants: true });
     const red = await add({ sku: 'TS-1-R', name: 'Футболка хлопковая', variantName: 'красная XL', parentId: parent });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('болт')).toEqual([visible]);
     expect(await ids('HID-1')).toEqual([]);
     expect(await ids('скрытый')).toEqual([]);
@@ -321,7 +320,7 @@ describe('searchProductIds', () => {
     const a = await add({ sku: 'F-100', name: 'Болт М10', categoryId: bolts, stock: 5, brand: 'Стройметиз' });
     const b = await add({ sku: 'F-1001', name: 'Болт М10 длинный', categoryId: bolts, stock: 0, brand: 'Метизы' });
     const c = await add({ sku: 'F-2', name: 'Гайка к болту F-100', categoryId: nuts, stock: 3, brand: 'Стройметиз' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('F-100')).toEqual([a, b, c]);
     expect(await ids('F-100', { categoryIds: [bolts] })).toEqual([a, b]);
     expect(await ids('F-100', { categoryIds: [nuts] })).toEqual([c]);
@@ -337,7 +336,7 @@ describe('searchProductIds', () => {
   it('finds the new name after a rename and reindex, not the old one', async () => {
     const id = await add({ sku: 'R-1', name: 'Саморез кровельный' });
     const other = await add({ sku: 'R-2', name: 'Саморез по дереву' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('кровельный')).toEqual([id]);
     await t.ctx.db
       .updateTable('products')
@@ -345,7 +344,7 @@ describe('searchProductIds', () => {
       .where('id', '=', id)
       .execute();
     await t.ctx.db.insertInto('product_barcodes').values({ barcode: '4607000000012', product_id: id }).execute();
-    await reindexProducts(t.ctx.db, [id]);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db, [id]);
     expect(await ids('кровельный')).toEqual([]);
     expect(await ids('шуруп универс')).toEqual([id]);
     expect(await ids('саморез')).toEqual([other]);
@@ -353,8 +352,8 @@ describe('searchProductIds', () => {
     expect(await ids('R-10')).toEqual([id]);
     // Gone and hidden products lose their rows; reindexing the same ids twice does not duplicate.
     await t.ctx.db.deleteFrom('products').where('id', '=', other).execute();
-    await reindexProducts(t.ctx.db, [other, id, id]);
-    await reindexProducts(t.ctx.db, [id]);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db, [other, id, id]);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db, [id]);
     const { rows } = await sql<{ n: number }>`select count(*) as n from products_fts where products_fts match '"шуруп"'`.execute(
       t.ctx.db,
     );
@@ -366,7 +365,7 @@ describe('searchProductIds', () => {
     const id = await add({ sku: 'TX-1', name: 'Дюбель рамный' });
     await t.ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('products').set({ name: 'Дюбель фасадный' }).where('id', '=', id).execute();
-      await reindexProducts(trx, [id]);
+      await reindexProducts(t.ctx.searchIndex, trx, [id]);
     });
     expect(await ids('фасадный')).toEqual([id]);
     expect(await ids('рамный')).toEqual([]);
@@ -393,7 +392,7 @@ describe('searchProductIds', () => {
           .execute();
       }
     });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     const first = await search('гвоздь', {}, 50, 0);
     expect(first.total).toBe(SEARCH_COUNT_CAP);
     expect(first.ids).toHaveLength(50);
@@ -409,7 +408,7 @@ describe('matching inside words', () => {
     const fir = await add({ sku: 'E-1', name: 'Ель искусственная' });
     const bolt = await add({ sku: 'B-1', name: 'Болт оцинкованный' });
     const zinc = await add({ sku: 'Z-1', name: 'Грунт цинковый' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     // "Дрель" sorts before "Ель", but holds "ель" only inside a word.
     expect(await ids('ель')).toEqual([fir, drill]);
     expect(await ids('цинк')).toEqual([zinc, bolt]);
@@ -418,7 +417,7 @@ describe('matching inside words', () => {
     // An SKU or barcode fragment inside counts as inside a word too.
     const coded = await add({ sku: 'QW-777', name: 'Муфта', barcodes: ['4607770000001'] });
     const named = await add({ sku: 'M-2', name: 'Муфта 777' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('777')).toEqual([named, coded]);
   });
 });
@@ -436,7 +435,7 @@ describe('keeping the index current', () => {
 
   it('picks up products added, renamed or restocked without a reindex within a second', async () => {
     const old = await add({ sku: 'S-1', name: 'Шпилька резьбовая', stock: 0 });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect(await ids('шпилька')).toEqual([old]);
     const added = await add({ sku: 'S-2', name: 'Шпилька анкерная' });
     t.clock.advance(1000);
@@ -456,7 +455,7 @@ describe('keeping the index current', () => {
     const a = await add({ sku: 'H-1', name: 'Хомут червячный', stock: 3 });
     const b = await add({ sku: 'H-2', name: 'Хомут силовой', stock: 3 });
     const c = await add({ sku: 'H-3', name: 'Хомут пластиковый', stock: 3 });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     expect((await search('хомут')).total).toBe(3);
     await t.ctx.db.deleteFrom('products').where('id', '=', a).execute();
     await t.ctx.db.updateTable('products').set({ stock_total: 0 }).where('id', '=', b).execute();
@@ -470,11 +469,11 @@ describe('keeping the index current', () => {
 
   it('ignores what a rolled back transaction reindexed', async () => {
     const id = await add({ sku: 'R-5', name: 'Ригель дверной' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     await expect(
       t.ctx.db.transaction().execute(async (trx) => {
         await trx.updateTable('products').set({ name: 'Засов дверной' }).where('id', '=', id).execute();
-        await reindexProducts(trx, [id]);
+        await reindexProducts(t.ctx.searchIndex, trx, [id]);
         throw new Error('rollback');
       }),
     ).rejects.toThrow('rollback');
@@ -484,12 +483,12 @@ describe('keeping the index current', () => {
 
   it("searches inside a transaction on the FTS table, seeing the transaction's writes", async () => {
     const id = await add({ sku: 'TX-9', name: 'Дюбель-гвоздь' });
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     await t.ctx.db.transaction().execute(async (trx) => {
       await trx.updateTable('products').set({ name: 'Дюбель рамный' }).where('id', '=', id).execute();
-      await reindexProducts(trx, [id]);
-      expect((await searchProductIds(trx, 'рамный', {}, 50, 0)).ids).toEqual([id]);
-      expect((await searchProductIds(trx, 'TX-9', {}, 50, 0)).exactIds).toEqual([id]);
+      await reindexProducts(t.ctx.searchIndex, trx, [id]);
+      expect((await searchProductIds(trx, t.ctx.searchIndex, 'рамный', {}, 50, 0)).ids).toEqual([id]);
+      expect((await searchProductIds(trx, t.ctx.searchIndex, 'TX-9', {}, 50, 0)).exactIds).toEqual([id]);
     });
     expect(await ids('рамный')).toEqual([id]);
   });
@@ -498,10 +497,10 @@ describe('keeping the index current', () => {
     const names = ['Анкер клиновой', 'Анкер латунный', 'Анкер рамный', 'Анкер химический'];
     const created: number[] = [];
     for (const name of names) created.push(await add({ sku: `A-${created.length}`, name }));
-    await reindexProducts(t.ctx.db);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db);
     const [klin, latun, ramn, chem] = created as [number, number, number, number];
     await t.ctx.db.updateTable('products').set({ name: 'Анкер потолочный' }).where('id', '=', klin).execute();
-    await reindexProducts(t.ctx.db, [klin]);
+    await reindexProducts(t.ctx.searchIndex, t.ctx.db, [klin]);
     expect(await ids('анкер')).toEqual([latun, klin, ramn, chem]);
     expect((await search('анкер', {}, 2, 1)).ids).toEqual([klin, ramn]);
   });
@@ -573,7 +572,7 @@ describe('search at scale (prints timings, asserts only results)', () => {
     })();
     const generated = performance.now() - started;
     started = performance.now();
-    await reindexProducts(big.ctx.db);
+    await reindexProducts(big.ctx.searchIndex, big.ctx.db);
     const reindexed = performance.now() - started;
 
     const names = sqlite.prepare('select name, hidden, has_variants from products where id = ?');
@@ -621,14 +620,14 @@ describe('search at scale (prints timings, asserts only results)', () => {
     ];
     const heapBefore = process.memoryUsage().heapUsed;
     started = performance.now();
-    await searchProductIds(big.ctx.db, 'болт', {}, 50, 0);
+    await searchProductIds(big.ctx.db, big.ctx.searchIndex, 'болт', {}, 50, 0);
     const firstSearch = performance.now() - started;
-    const info = searchIndexInfo(big.ctx.db);
+    const info = big.ctx.searchIndex.info();
     const heapAfter = process.memoryUsage().heapUsed;
     // One pass to check the results and warm the JIT and caches, then timed rounds.
     const pageOf = (kind: string) => (kind.endsWith('page 10') ? 450 : 0);
     for (const [kind, q, filter, check] of checks) {
-      const result = await searchProductIds(big.ctx.db, q, filter, 50, pageOf(kind));
+      const result = await searchProductIds(big.ctx.db, big.ctx.searchIndex, q, filter, 50, pageOf(kind));
       check(result);
       expect(result.ids.every((id) => nameOf(id).hidden === 0)).toBe(true);
     }
@@ -638,7 +637,7 @@ describe('search at scale (prints timings, asserts only results)', () => {
     for (let round = 0; round < rounds; round++) {
       for (const [i, [kind, q, filter]] of checks.entries()) {
         const start = performance.now();
-        await searchProductIds(big.ctx.db, q, filter, 50, pageOf(kind));
+        await searchProductIds(big.ctx.db, big.ctx.searchIndex, q, filter, 50, pageOf(kind));
         const ms = performance.now() - start;
         times[i]?.push(ms);
         all.push(ms);

@@ -2,7 +2,7 @@ import type { Database } from './open.js';
 import type { StatementCache } from './statements.js';
 
 /** What a counter needs of the connection: the handle (triggers, functions) and its statements. */
-type Connection = Pick<Database, 'sqlite' | 'statements'>;
+export type Connection = Pick<Database, 'sqlite' | 'statements'>;
 
 /**
  * A number per SQLite connection and group of tables that moves whenever any of those tables may
@@ -17,6 +17,9 @@ type Connection = Pick<Database, 'sqlite' | 'statements'>;
  * The triggers are created on first use, not when the connection opens: migrations have run by
  * then. Never inside an open transaction, where a rollback would drop them with it; until they
  * exist `current()` is null and callers must not cache.
+ *
+ * One counter per name and connection: context.ts makes them (catalog/generation.ts,
+ * accounts/generation.ts); two of the same name would fight over the same triggers.
  */
 export class ChangeCounter {
   private value = 0;
@@ -91,21 +94,4 @@ export interface DataVersionReading {
  */
 export function readDataVersion(statements: StatementCache): DataVersionReading {
   return { value: statements.get('pragma data_version', 'first').get() };
-}
-
-const counters = new WeakMap<Connection, Map<string, ChangeCounter>>();
-
-/** The one counter of this name on this connection (made on first use). */
-export function changeCounter(connection: Connection, name: string, tables: readonly string[]): ChangeCounter {
-  let byName = counters.get(connection);
-  if (!byName) {
-    byName = new Map();
-    counters.set(connection, byName);
-  }
-  let counter = byName.get(name);
-  if (!counter) {
-    counter = new ChangeCounter(connection, name, tables);
-    byName.set(name, counter);
-  }
-  return counter;
 }

@@ -48,7 +48,7 @@ export async function orderRecipients(ctx: AppContext, companyId: number): Promi
   });
 }
 
-export function orderPdfPath(ctx: AppContext, orderNumber: string): string {
+export function orderPdfPath(ctx: Pick<AppContext, 'config'>, orderNumber: string): string {
   return join(ctx.config.dataDir, 'pdf', orderFileName(orderNumber));
 }
 

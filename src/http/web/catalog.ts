@@ -4,7 +4,6 @@ import { canSeeCompany, getCompany, listCompanies } from '../../accounts/compani
 import { setActingCompany } from '../../accounts/sessions.js';
 import { type CategoryNode, type CategoryTree, loadCategoryTree } from '../../catalog/categories.js';
 import { FragmentCache } from '../../catalog/fragment-cache.js';
-import { catalogGeneration } from '../../catalog/generation.js';
 import { brandsIn, hasSpecialPrices, type ListingRow, listProducts, productsByIds, SORT_KEYS, type SortKey } from '../../catalog/listing.js';
 import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
@@ -80,13 +79,14 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   }
 
   const viewerOf = (request: FastifyRequest) =>
-    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, request.accountsGeneration);
+    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, { cache: ctx.viewerCache, generation: request.accountsGeneration });
 
   app.get('/catalog', { preHandler: requireLogin }, async (request, reply) => {
     // Read before any data: a change after this point makes what is rendered below uncacheable.
-    const generation = catalogGeneration(ctx.database, request.dataVersion ?? undefined);
+    const generation = ctx.catalogGeneration.current(request.dataVersion ?? undefined);
+    const cached = { cache: ctx.listingCache, generation };
     const viewer = await viewerOf(request);
-    const tree = await loadCategoryTree(ctx.db, generation);
+    const tree = await loadCategoryTree(ctx.db, { cache: ctx.categoryCache, generation });
     const rawCategory = queryString(request.query, 'c');
     const category = rawCategory ? tree.get(Number(rawCategory)) : undefined;
     if (rawCategory && !category) throw notFound();
@@ -96,7 +96,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const sortParam = queryString(request.query, 'sort') as SortKey;
     const sort = SORT_KEYS.includes(sortParam) ? sortParam : 'name';
     const page = pageNumber(request.query);
-    const special = await hasSpecialPrices(ctx.db, viewer.companyId, generation);
+    const special = await hasSpecialPrices(ctx.db, viewer.companyId, cached);
     const key = listingKey({ viewer, special, locale: request.locale, category: category?.id ?? null, q, inStockOnly, brand, sort, page });
     let listing = listings.get(key, generation);
     if (listing === undefined) {
@@ -126,6 +126,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     },
   ): Promise<Listing> {
     const { viewer, generation, tree, category, q, inStockOnly, brand, sort, page } = p;
+    const cached = { cache: ctx.listingCache, generation };
     const size = ctx.config.catalog.pageSize;
     const categoryIds = category ? tree.branchIds(category.id) : undefined;
     const filter = { ...(categoryIds ? { categoryIds } : {}), inStockOnly, ...(brand ? { brand } : {}) };
@@ -133,12 +134,12 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     let total: number;
     let exactIds: number[] = [];
     if (q) {
-      const found = await searchProductIds(ctx.db, q, filter, size, (page - 1) * size);
-      rows = await productsByIds(ctx.db, viewer, found.ids, generation);
+      const found = await searchProductIds(ctx.db, ctx.searchIndex, q, filter, size, (page - 1) * size);
+      rows = await productsByIds(ctx.db, viewer, found.ids, cached);
       total = found.total;
       exactIds = found.exactIds;
     } else {
-      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size, generation));
+      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size, cached));
     }
     const params = new URLSearchParams();
     if (category) params.set('c', String(category.id));
@@ -164,7 +165,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       q,
       inStockOnly,
       brand,
-      brands: await brandsIn(ctx.db, categoryIds, generation),
+      brands: await brandsIn(ctx.db, categoryIds, cached),
       sort,
       sorts: SORT_KEYS,
       stockDisplay: ctx.config.catalog.stockDisplay,
@@ -177,7 +178,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const viewer = await viewerOf(request);
     const product = await productDetail(ctx.db, viewer, idParam(request.params));
     if (!product) throw notFound();
-    const tree = await loadCategoryTree(ctx.db);
+    const tree = await loadCategoryTree(ctx.db, { cache: ctx.categoryCache });
     const counted = await countedWarehouses(ctx.db, ctx.config.catalog.stockWarehouses);
     const warehouses = await stockByWarehouse(ctx.db, product.id, counted.ids);
     return reply.page('catalog/product', {

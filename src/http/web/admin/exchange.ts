@@ -1,7 +1,6 @@
 import type { FastifyMultipartBaseOptions, Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.js';
-import { exchangeOf } from '../../../integrations/commerceml/exchange/service.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
 import { requireRole } from '../../guards.js';
@@ -12,7 +11,7 @@ const MB = 1024 * 1024;
 /** "Accounting exchange": what 1C did and when, a manual package upload, re-sending an order. */
 export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const admin = { preHandler: requireRole('admin') };
-  const exchange = exchangeOf(ctx);
+  const exchange = ctx.exchange;
   const settings = ctx.config.integrations.commerceml;
 
   app.get('/exchange', admin, async (request, reply) => {

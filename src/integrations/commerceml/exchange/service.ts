@@ -33,6 +33,7 @@ const BUSY_WINDOW_MS = 60_000;
 
 export type { ExchangeType, Reply } from './session.js';
 
+/** The process's one 1C exchange (ctx.exchange): the 1C endpoint and the admin's upload share its lock. */
 export class Exchange {
   private readonly sessions = new Map<string, Session>();
   private ready: Promise<void> | null = null;
@@ -141,7 +142,10 @@ export class Exchange {
     }
   }
 
-  /** Closes what a restart cut short; call once at start. */
+  /**
+   * Closes what a restart cut short: `serve` calls it once at start (the admin page then shows
+   * those runs as abandoned); the first checkauth or upload would otherwise.
+   */
   async prepare(): Promise<void> {
     // Once per process: runs a restart cut short are closed, stale working folders removed.
     this.ready ??= (async () => {
@@ -515,19 +519,8 @@ export class Exchange {
     while ([...this.sessions.values()].some((s) => s.manual)) await new Promise((r) => setTimeout(r, 20));
   }
 
+  /** A stopping portal abandons its own runs (ctx.close()). */
   async close(): Promise<void> {
     for (const session of [...this.sessions.values()]) await this.end(session, 'abandoned', 'the portal stopped during this run');
   }
-}
-
-const exchanges = new WeakMap<AppContext, Exchange>();
-
-/** The one Exchange of an app (the 1C endpoint and the admin upload share its lock). */
-export function exchangeOf(ctx: AppContext): Exchange {
-  let exchange = exchanges.get(ctx);
-  if (!exchange) {
-    exchange = new Exchange(ctx);
-    exchanges.set(ctx, exchange);
-  }
-  return exchange;
 }
