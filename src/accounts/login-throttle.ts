@@ -7,7 +7,18 @@ export interface ThrottlePolicy {
 }
 
 /**
- * Failed logins counted per account and per IP in a sliding window. Kept in memory: Optovik is
+ * What is counted. Password-reset requests have counts of their own: asking for reset mails
+ * must never lock an account (or an address) out of signing in.
+ */
+export type ThrottleKind = 'login' | 'reset';
+
+const PREFIX: Record<ThrottleKind, { ip: string; account: string }> = {
+  login: { ip: 'ip:', account: 'account:' },
+  reset: { ip: 'reset-ip:', account: 'reset-account:' },
+};
+
+/**
+ * Failed logins (and reset requests) counted per account and per IP in a sliding window. Kept in memory: Optovik is
  * one process, and a restart forgetting the counters is an acceptable trade for no write per
  * failed attempt.
  */
@@ -20,16 +31,18 @@ export class LoginThrottle {
   ) {}
 
   /** Milliseconds until this IP or account may try again; 0 when it may try now. */
-  retryAfterMs(ip: string, email: string): number {
+  retryAfterMs(ip: string, email: string, kind: ThrottleKind = 'login'): number {
+    const prefix = PREFIX[kind];
     return Math.max(
-      this.waitFor(`ip:${ip}`, this.policy.maxFailuresPerIp),
-      this.waitFor(`account:${email.toLowerCase()}`, this.policy.maxFailuresPerAccount),
+      this.waitFor(`${prefix.ip}${ip}`, this.policy.maxFailuresPerIp),
+      this.waitFor(`${prefix.account}${email.toLowerCase()}`, this.policy.maxFailuresPerAccount),
     );
   }
 
-  recordFailure(ip: string, email: string): void {
+  recordFailure(ip: string, email: string, kind: ThrottleKind = 'login'): void {
     const now = this.clock.now();
-    for (const key of [`ip:${ip}`, `account:${email.toLowerCase()}`]) {
+    const prefix = PREFIX[kind];
+    for (const key of [`${prefix.ip}${ip}`, `${prefix.account}${email.toLowerCase()}`]) {
       const list = this.recent(key);
       list.push(now);
       this.failures.set(key, list);

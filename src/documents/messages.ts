@@ -71,28 +71,25 @@ export async function sendPasswordReset(ctx: AppContext, user: UserRow, token: s
   });
 }
 
-export async function sendAccessRequestNotice(ctx: AppContext, admins: UserRow[], request: AccessRequestRow): Promise<void> {
-  const site = ctx.config.site.name;
-  for (const admin of admins) {
-    const t = translator(recipientLocale(ctx, admin.locale));
-    await ctx.mailer.send({
-      to: admin.email,
-      subject: t('mail.requestSubject', { company: request.company_name }),
-      ...compose(t, site, {
-        greeting: t('mail.greeting', { name: admin.name }),
-        paragraphs: [
-          t('mail.requestText', {
-            contact: request.contact_name,
-            email: request.email,
-            company: request.company_name,
-            inn: request.inn,
-          }),
-          ...(request.message ? [request.message] : []),
-        ],
-        action: { label: t('mail.requestButton'), url: link(ctx, '/admin/access-requests') },
-      }),
-    });
-  }
+export async function sendAccessRequestNotice(ctx: AppContext, admin: UserRow, request: AccessRequestRow): Promise<SentMail> {
+  const t = translator(recipientLocale(ctx, admin.locale));
+  return ctx.mailer.send({
+    to: admin.email,
+    subject: t('mail.requestSubject', { company: request.company_name }),
+    ...compose(t, ctx.config.site.name, {
+      greeting: t('mail.greeting', { name: admin.name }),
+      paragraphs: [
+        t('mail.requestText', {
+          contact: request.contact_name,
+          email: request.email,
+          company: request.company_name,
+          inn: request.inn,
+        }),
+        ...(request.message ? [request.message] : []),
+      ],
+      action: { label: t('mail.requestButton'), url: link(ctx, '/admin/access-requests') },
+    }),
+  });
 }
 
 export async function sendAccessDeclined(ctx: AppContext, request: AccessRequestRow): Promise<SentMail> {

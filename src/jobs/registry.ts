@@ -1,3 +1,4 @@
+import { sendAccessDeclinedJob, sendAccessRequestNoticeJob, sendInvitationJob, sendPasswordResetJob } from '../accounts/mail-jobs.js';
 import { renderPdfJob, sendOrderMailJob, sendStatusMailJob } from '../documents/order-jobs.js';
 import { exportOrderJob } from '../orders/export.js';
 import type { JobHandler } from './handler.js';
@@ -13,6 +14,10 @@ export const JOB_HANDLERS = {
   send_order_mail: sendOrderMailJob,
   send_status_mail: sendStatusMailJob,
   export_order: exportOrderJob,
+  send_invitation: sendInvitationJob,
+  send_password_reset: sendPasswordResetJob,
+  send_access_request_notice: sendAccessRequestNoticeJob,
+  send_access_declined: sendAccessDeclinedJob,
 } satisfies Record<string, JobHandler<never>>;
 
 export type JobKind = keyof typeof JOB_HANDLERS;
