@@ -8,13 +8,14 @@ import { brandsIn, hasSpecialPrices, type ListingRow, listProducts, productsById
 import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
 import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
-import { type StockLevel, stockLevel } from '../../catalog/stock-display.js';
+import { stockLevel } from '../../catalog/stock-display.js';
 import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
 import { formatMoney, formatNumber } from '../../i18n/index.js';
 import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
+import { stockText } from './stock-text.js';
 import { renderFragment } from '../plugins/views.js';
 
 const MAX_QUERY_LENGTH = 200;
@@ -72,7 +73,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       ...row,
       exact,
       price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price).unitPrice,
-      stockText: stockText(stock, request),
+      stockText: stockText(request, stock),
       stockClass: stock.kind === 'exact' || stock.kind === 'many' || stock.kind === 'yes' ? 'in' : stock.kind === 'few' ? 'few' : 'out',
       thumb: row.photo ? `/photos/${row.photo}-thumb.webp` : null,
     };
@@ -215,9 +216,3 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   });
 }
 
-const stockLabels = { many: 'catalog.stockMany', few: 'catalog.stockFew', none: 'catalog.stockNone', yes: 'catalog.stockYes', no: 'catalog.stockNo' } as const;
-
-function stockText(stock: StockLevel, request: FastifyRequest): string {
-  if (stock.kind === 'exact') return formatNumber(stock.quantity, request.locale);
-  return request.t(stockLabels[stock.kind]);
-}

@@ -4,7 +4,7 @@ import type { AppContext } from '../../../context.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
 import { requireRole } from '../../guards.js';
-import { multipartError, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
+import { nextPart, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
 
 const MB = 1024 * 1024;
 
@@ -44,16 +44,9 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   app.post('/exchange/upload', { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFiles }, async (request, reply) => {
     const pending = pendingUpload(request);
     async function* files() {
-      for (let part: Multipart | null = pending?.first ?? null; part; ) {
+      for (let part: Multipart | null = pending?.first ?? null; part; part = await nextPart(pending)) {
         if (part.type === 'file' && part.filename) yield { filename: part.filename, file: part.file };
         else if (part.type === 'file') part.file.resume();
-        let next: IteratorResult<Multipart>;
-        try {
-          next = await (pending as NonNullable<typeof pending>).parts.next();
-        } catch (error) {
-          throw multipartError(error);
-        }
-        part = next.done ? null : next.value;
       }
     }
     const result = await exchange.upload(files());

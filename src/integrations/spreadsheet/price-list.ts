@@ -13,12 +13,12 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
-import { loadCategoryTree } from '../catalog/categories.js';
-import { hasSpecialPrices, productsAtViewerPrices } from '../catalog/listing.js';
-import { type StockDisplayConfig, type StockLevel, stockLevel } from '../catalog/stock-display.js';
-import type { PriceViewer } from '../catalog/viewer.js';
-import type { DB } from '../db/schema.js';
-import { unitPriceFor } from '../pricing/quote.js';
+import { loadCategoryTree } from '../../catalog/categories.js';
+import { hasSpecialPrices, productsAtViewerPrices } from '../../catalog/listing.js';
+import { type StockDisplayConfig, type StockLevel, stockLevel } from '../../catalog/stock-display.js';
+import type { PriceViewer } from '../../catalog/viewer.js';
+import type { DB } from '../../db/schema.js';
+import { unitPriceFor } from '../../pricing/quote.js';
 
 export interface PriceListItem {
   /** "Parent / Child"; empty for a product outside the visible categories. */
