@@ -1,6 +1,7 @@
 import type { FastifyMultipartBaseOptions, Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.js';
+import { uploadPackage } from '../../../integrations/commerceml/exchange/manual-upload.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
 import { requireRole } from '../../guards.js';
@@ -49,7 +50,7 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
         else if (part.type === 'file') part.file.resume();
       }
     }
-    const result = await exchange.upload(files());
+    const result = await uploadPackage(ctx, files());
     const notice = 'error' in result ? 'exchange.uploadBusy' : 'exchange.uploadStarted';
     return reply.redirect(`/admin/exchange?notice=${notice}`, 303);
   });
