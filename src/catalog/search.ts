@@ -3,7 +3,7 @@ import type { DB } from '../db/schema.js';
 import { filterSql, passingIds, type SearchFilter } from './search/filter.js';
 import { ftsMatches, ftsSkuPrefix, reindexFts } from './search/fts.js';
 import type { LiveIndex } from './search/live.js';
-import { memoryFilter } from './search/memory.js';
+import { memoryFilter } from './search/memory-filter.js';
 import { BARCODE_LIKE, MAX_QUERY_CHARS, queryTerms } from './search/terms.js';
 import { normalizeBarcode, normalizeSku } from './sku.js';
 

@@ -1,6 +1,8 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { type DocSource, docBarcode, docText, emptyColumns, type IndexStats, MemoryIndex, makeDoc } from './memory.js';
+import { emptyColumns } from './columns.js';
+import { type DocSource, docBarcode, docText, makeDoc } from './doc.js';
+import { type IndexStats, MemoryIndex } from './memory.js';
 
 /*
  * Keeps the process's MemoryIndex (ctx.searchIndex) of its database current:

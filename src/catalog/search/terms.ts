@@ -38,6 +38,7 @@ export interface Term {
 export const WORD_SEPARATORS = /[\s,;]+/u;
 export const EDGE_PUNCTUATION = /^[\p{P}\p{S}]+|[\p{P}\p{S}]+$/gu;
 export const BARCODE_LIKE = /^[\d\s-]+$/;
+const CONTROL_CHARS = /\p{Cc}/gu;
 
 export function chars(s: string): number {
   return [...s].length;
@@ -47,7 +48,8 @@ export function chars(s: string): number {
 export function queryTerms(query: string): Term[] {
   const seen = new Set<string>();
   const terms: Term[] = [];
-  for (const raw of searchFold(query).split(WORD_SEPARATORS)) {
+  // Control characters separate words: a NUL would end the FTS string literal early.
+  for (const raw of searchFold(query).replace(CONTROL_CHARS, ' ').split(WORD_SEPARATORS)) {
     const text = raw.replace(EDGE_PUNCTUATION, '');
     if (text === '' || seen.has(text)) continue;
     seen.add(text);
