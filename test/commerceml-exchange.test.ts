@@ -12,7 +12,7 @@ import { readSaleFile } from '../src/integrations/commerceml/sale/read-sale-file
 import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml/reader.js';
 import { buildCatalog } from './catalog-fixture.js';
 import { OneCClient } from './commerceml-client.js';
-import { Browser, buyerAt, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, checkout, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 import { makeZip } from './zip-writer.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'shared', 'fixtures', 'commerceml');
@@ -511,15 +511,7 @@ async function orderPlacedFor1C() {
   const form: Record<string, string> = { next: '/catalog' };
   for (const p of catalog.products.slice(0, 2)) form[`qty[${p.id}]`] = '10';
   await browser.post('/cart/add', form, { csrfFrom: '/catalog' });
-  const page = await browser.get('/checkout');
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
-  const placed = await browser.post('/checkout', {
-    _csrf: field('_csrf'),
-    idempotency_key: field('idempotency_key'),
-    confirmed_total: field('confirmed_total'),
-    legal_entity_id: field('legal_entity_id'),
-    address_choice: 'Москва, Складская 1',
-  });
+  const { res: placed } = await checkout(browser, { address_choice: 'Москва, Складская 1' });
   expect(placed.location).toMatch(/^\/orders\/\d+/);
   const order = await started.t.ctx.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
   return { ...started, browser, order };

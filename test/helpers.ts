@@ -297,6 +297,7 @@ export async function checkout(browser: Browser, fields: Record<string, string> 
     _csrf: form.csrf,
     idempotency_key: form.key,
     confirmed_total: form.total,
+    ...(form.entity ? { legal_entity_id: form.entity } : {}),
     address_choice: 'new',
     new_address: 'Москва, Складская 1',
     ...fields,

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MINUTE } from '../src/clock.js';
 import { findChromium } from '../src/documents/chromium.js';
 import { buildCatalog } from './catalog-fixture.js';
-import { Browser, makeCompany, makeUser, parseEml, startTestApp, type TestApp } from './helpers.js';
+import { Browser, checkout, makeCompany, makeUser, parseEml, startTestApp, type TestApp } from './helpers.js';
 
 const chromium = findChromium(process.env.CHROMIUM_PATH ?? '');
 
@@ -74,16 +74,7 @@ async function placeOrder() {
   await browser.login(buyer.email);
   const bolt = catalog.products.find((p) => p.sku === 'BLT-101');
   await browser.post('/cart/add', { [`qty[${bolt?.id}]`]: '10' }, { csrfFrom: '/catalog' });
-  const page = (await browser.get('/checkout')).body;
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
-  const res = await browser.post('/checkout', {
-    _csrf: field('_csrf'),
-    idempotency_key: field('idempotency_key'),
-    confirmed_total: field('confirmed_total'),
-    address_choice: 'new',
-    new_address: 'Москва',
-  });
-  const orderId = Number(/\/orders\/(\d+)/.exec(res.location ?? '')?.[1]);
+  const { orderId } = await checkout(browser, { new_address: 'Москва' });
   return { orderId, browser, company };
 }
 
@@ -217,9 +208,7 @@ describe('without a browser', () => {
       await browser.login(buyer.email);
       const bolt = c.products.find((p) => p.sku === 'BLT-101');
       await browser.post('/cart/add', { [`qty[${bolt?.id}]`]: '10' }, { csrfFrom: '/catalog' });
-      const page = (await browser.get('/checkout')).body;
-      const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
-      await browser.post('/checkout', { _csrf: field('_csrf'), idempotency_key: field('idempotency_key'), confirmed_total: field('confirmed_total'), address_choice: 'new', new_address: 'x' });
+      await checkout(browser, { new_address: 'x' });
       await noBrowser.ctx.worker.runDue();
       const mail = inbox.to('olga@shop.test')[0];
       expect(mail?.raw).not.toContain('application/pdf');
