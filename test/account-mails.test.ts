@@ -98,7 +98,7 @@ describe('reset requests', () => {
     const queued = await t.ctx.db.selectFrom('jobs').select('id').where('kind', '=', 'send_password_reset').execute();
     expect(queued).toHaveLength(3);
     await t.worker.runDue();
-    expect(savedMails(t.dataDir).filter((m) => m.to === user.email)).toHaveLength(3);
+    expect((await savedMails(t.dataDir)).filter((m) => m.to === user.email)).toHaveLength(3);
     const signIn = await new Browser(t.app).login(user.email);
     expect(signIn.status).toBe(303);
   });

@@ -28,7 +28,7 @@ async function priceType(name: string, isDefault = 0) {
 /** Mails leave through the job worker (accounts/mail-jobs.ts): run what is due, then read them. */
 async function mailsTo(email: string) {
   await t.worker.runDue();
-  return savedMails(t.dataDir).filter((m) => m.to.includes(email));
+  return (await savedMails(t.dataDir)).filter((m) => m.to.includes(email));
 }
 
 /** Sets a password through an invitation link in a fresh browser, as the invited person would. */
@@ -309,7 +309,7 @@ describe('users', () => {
     expect(taken.body).toContain('Пользователь с такой почтой уже есть.');
     const badRole = await browser.post('/admin/users', { name: 'Хакер', email: 'root@firm.test', role: 'superuser' });
     expect(badRole.status).toBe(422);
-    expect(savedMails(t.dataDir)).toHaveLength(0);
+    expect(await savedMails(t.dataDir)).toHaveLength(0);
   });
 
   it('shows an expired invitation link as expired', async () => {

@@ -363,7 +363,7 @@ describe('order changes 1C sends back', () => {
     expect(await ordersPendingExport(t.ctx.db)).toEqual([]);
 
     await t.ctx.worker.runDue();
-    const mail = savedMails(t.dataDir).find((m) => m.to.includes(shipped.user.email) && m.subject.includes('Отгружен'));
+    const mail = (await savedMails(t.dataDir)).find((m) => m.to.includes(shipped.user.email) && m.subject.includes('Отгружен'));
     expect(mail?.subject).toBe('Заказ 142: Отгружен');
 
     const before = await counts();

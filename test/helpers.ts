@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { simpleParser } from 'mailparser';
 import type { Logger } from 'pino';
 import { hashPassword } from '../src/accounts/passwords.js';
 import { buildApp } from '../src/app.js';
@@ -197,8 +198,8 @@ export interface SavedMail {
   text: string;
 }
 
-/** The .eml files the file mailer wrote, decoded enough to read links and subjects. */
-export function savedMails(dataDir: string): SavedMail[] {
+/** The .eml files the file mailer wrote, oldest first, parsed. */
+export async function savedMails(dataDir: string): Promise<SavedMail[]> {
   let files: string[];
   try {
     files = readdirSync(join(dataDir, 'mail'))
@@ -207,36 +208,14 @@ export function savedMails(dataDir: string): SavedMail[] {
   } catch {
     return [];
   }
-  return files.map((f) => parseEml(readFileSync(join(dataDir, 'mail', f), 'utf8')));
+  return Promise.all(files.map((f) => parseEml(readFileSync(join(dataDir, 'mail', f)))));
 }
 
-export function parseEml(raw: string): SavedMail {
-  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
-  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(unfolded)?.[1] ?? '';
-  return { to: header('To'), subject: decodeWords(header('Subject')), text: decodeQuotedPrintable(rest.join('\n\n')) };
-}
-
-function decodeWords(value: string): string {
-  return value.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=\s*/gi, (_, enc: string, data: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
-  );
-}
-
-function decodeQuotedPrintable(text: string): string {
-  const joined = text.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < joined.length; i++) {
-    const ch = joined[i] ?? '';
-    const hex = joined.slice(i + 1, i + 3);
-    if (ch === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
-      bytes.push(Number.parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(ch, 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+/** A message as a mail client reads it (mailparser, by the author of nodemailer): recipients, subject, plain text. */
+export async function parseEml(raw: string | Buffer): Promise<SavedMail> {
+  const mail = await simpleParser(raw);
+  const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
+  return { to, subject: mail.subject ?? '', text: mail.text ?? '' };
 }
 
 export function linkIn(text: string, path: string): string {
