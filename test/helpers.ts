@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { simpleParser } from 'mailparser';
 import type { Logger } from 'pino';
 import { hashPassword } from '../src/accounts/passwords.js';
+import { normalizeSku } from '../src/catalog/sku.js';
 import { buildApp } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
 import { type DeepPartialRecord, loadConfig } from '../src/config/load.js';
@@ -97,6 +98,45 @@ export async function makeCompany(ctx: AppContext, fields: { name?: string; mana
     })
     .execute();
   return company;
+}
+
+/** A product as search and catalog tests need one; everything not given is empty or zero. */
+export interface NewProduct {
+  sku?: string;
+  name: string;
+  variantName?: string;
+  brand?: string;
+  barcodes?: string[];
+  hidden?: boolean;
+  hasVariants?: boolean;
+  parentId?: number;
+  categoryId?: number;
+  stock?: number;
+}
+
+export async function makeProduct(ctx: AppContext, p: NewProduct): Promise<number> {
+  const now = ctx.clock.now();
+  const sku = p.sku ?? '';
+  const { id } = await ctx.db
+    .insertInto('products')
+    .values({
+      sku,
+      sku_norm: normalizeSku(sku),
+      name: p.name,
+      variant_name: p.variantName ?? '',
+      brand: p.brand ?? '',
+      hidden: p.hidden ? 1 : 0,
+      has_variants: p.hasVariants ? 1 : 0,
+      parent_id: p.parentId ?? null,
+      category_id: p.categoryId ?? null,
+      stock_total: p.stock ?? 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const barcode of p.barcodes ?? []) await ctx.db.insertInto('product_barcodes').values({ barcode, product_id: id }).execute();
+  return id;
 }
 
 export const TEST_PASSWORD = 'correct horse battery';

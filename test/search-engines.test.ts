@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reindexProducts, type SearchFilter, searchProductIds } from '../src/catalog/search.js';
-import { normalizeSku } from '../src/catalog/sku.js';
-import { startTestApp, type TestApp } from './helpers.js';
+import { makeProduct, type NewProduct, startTestApp, type TestApp } from './helpers.js';
 
 /*
  * Product search has two engines: the in-memory index (search/memory.ts, every search outside a
@@ -13,16 +12,8 @@ import { startTestApp, type TestApp } from './helpers.js';
 let t: TestApp;
 const categories: number[] = [];
 
-interface Product {
-  sku: string;
-  name: string;
-  variant?: string;
-  brand?: string;
-  barcodes?: string[];
-  stock?: number;
-  hidden?: boolean;
-  category?: number;
-}
+/** A product of the catalog below; `category` is an index into `categories`. */
+type Product = Omit<NewProduct, 'categoryId' | 'variantName'> & { variant?: string; category?: number };
 
 /** A catalog with the shapes that tell search engines apart: codes, dashes, ё, short words, variants. */
 function catalog(): Product[] {
@@ -78,39 +69,16 @@ beforeAll(async () => {
     );
   }
   for (const p of catalog()) {
-    const { id } = await t.ctx.db
-      .insertInto('products')
-      .values({
-        sku: p.sku,
-        sku_norm: normalizeSku(p.sku),
-        name: p.name,
-        variant_name: p.variant ?? '',
-        brand: p.brand ?? '',
-        hidden: p.hidden ? 1 : 0,
-        category_id: p.category === undefined ? null : (categories[p.category] ?? null),
-        stock_total: p.stock ?? 0,
-        unit_id: null,
-        vat_bp: null,
-        external_1c_id: null,
-        external_ms_id: null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    for (const barcode of p.barcodes ?? []) await t.ctx.db.insertInto('product_barcodes').values({ barcode, product_id: id }).execute();
+    await makeProduct(t.ctx, {
+      ...p,
+      ...(p.variant ? { variantName: p.variant } : {}),
+      ...(p.category === undefined ? {} : { categoryId: categories[p.category] ?? -1 }),
+    });
   }
   // A parent with variants is not sold itself; its variants are.
-  const parent = await t.ctx.db
-    .insertInto('products')
-    .values({ sku: 'VAR', sku_norm: 'var', name: 'Перчатки рабочие', has_variants: 1, created_at: now, updated_at: now })
-    .returning('id')
-    .executeTakeFirstOrThrow();
+  const parentId = await makeProduct(t.ctx, { sku: 'VAR', name: 'Перчатки рабочие', hasVariants: true });
   for (const size of ['S', 'M', 'L']) {
-    await t.ctx.db
-      .insertInto('products')
-      .values({ sku: `VAR-${size}`, sku_norm: normalizeSku(`VAR-${size}`), name: 'Перчатки рабочие', variant_name: `размер ${size}`, parent_id: parent.id, stock_total: 1, created_at: now, updated_at: now })
-      .execute();
+    await makeProduct(t.ctx, { sku: `VAR-${size}`, name: 'Перчатки рабочие', variantName: `размер ${size}`, parentId, stock: 1 });
   }
   await reindexProducts(t.ctx.searchIndex, t.ctx.db);
 });

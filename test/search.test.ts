@@ -9,7 +9,7 @@ import {
   searchProductIds,
 } from '../src/catalog/search.js';
 import { normalizeSku } from '../src/catalog/sku.js';
-import { startTestApp, type TestApp } from './helpers.js';
+import { makeProduct, type NewProduct, startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -24,49 +24,7 @@ beforeEach(async () => {
   await sql`insert into products_fts(products_fts) values ('delete-all')`.execute(t.ctx.db);
 });
 
-interface NewProduct {
-  sku?: string;
-  name: string;
-  variantName?: string;
-  brand?: string;
-  barcodes?: string[];
-  hidden?: boolean;
-  hasVariants?: boolean;
-  parentId?: number;
-  categoryId?: number;
-  stock?: number;
-}
-
-async function add(p: NewProduct): Promise<number> {
-  const now = t.clock.now();
-  const sku = p.sku ?? '';
-  const { id } = await t.ctx.db
-    .insertInto('products')
-    .values({
-      sku,
-      sku_norm: normalizeSku(sku),
-      name: p.name,
-      variant_name: p.variantName ?? '',
-      brand: p.brand ?? '',
-      hidden: p.hidden ? 1 : 0,
-      has_variants: p.hasVariants ? 1 : 0,
-      parent_id: p.parentId ?? null,
-      category_id: p.categoryId ?? null,
-      stock_total: p.stock ?? 0,
-      unit_id: null,
-      vat_bp: null,
-      external_1c_id: null,
-      external_ms_id: null,
-      created_at: now,
-      updated_at: now,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  for (const barcode of p.barcodes ?? []) {
-    await t.ctx.db.insertInto('product_barcodes').values({ barcode, product_id: id }).execute();
-  }
-  return id;
-}
+const add = (p: NewProduct) => makeProduct(t.ctx, p);
 
 async function category(name: string): Promise<number> {
   const now = t.clock.now();

@@ -11,7 +11,7 @@ import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
 import { stockLevel } from '../../catalog/stock-display.js';
 import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
-import { formatMoney, formatNumber } from '../../i18n/index.js';
+import { formattersFor } from '../../i18n/index.js';
 import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
@@ -151,8 +151,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const locale = request.locale;
     const html = renderFragment('/partials/catalog-listing', {
       t: request.t,
-      number: (value: number) => formatNumber(value, locale),
-      money: (kopecks: number) => formatMoney(kopecks, locale),
+      ...formattersFor(locale),
       csrf: CSRF_PLACE,
       tree,
       category,
