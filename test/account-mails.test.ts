@@ -68,7 +68,7 @@ describe('with an SMTP server that stalls', () => {
     const admin = await makeUser(t.ctx, 'admin');
     const applied = await new Browser(t.app).post(
       '/apply',
-      { company_name: 'Одуванчик', inn: '7701987654', contact_name: 'Ирина', email: 'irina@oduvanchik.test', phone: '', message: '' },
+      { company_name: 'Одуванчик', inn: '7812345675', contact_name: 'Ирина', email: 'irina@oduvanchik.test', phone: '', message: '' },
       { csrfFrom: '/apply' },
     );
     expect(applied.status).toBe(200);
