@@ -41,8 +41,10 @@ export function startProcess(args: string[], urlPattern: RegExp, env: Record<str
       done({
         child,
         url,
+        // Safe to call again: a second call on an exited server must not wait for an exit that came.
         stop: () =>
           new Promise((stopped) => {
+            if (child.exitCode !== null || child.signalCode !== null) return stopped();
             child.once('exit', () => stopped());
             child.kill('SIGTERM');
           }),
