@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -10,8 +10,11 @@ export const ROOT = resolve(import.meta.dirname, '..');
 export const SCALE = Math.min(1, Math.max(0.01, Number(process.env.BENCH_SCALE ?? '1') || 1));
 export const scaled = (n: number) => Math.max(1, Math.round(n * SCALE));
 
+/** A temp folder for the bench's data, removed when the process exits, whether the bench passed or failed. */
 export function benchDir(name: string): string {
-  return mkdtempSync(join(tmpdir(), `optovik-bench-${name}-`));
+  const dir = mkdtempSync(join(tmpdir(), `optovik-bench-${name}-`));
+  process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 }
 
 export function log(message: string): void {
