@@ -37,7 +37,8 @@ export interface ContextOverrides {
  * The composition root: every long-lived thing the process holds, built once from the config
  * and passed down explicitly. Nothing else keeps state across requests in module variables;
  * the HTTP layer only keeps what is its own (rendered catalog fragments, signed CSRF tokens; see
- * http/web/catalog.ts and http/plugins/request-context.ts). close() releases it all, in order.
+ * http/web/catalog.ts and http/plugins/request-context.ts), and the seller's images named in the
+ * config are read once (documents/seller.ts). close() releases it all, in order.
  */
 export class AppContext {
   // ---- configuration and the basics
