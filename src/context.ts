@@ -35,8 +35,9 @@ export interface ContextOverrides {
 
 /**
  * The composition root: every long-lived thing the process holds, built once from the config
- * and passed down explicitly. Nothing else keeps state across requests in module variables;
- * the HTTP layer only keeps what is its own (rendered catalog fragments, signed CSRF tokens; see
+ * and passed down explicitly. No module keeps state across requests in variables of its own
+ * (beyond memos of pure functions, such as i18n's number formats); the HTTP layer only keeps what
+ * is its own (rendered catalog fragments, signed CSRF tokens; see
  * http/web/catalog.ts and http/plugins/request-context.ts), and the seller's images named in the
  * config are read once (documents/seller.ts). close() releases it all, in order.
  */
