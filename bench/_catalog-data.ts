@@ -43,7 +43,7 @@ export async function buildCatalogData(dir: string, counts: { products: number; 
     }
   })();
   await refreshStockTotals(ctx.db, null);
-  await reindexProducts(ctx.db);
+  await reindexProducts(ctx.searchIndex, ctx.db);
   ctx.database.sqlite.pragma('optimize');
   await ctx.close();
   return { configFile, catalog, companyIds };

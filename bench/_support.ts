@@ -34,6 +34,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.once(signal, () => process.exit(128 + constants.signals[signal]));
 }
 
+/** A temp folder for the bench's data, removed when the process exits, whether the bench passed or failed. */
 export function benchDir(name: string): string {
   const dir = mkdtempSync(join(tmpdir(), `optovik-bench-${name}-`));
   cleanups.push(() => {

@@ -6,7 +6,7 @@ import { createContext } from '../src/context.js';
 import { prepareDatabase } from '../src/db/prepare.js';
 import { renderOrderPdf } from '../src/documents/pdf.js';
 import { SMTPServer } from 'smtp-server';
-import { enqueue } from '../src/jobs/outbox.js';
+import { transaction } from '../src/db/transaction.js';
 import { benchDir, log, SCALE, scaled } from './_support.js';
 
 const LINES = 30;
@@ -206,10 +206,10 @@ try {
   // app's job worker (jobs.concurrency) until every PDF is made and every mail delivered.
   const burst = orderIds.slice(1);
   const burstStarted = performance.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  await transaction(ctx.database, async (tx) => {
     for (const orderId of burst) {
-      await enqueue(trx, 'render_pdf', { orderId }, Date.now());
-      await enqueue(trx, 'send_order_mail', { orderId }, Date.now());
+      await ctx.outbox.enqueue(tx, 'render_pdf', { orderId });
+      await ctx.outbox.enqueue(tx, 'send_order_mail', { orderId });
     }
   });
   while ((await ctx.worker.runDue()) > 0) {}

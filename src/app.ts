@@ -13,7 +13,8 @@ import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
 import { financeRoutes } from './http/web/finance.js';
 import { orderRoutes } from './http/web/orders.js';
-import { quickOrderRoutes } from './http/web/quick-order.js';
+import { priceListRoutes } from './http/web/price-list.js';
+import { quickOrderRoutes } from './http/web/quick-order/routes.js';
 import { photoAdminRoutes, photoFileRoutes } from './http/web/photos.js';
 import { errorPages } from './http/plugins/error-pages.js';
 import { requestContext } from './http/plugins/request-context.js';
@@ -55,6 +56,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await web.register(orderRoutes, { ctx });
     await web.register(financeRoutes, { ctx });
     await web.register(quickOrderRoutes, { ctx });
+    await web.register(priceListRoutes, { ctx });
     await web.register(adminRoutes, { ctx, prefix: '/admin' });
     await web.register(photoAdminRoutes, { ctx });
   });

@@ -25,7 +25,11 @@ async function priceType(name: string, isDefault = 0) {
     .executeTakeFirstOrThrow();
 }
 
-const mailsTo = (email: string) => savedMails(t.dataDir).filter((m) => m.to.includes(email));
+/** Mails leave through the job worker (accounts/mail-jobs.ts): run what is due, then read them. */
+async function mailsTo(email: string) {
+  await t.worker.runDue();
+  return (await savedMails(t.dataDir)).filter((m) => m.to.includes(email));
+}
 
 /** Sets a password through an invitation link in a fresh browser, as the invited person would. */
 async function acceptInvite(path: string, password = 'a long enough password') {
@@ -224,7 +228,7 @@ describe('companies', () => {
     expect(res.location).toBe(`/admin/companies/${company.id}?notice=admin.inviteSent`);
     const user = await t.ctx.db.selectFrom('users').selectAll().where('email', '=', 'petr@pion.test').executeTakeFirstOrThrow();
     expect(user).toMatchObject({ role: 'buyer', company_id: company.id, password_hash: null });
-    expect(mailsTo('petr@pion.test')).toHaveLength(1);
+    expect(await mailsTo('petr@pion.test')).toHaveLength(1);
     const page = await browser.get(`/admin/companies/${company.id}`);
     expect(page.body).toContain('Пётр Пионов');
     expect(page.body).toContain('Приглашён');
@@ -253,11 +257,12 @@ describe('users', () => {
     });
     expect(res.status).toBe(303);
     expect(res.location).toMatch(/^\/admin\/users\/\d+\?notice=admin\.userCreatedInvited$/);
+    await t.worker.runDue();
     const userPage = await browser.get(res.location ?? '');
     expect(userPage.body).toContain('Пользователь создан, приглашение отправлено.');
     expect(userPage.body).toContain('действует до');
 
-    const mails = mailsTo('maria@landysh.test');
+    const mails = await mailsTo('maria@landysh.test');
     expect(mails).toHaveLength(1);
     const path = linkIn(mails[0]?.text ?? '', '/invite');
     const { browser: buyer, page, res: set } = await acceptInvite(path);
@@ -281,13 +286,13 @@ describe('users', () => {
     const { browser } = await loggedIn('admin');
     const res = await browser.post('/admin/users', { name: 'Менеджер Без Письма', email: 'quiet@firm.test', role: 'manager', company_id: '' });
     expect(res.location).toMatch(/notice=admin\.userCreated$/);
-    expect(mailsTo('quiet@firm.test')).toHaveLength(0);
+    expect(await mailsTo('quiet@firm.test')).toHaveLength(0);
     const id = /\/admin\/users\/(\d+)/.exec(res.location ?? '')?.[1];
     const page = await browser.get(`/admin/users/${id}`);
     expect(page.body).toContain('не отправлялось');
     expect(page.body).toContain('Отправить приглашение');
     expect((await browser.post(`/admin/users/${id}/invite`, {})).location).toBe(`/admin/users/${id}?notice=admin.inviteSent`);
-    expect(mailsTo('quiet@firm.test')).toHaveLength(1);
+    expect(await mailsTo('quiet@firm.test')).toHaveLength(1);
   });
 
   it('refuses a buyer without a company and a taken email, showing the form again', async () => {
@@ -304,14 +309,14 @@ describe('users', () => {
     expect(taken.body).toContain('Пользователь с такой почтой уже есть.');
     const badRole = await browser.post('/admin/users', { name: 'Хакер', email: 'root@firm.test', role: 'superuser' });
     expect(badRole.status).toBe(422);
-    expect(savedMails(t.dataDir)).toHaveLength(0);
+    expect(await savedMails(t.dataDir)).toHaveLength(0);
   });
 
   it('shows an expired invitation link as expired', async () => {
     const { browser } = await loggedIn('admin');
     const company = await makeCompany(t.ctx);
     await browser.post('/admin/users', { name: 'Опоздавший', email: 'late@shop.test', role: 'buyer', company_id: String(company.id), send_invite: '1' });
-    const path = linkIn(mailsTo('late@shop.test')[0]?.text ?? '', '/invite');
+    const path = linkIn((await mailsTo('late@shop.test'))[0]?.text ?? '', '/invite');
     t.clock.advance(t.config.auth.inviteLinkDays * DAY + 1000);
     const res = await new Browser(t.app).get(path);
     expect(res.status).toBe(410);
@@ -379,7 +384,7 @@ describe('users', () => {
     const manager = await makeUser(t.ctx, 'manager', { email: 'forgetful@firm.test' });
     const res = await browser.post(`/admin/users/${manager.id}/invite`, {});
     expect(res.location).toBe(`/admin/users/${manager.id}?notice=admin.resetSent`);
-    const mails = mailsTo('forgetful@firm.test');
+    const mails = await mailsTo('forgetful@firm.test');
     expect(mails).toHaveLength(1);
     expect(linkIn(mails[0]?.text ?? '', '/reset-password')).toMatch(/^\/reset-password\//);
   });
@@ -430,7 +435,7 @@ describe('access requests', () => {
     expect(page.body).toContain('Заявка одобрена');
     expect(page.body).toContain('7701987652');
 
-    const invite = mailsTo('irina@oduvanchik.test');
+    const invite = await mailsTo('irina@oduvanchik.test');
     expect(invite).toHaveLength(1);
     const { res: set } = await acceptInvite(linkIn(invite[0]?.text ?? '', '/invite'));
     expect(set.status).toBe(303);
@@ -468,14 +473,14 @@ describe('access requests', () => {
     const loud = await apply();
     const res = await browser.post(`/admin/access-requests/${loud.id}/decline`, { notify: '1' });
     expect(res.location).toBe('/admin/access-requests?notice=admin.requestDeclined');
-    const declined = mailsTo('irina@oduvanchik.test');
+    const declined = await mailsTo('irina@oduvanchik.test');
     expect(declined).toHaveLength(1);
     expect(declined[0]?.subject).toContain('Заявка на доступ');
     expect(declined[0]?.text).toContain('Одуванчик');
 
     const quiet = await apply({ email: 'quiet@vasilek.test', company_name: 'Василёк' });
     await browser.post(`/admin/access-requests/${quiet.id}/decline`, {});
-    expect(mailsTo('quiet@vasilek.test')).toHaveLength(0);
+    expect(await mailsTo('quiet@vasilek.test')).toHaveLength(0);
     const statuses = await t.ctx.db.selectFrom('access_requests').select('status').execute();
     expect(statuses.map((s) => s.status)).toEqual(['declined', 'declined']);
     const page = await browser.get('/admin/access-requests');

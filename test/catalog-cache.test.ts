@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { bumpCatalogGeneration, catalogGeneration } from '../src/catalog/generation.js';
 import { databaseFile } from '../src/context.js';
 import { openSqlite } from '../src/db/open.js';
 import { buildCatalog } from './catalog-fixture.js';
@@ -108,19 +107,19 @@ describe('cached catalog listings', () => {
     expect(priceOf101((await browser.get(page)).body)).toBe('11,22 ₽');
   });
 
-  it('follow the generation, which moves on writes and on bumpCatalogGeneration', async () => {
-    const before = catalogGeneration(t.ctx.database);
+  it('follow the generation, which moves on writes and on a bump', async () => {
+    const before = t.ctx.catalogGeneration.current();
     expect(before).not.toBeNull();
-    expect(catalogGeneration(t.ctx.database)).toBe(before);
+    expect(t.ctx.catalogGeneration.current()).toBe(before);
     await t.ctx.db.updateTable('stock').set({ quantity: 3 }).where('product_id', '=', bolt101()).execute();
-    const afterWrite = catalogGeneration(t.ctx.database);
+    const afterWrite = t.ctx.catalogGeneration.current();
     expect(afterWrite).not.toBe(before);
-    bumpCatalogGeneration(t.ctx.database);
-    expect(catalogGeneration(t.ctx.database)).not.toBe(afterWrite);
+    t.ctx.catalogGeneration.bump();
+    expect(t.ctx.catalogGeneration.current()).not.toBe(afterWrite);
     // Writes elsewhere (carts, orders, sessions) leave catalog pages cached.
-    const stable = catalogGeneration(t.ctx.database);
+    const stable = t.ctx.catalogGeneration.current();
     await makeUser(t.ctx, 'manager');
-    expect(catalogGeneration(t.ctx.database)).toBe(stable);
+    expect(t.ctx.catalogGeneration.current()).toBe(stable);
   });
 });
 

@@ -76,6 +76,6 @@ export async function buildCatalog(ctx: AppContext) {
   const hidden = await add({ sku: 'HID-1', name: 'Скрытый товар болт', categoryId: bolts, unitId: pcs, rub: 77, stock: [10, 0], hidden: true });
   await db.insertInto('product_barcodes').values({ barcode: '4601234567893', product_id: cableId }).execute();
   await refreshStockTotals(db, null);
-  await reindexProducts(db);
+  await reindexProducts(ctx.searchIndex, db);
   return { priceTypes: { retail, wholesale, large }, categories: { fasteners, bolts, cable }, warehouses: { main, second }, products, cableId, onRequest, hidden };
 }

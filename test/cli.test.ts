@@ -170,7 +170,7 @@ describe('CLI commands', () => {
     expect(res.code).toBe(0);
     const file = /written to (\S+\.eml)/.exec(res.stdout)?.[1] ?? '';
     expect(file).toContain(join(dir, 'state', 'mail'));
-    const mail = parseEml(readFileSync(file, 'utf8'));
+    const mail = await parseEml(readFileSync(file));
     expect(mail.to).toBe('ops@example.test');
     expect(mail.subject).toBe('Проверка почты Optovik');
     const bad = await run(['mail', 'test'], { cwd: dir, env: env() });

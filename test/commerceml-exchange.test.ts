@@ -13,7 +13,7 @@ import { parseXmlBuffer, type XmlNode } from '../src/integrations/commerceml/xml
 import { buildCatalog } from './catalog-fixture.js';
 import { OneCClient } from './commerceml-client.js';
 import { COMMERCEML_FIXTURES } from './fixture-files.js';
-import { Browser, buyerAt, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, checkout, makeCompany, makeUser, multipartBody, startTestApp, type TestApp } from './helpers.js';
 import { makeZip } from './zip-writer.js';
 
 const FIXTURES = COMMERCEML_FIXTURES;
@@ -143,8 +143,8 @@ describe('1C catalog exchange', () => {
     expect(orphans()).toBe(0);
     // Searches inside a transaction use the FTS index (the in-memory one cannot see uncommitted rows).
     const found = await t.ctx.db.transaction().execute(async (trx) => ({
-      byName: await searchProductIds(trx, 'ботфорт', {}, 50, 0),
-      bySku: await searchProductIds(trx, '130005', {}, 50, 0),
+      byName: await searchProductIds(trx, t.ctx.searchIndex, 'ботфорт', {}, 50, 0),
+      bySku: await searchProductIds(trx, t.ctx.searchIndex, '130005', {}, 50, 0),
     }));
     const sellable = t.ctx.database.sqlite
       .prepare('select id from products where hidden = 0 and has_variants = 0 order by id')
@@ -512,15 +512,7 @@ async function orderPlacedFor1C() {
   const form: Record<string, string> = { next: '/catalog' };
   for (const p of catalog.products.slice(0, 2)) form[`qty[${p.id}]`] = '10';
   await browser.post('/cart/add', form, { csrfFrom: '/catalog' });
-  const page = await browser.get('/checkout');
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
-  const placed = await browser.post('/checkout', {
-    _csrf: field('_csrf'),
-    idempotency_key: field('idempotency_key'),
-    confirmed_total: field('confirmed_total'),
-    legal_entity_id: field('legal_entity_id'),
-    address_choice: 'Москва, Складская 1',
-  });
+  const { res: placed } = await checkout(browser, { address_choice: 'Москва, Складская 1' });
   expect(placed.location).toMatch(/^\/orders\/\d+/);
   const order = await started.t.ctx.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
   return { ...started, browser, order };
@@ -652,8 +644,7 @@ describe('Accounting exchange admin page', () => {
       headers: { cookie, 'content-type': contentType },
     });
     expect(posted.headers.location).toBe('/admin/exchange?notice=exchange.uploadStarted');
-    const { exchangeOf } = await import('../src/integrations/commerceml/exchange/service.js');
-    await exchangeOf(t.ctx).idle();
+    await t.ctx.exchange.idle();
     expect(count(t, 'select count(*) n from prices')).toBe(5);
     const after = await browser.get('/admin/exchange');
     expect(after.body).toContain('Загружен вручную');

@@ -259,7 +259,7 @@ describe('orders 1C downloads (mode=query)', () => {
     const sent = await ordersPendingExport(t.ctx.db);
     t.clock.advance(1000);
     // The buyer cancels between 1C's query and its success call.
-    expect(await cancelOrder(t.ctx.db, t.clock, b.order, b.user, 'передумали')).toBe(true);
+    expect(await cancelOrder(t.ctx, b.order, b.user, 'передумали')).toBe(true);
     expect(await markOrdersExported(t.ctx.db, sent, queriedAt)).toBe(1);
     expect(await ordersPendingExport(t.ctx.db)).toEqual([b.order.id]);
     const again = await buildOrdersDocument(t.ctx, [b.order.id], t.clock.now());
@@ -363,7 +363,7 @@ describe('order changes 1C sends back', () => {
     expect(await ordersPendingExport(t.ctx.db)).toEqual([]);
 
     await t.ctx.worker.runDue();
-    const mail = savedMails(t.dataDir).find((m) => m.to.includes(shipped.user.email) && m.subject.includes('Отгружен'));
+    const mail = (await savedMails(t.dataDir)).find((m) => m.to.includes(shipped.user.email) && m.subject.includes('Отгружен'));
     expect(mail?.subject).toBe('Заказ 142: Отгружен');
 
     const before = await counts();

@@ -1,8 +1,10 @@
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { simpleParser } from 'mailparser';
 import type { Logger } from 'pino';
 import { hashPassword } from '../src/accounts/passwords.js';
+import { normalizeSku } from '../src/catalog/sku.js';
 import { buildApp } from '../src/app.js';
 import { ManualClock } from '../src/clock.js';
 import { type DeepPartialRecord, loadConfig } from '../src/config/load.js';
@@ -11,10 +13,14 @@ import { type AppContext, createContext } from '../src/context.js';
 import { prepareDatabase } from '../src/db/prepare.js';
 import type { Role } from '../src/db/schema.js';
 import { tempDir } from './temp-dirs.js';
+import type { JobWorker } from '../src/jobs/worker.js';
+import type { OrderExporter } from '../src/orders/export.js';
 
 export interface TestApp {
   app: FastifyInstance;
   ctx: AppContext;
+  /** Not started: a test runs due jobs with runDue(). */
+  worker: JobWorker;
   clock: ManualClock;
   config: Config;
   dataDir: string;
@@ -26,7 +32,7 @@ export { tempDir } from './temp-dirs.js';
 /** A real app on a real SQLite file in a temp dir, with a clock the test can move. */
 export async function startTestApp(
   overrides: DeepPartialRecord = {},
-  opts: { log?: Logger; clock?: ManualClock } = {},
+  opts: { log?: Logger; clock?: ManualClock; orderExporters?: readonly OrderExporter[] } = {},
 ): Promise<TestApp> {
   const dataDir = tempDir();
   const config = loadConfig({
@@ -35,13 +41,18 @@ export async function startTestApp(
     overrides: { demo: false, data_dir: dataDir, log: { level: 'silent' }, ...overrides },
   });
   const clock = opts.clock ?? new ManualClock();
-  const ctx = createContext(config, { clock, ...(opts.log ? { log: opts.log } : {}) });
+  const ctx = createContext(config, {
+    clock,
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(opts.orderExporters ? { orderExporters: opts.orderExporters } : {}),
+  });
   await prepareDatabase(ctx, false);
   const app = await buildApp(ctx);
   await app.ready();
   return {
     app,
     ctx,
+    worker: ctx.worker,
     clock,
     config,
     dataDir,
@@ -85,6 +96,45 @@ export async function makeCompany(ctx: AppContext, fields: { name?: string; mana
     })
     .execute();
   return company;
+}
+
+/** A product as search and catalog tests need one; everything not given is empty or zero. */
+export interface NewProduct {
+  sku?: string;
+  name: string;
+  variantName?: string;
+  brand?: string;
+  barcodes?: string[];
+  hidden?: boolean;
+  hasVariants?: boolean;
+  parentId?: number;
+  categoryId?: number;
+  stock?: number;
+}
+
+export async function makeProduct(ctx: AppContext, p: NewProduct): Promise<number> {
+  const now = ctx.clock.now();
+  const sku = p.sku ?? '';
+  const { id } = await ctx.db
+    .insertInto('products')
+    .values({
+      sku,
+      sku_norm: normalizeSku(sku),
+      name: p.name,
+      variant_name: p.variantName ?? '',
+      brand: p.brand ?? '',
+      hidden: p.hidden ? 1 : 0,
+      has_variants: p.hasVariants ? 1 : 0,
+      parent_id: p.parentId ?? null,
+      category_id: p.categoryId ?? null,
+      stock_total: p.stock ?? 0,
+      created_at: now,
+      updated_at: now,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  for (const barcode of p.barcodes ?? []) await ctx.db.insertInto('product_barcodes').values({ barcode, product_id: id }).execute();
+  return id;
 }
 
 export const TEST_PASSWORD = 'correct horse battery';
@@ -186,8 +236,8 @@ export interface SavedMail {
   text: string;
 }
 
-/** The .eml files the file mailer wrote, decoded enough to read links and subjects. */
-export function savedMails(dataDir: string): SavedMail[] {
+/** The .eml files the file mailer wrote, oldest first, parsed. */
+export async function savedMails(dataDir: string): Promise<SavedMail[]> {
   let files: string[];
   try {
     files = readdirSync(join(dataDir, 'mail'))
@@ -196,36 +246,14 @@ export function savedMails(dataDir: string): SavedMail[] {
   } catch {
     return [];
   }
-  return files.map((f) => parseEml(readFileSync(join(dataDir, 'mail', f), 'utf8')));
+  return Promise.all(files.map((f) => parseEml(readFileSync(join(dataDir, 'mail', f)))));
 }
 
-export function parseEml(raw: string): SavedMail {
-  const [head = '', ...rest] = raw.split(/\r?\n\r?\n/);
-  const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
-  const header = (name: string) => new RegExp(`^${name}: (.*)$`, 'im').exec(unfolded)?.[1] ?? '';
-  return { to: header('To'), subject: decodeWords(header('Subject')), text: decodeQuotedPrintable(rest.join('\n\n')) };
-}
-
-function decodeWords(value: string): string {
-  return value.replace(/=\?utf-8\?([BQ])\?([^?]*)\?=\s*/gi, (_, enc: string, data: string) =>
-    enc.toUpperCase() === 'B' ? Buffer.from(data, 'base64').toString('utf8') : decodeQuotedPrintable(data.replace(/_/g, ' ')),
-  );
-}
-
-function decodeQuotedPrintable(text: string): string {
-  const joined = text.replace(/=\r?\n/g, '');
-  const bytes: number[] = [];
-  for (let i = 0; i < joined.length; i++) {
-    const ch = joined[i] ?? '';
-    const hex = joined.slice(i + 1, i + 3);
-    if (ch === '=' && /^[0-9A-F]{2}$/i.test(hex)) {
-      bytes.push(Number.parseInt(hex, 16));
-      i += 2;
-    } else {
-      bytes.push(...Buffer.from(ch, 'utf8'));
-    }
-  }
-  return Buffer.from(bytes).toString('utf8');
+/** A message as a mail client reads it (mailparser, by the author of nodemailer): recipients, subject, plain text. */
+export async function parseEml(raw: string | Buffer): Promise<SavedMail> {
+  const mail = await simpleParser(raw);
+  const to = Array.isArray(mail.to) ? mail.to.map((a) => a.text).join(', ') : (mail.to?.text ?? '');
+  return { to, subject: mail.subject ?? '', text: mail.text ?? '' };
 }
 
 export function linkIn(text: string, path: string): string {
@@ -267,4 +295,29 @@ export async function buyerAt(t: TestApp, priceTypeId: number, discountBp = 0) {
   const browser = new Browser(t.app);
   await browser.login(user.email);
   return { company, user, browser };
+}
+
+/** The checkout page's form as rendered: the CSRF token, the idempotency key, the total shown and the legal entity. */
+export async function checkoutForm(browser: Browser) {
+  const page = await browser.get('/checkout');
+  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page.body)?.[1] ?? '';
+  return { page, csrf: field('_csrf'), key: field('idempotency_key'), total: field('confirmed_total'), entity: field('legal_entity_id') };
+}
+
+/**
+ * Submits the checkout form as a buyer does, with the hidden fields the page gave (a new
+ * delivery address unless `fields` says otherwise); `orderId` is where it redirected, or NaN.
+ */
+export async function checkout(browser: Browser, fields: Record<string, string> = {}) {
+  const form = await checkoutForm(browser);
+  const res = await browser.post('/checkout', {
+    _csrf: form.csrf,
+    idempotency_key: form.key,
+    confirmed_total: form.total,
+    ...(form.entity ? { legal_entity_id: form.entity } : {}),
+    address_choice: 'new',
+    new_address: 'Москва, Складская 1',
+    ...fields,
+  });
+  return { res, orderId: Number(/\/orders\/(\d+)/.exec(res.location ?? '')?.[1]) };
 }

@@ -1,21 +1,23 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHECKOUT_PAUSE_MS, MAX_GIVE_WAY_MS } from '../src/jobs/worker.js';
+import { CHECKOUT_PAUSE_MS, JobWorker, MAX_GIVE_WAY_MS } from '../src/jobs/worker.js';
 import { startTestApp, type TestApp } from './helpers.js';
 
 let t: TestApp;
+let worker: JobWorker;
 
 beforeEach(async () => {
   t = await startTestApp({ jobs: { concurrency: 2 } });
+  // render_pdf jobs whose handler does nothing: only the worker's choices are tested.
+  worker = new JobWorker(t.ctx, { render_pdf: async () => {} });
 });
 afterEach(async () => t.close());
 
-/** export_order jobs: their handler does nothing, so only the worker's choices are tested. */
 async function queueJobs(count: number) {
   const now = t.clock.now();
   for (let i = 0; i < count; i++) {
     await t.ctx.db
       .insertInto('jobs')
-      .values({ kind: 'export_order', payload: JSON.stringify({ orderId: i + 1 }), run_after: now, last_error: null, done_at: null, failed_at: null, created_at: now })
+      .values({ kind: 'render_pdf', payload: JSON.stringify({ orderId: i + 1 }), run_after: now, last_error: null, done_at: null, failed_at: null, created_at: now })
       .execute();
   }
 }
@@ -25,18 +27,18 @@ const giveWay = { giveWayToCheckouts: true };
 describe('follow-up jobs give way to checkouts', () => {
   it('start once checkouts have paused', async () => {
     await queueJobs(3);
-    t.ctx.worker.wakeAfterCheckout();
-    expect(await t.ctx.worker.runDue(giveWay)).toBe(0);
+    worker.wakeAfterCheckout();
+    expect(await worker.runDue(giveWay)).toBe(0);
     t.clock.advance(CHECKOUT_PAUSE_MS);
-    expect(await t.ctx.worker.runDue(giveWay)).toBe(3);
+    expect(await worker.runDue(giveWay)).toBe(3);
   });
 
   it('run one round at a time during a long rush, so they are slowed, never stopped', async () => {
     await queueJobs(5);
     let ran = 0;
     for (let elapsed = 0; elapsed <= MAX_GIVE_WAY_MS; elapsed += CHECKOUT_PAUSE_MS / 2) {
-      t.ctx.worker.wakeAfterCheckout();
-      ran += await t.ctx.worker.runDue(giveWay);
+      worker.wakeAfterCheckout();
+      ran += await worker.runDue(giveWay);
       t.clock.advance(CHECKOUT_PAUSE_MS / 2);
     }
     expect(ran).toBe(2); // one round of jobs.concurrency
@@ -44,9 +46,9 @@ describe('follow-up jobs give way to checkouts', () => {
 
   it('are not held back when nobody is checking out, nor when run directly', async () => {
     await queueJobs(2);
-    expect(await t.ctx.worker.runDue(giveWay)).toBe(2);
+    expect(await worker.runDue(giveWay)).toBe(2);
     await queueJobs(2);
-    t.ctx.worker.wakeAfterCheckout();
-    expect(await t.ctx.worker.runDue()).toBe(2);
+    worker.wakeAfterCheckout();
+    expect(await worker.runDue()).toBe(2);
   });
 });

@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MINUTE } from '../src/clock.js';
 import { findChromium } from '../src/documents/chromium.js';
 import { buildCatalog } from './catalog-fixture.js';
-import { Browser, makeCompany, makeUser, parseEml, startTestApp, type TestApp } from './helpers.js';
+import { Browser, checkout, makeCompany, makeUser, parseEml, startTestApp, type TestApp } from './helpers.js';
 
 const chromium = findChromium(process.env.CHROMIUM_PATH ?? '');
 
@@ -74,16 +74,7 @@ async function placeOrder() {
   await browser.login(buyer.email);
   const bolt = catalog.products.find((p) => p.sku === 'BLT-101');
   await browser.post('/cart/add', { [`qty[${bolt?.id}]`]: '10' }, { csrfFrom: '/catalog' });
-  const page = (await browser.get('/checkout')).body;
-  const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
-  const res = await browser.post('/checkout', {
-    _csrf: field('_csrf'),
-    idempotency_key: field('idempotency_key'),
-    confirmed_total: field('confirmed_total'),
-    address_choice: 'new',
-    new_address: 'Москва',
-  });
-  const orderId = Number(/\/orders\/(\d+)/.exec(res.location ?? '')?.[1]);
+  const { orderId } = await checkout(browser, { new_address: 'Москва' });
   return { orderId, browser, company };
 }
 
@@ -94,9 +85,9 @@ describe('order mails', () => {
     expect(inbox.to('ivan@romashka.test')).toHaveLength(1);
     expect(inbox.to('sales@distributor.test')).toHaveLength(1);
     expect(inbox.to('manager@distributor.test')).toHaveLength(1);
-    const buyerMail = parseEml(inbox.to('ivan@romashka.test')[0]?.raw ?? '');
+    const buyerMail = await parseEml(inbox.to('ivan@romashka.test')[0]?.raw ?? '');
     expect(buyerMail.subject).toBe('Заказ W-000001 принят');
-    const sellerMail = parseEml(inbox.to('sales@distributor.test')[0]?.raw ?? '');
+    const sellerMail = await parseEml(inbox.to('sales@distributor.test')[0]?.raw ?? '');
     expect(sellerMail.subject).toBe('Новый заказ W-000001 — Ромашка');
     const raw = inbox.to('ivan@romashka.test')[0]?.raw ?? '';
     if (chromium) {
@@ -163,7 +154,7 @@ describe('order mails', () => {
     await t.ctx.worker.runDue();
     await browser.post(`/orders/${orderId}/cancel`, {}, { csrfFrom: `/orders/${orderId}` });
     await t.ctx.worker.runDue();
-    const mails = inbox.to('ivan@romashka.test').map((m) => parseEml(m.raw).subject);
+    const mails = (await Promise.all(inbox.to('ivan@romashka.test').map((m) => parseEml(m.raw)))).map((m) => m.subject);
     expect(mails).toContain('Заказ W-000001: Отменён');
   });
 
@@ -191,7 +182,7 @@ describe('order mails', () => {
     for (let i = 0; i < more.length; i += 50) await t.ctx.db.insertInto('order_lines').values(more.slice(i, i + 50)).execute();
     await t.ctx.db.updateTable('orders').set({ line_count: 200 }).where('id', '=', orderId).execute();
     await t.ctx.worker.runDue();
-    const mail = parseEml(inbox.to('ivan@romashka.test')[0]?.raw ?? '');
+    const mail = await parseEml(inbox.to('ivan@romashka.test')[0]?.raw ?? '');
     expect(mail.text).toContain('Строка заказа номер 200');
   });
 
@@ -217,13 +208,11 @@ describe('without a browser', () => {
       await browser.login(buyer.email);
       const bolt = c.products.find((p) => p.sku === 'BLT-101');
       await browser.post('/cart/add', { [`qty[${bolt?.id}]`]: '10' }, { csrfFrom: '/catalog' });
-      const page = (await browser.get('/checkout')).body;
-      const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
-      await browser.post('/checkout', { _csrf: field('_csrf'), idempotency_key: field('idempotency_key'), confirmed_total: field('confirmed_total'), address_choice: 'new', new_address: 'x' });
+      await checkout(browser, { new_address: 'x' });
       await noBrowser.ctx.worker.runDue();
       const mail = inbox.to('olga@shop.test')[0];
       expect(mail?.raw).not.toContain('application/pdf');
-      expect(parseEml(mail?.raw ?? '').text).toContain('PDF к этому письму не приложен');
+      expect((await parseEml(mail?.raw ?? '')).text).toContain('PDF к этому письму не приложен');
       const admin = await makeUser(noBrowser.ctx, 'admin');
       const adminBrowser = new Browser(noBrowser.app);
       await adminBrowser.login(admin.email);

@@ -11,8 +11,11 @@ afterEach(async () => {
   await t.close();
 });
 
-async function askForReset(browser: Browser, email: string) {
-  return browser.post('/forgot-password', { email }, { csrfFrom: '/forgot-password' });
+/** Asks for a reset link, then lets the job worker send what was queued. */
+async function askForReset(browser: Browser, email: string, app: TestApp = t) {
+  const res = await browser.post('/forgot-password', { email }, { csrfFrom: '/forgot-password' });
+  await app.worker.runDue();
+  return res;
 }
 
 describe('forgot password', () => {
@@ -25,7 +28,7 @@ describe('forgot password', () => {
     const asked = await askForReset(browser, 'OLGA@shop.test');
     expect(asked.status).toBe(200);
     expect(asked.body).toContain('письмо со ссылкой уже в пути');
-    const [mail] = savedMails(t.dataDir);
+    const [mail] = await savedMails(t.dataDir);
     expect(mail?.to).toBe('olga@shop.test');
     expect(mail?.subject).toBe('Смена пароля в Optovik');
     const path = linkIn(mail?.text ?? '', '/reset-password');
@@ -48,14 +51,14 @@ describe('forgot password', () => {
     const res = await askForReset(new Browser(t.app), 'ghost@nowhere.test');
     expect(res.status).toBe(200);
     expect(res.body).toContain('письмо со ссылкой уже в пути');
-    expect(savedMails(t.dataDir)).toHaveLength(0);
+    expect(await savedMails(t.dataDir)).toHaveLength(0);
   });
 
   it('refuses an expired link and a tampered one', async () => {
     const user = await makeUser(t.ctx, 'buyer');
     const browser = new Browser(t.app);
     await askForReset(browser, user.email);
-    const path = linkIn(savedMails(t.dataDir)[0]?.text ?? '', '/reset-password');
+    const path = linkIn((await savedMails(t.dataDir))[0]?.text ?? '', '/reset-password');
     t.clock.advance(t.config.auth.resetLinkHours * HOUR + 1);
     const expired = await browser.get(path);
     expect(expired.status).toBe(410);
@@ -73,7 +76,7 @@ describe('forgot password', () => {
     const user = await makeUser(t.ctx, 'buyer');
     const browser = new Browser(t.app);
     await askForReset(browser, user.email);
-    const path = linkIn(savedMails(t.dataDir)[0]?.text ?? '', '/reset-password');
+    const path = linkIn((await savedMails(t.dataDir))[0]?.text ?? '', '/reset-password');
     const short = await browser.post(path, { password: 'short', password_repeat: 'short' }, { csrfFrom: path });
     expect(short.status).toBe(422);
     expect(short.body).toContain('Пароль должен быть не короче 10 символов.');
@@ -89,7 +92,7 @@ describe('forgot password', () => {
     const browser = new Browser(t.app);
     await askForReset(browser, user.email);
     await askForReset(browser, user.email);
-    const [first, second] = savedMails(t.dataDir).map((m) => linkIn(m.text, '/reset-password'));
+    const [first, second] = (await savedMails(t.dataDir)).map((m) => linkIn(m.text, '/reset-password'));
     expect((await browser.get(first ?? '')).status).toBe(410);
     expect((await browser.get(second ?? '')).status).toBe(200);
   });
@@ -97,7 +100,7 @@ describe('forgot password', () => {
   it('sends the mail in the user language', async () => {
     await makeUser(t.ctx, 'buyer', { email: 'john@shop.test', locale: 'en', name: 'John' });
     await askForReset(new Browser(t.app), 'john@shop.test');
-    const [mail] = savedMails(t.dataDir);
+    const [mail] = await savedMails(t.dataDir);
     expect(mail?.subject).toBe('Password reset for Optovik');
     expect(mail?.text).toContain('Hello, John!');
   });
@@ -129,14 +132,14 @@ describe('mail through a real SMTP server', () => {
     });
     try {
       await makeUser(smtp.ctx, 'buyer', { email: 'olga@shop.test', name: 'Ольга' });
-      await askForReset(new Browser(smtp.app), 'olga@shop.test');
+      await askForReset(new Browser(smtp.app), 'olga@shop.test', smtp);
       expect(received).toHaveLength(1);
-      const mail = parseEml(received[0] ?? '');
+      const mail = await parseEml(received[0] ?? '');
       expect(mail.to).toBe('olga@shop.test');
       expect(mail.subject).toBe('Смена пароля в Optovik');
       expect(mail.text).toContain('Здравствуйте, Ольга!');
       expect(linkIn(mail.text, '/reset-password')).toMatch(/^\/reset-password\/[a-z2-7]{32}$/);
-      expect(savedMails(smtp.dataDir)).toHaveLength(0);
+      expect(await savedMails(smtp.dataDir)).toHaveLength(0);
     } finally {
       await smtp.close();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,7 +9,7 @@ import { renderOrderHtml } from '../src/documents/order-document.js';
 import { createPdfRenderer, type PdfRenderer, PdfTimeoutError, PdfUnavailableError, renderOrderPdf } from '../src/documents/pdf.js';
 import { formatMoney } from '../src/i18n/index.js';
 import { buildCatalog } from './catalog-fixture.js';
-import { Browser, makeCompany, makeUser, startTestApp, type TestApp, tempDir } from './helpers.js';
+import { Browser, checkout, makeCompany, makeUser, startTestApp, type TestApp, tempDir } from './helpers.js';
 
 // Real Chromium and poppler: the PDF a buyer opens, read back as text.
 const chromium = findChromium(process.env.CHROMIUM_PATH ?? '');
@@ -83,18 +83,7 @@ describe.skipIf(!chromium || !poppler)('order PDFs in a real Chromium', () => {
       qty[`qty[${p?.id}]`] = n;
     }
     expect((await browser.post('/cart/add', qty, { csrfFrom: '/catalog' })).status).toBe(303);
-    const page = (await browser.get('/checkout')).body;
-    const field = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(page)?.[1] ?? '';
-    const res = await browser.post('/checkout', {
-      _csrf: field('_csrf'),
-      idempotency_key: field('idempotency_key'),
-      confirmed_total: field('confirmed_total'),
-      legal_entity_id: field('legal_entity_id'),
-      address_choice: 'new',
-      new_address: 'Москва, Складская 1',
-      po_number: 'PO-77',
-    });
-    const id = Number(/\/orders\/(\d+)/.exec(res.location ?? '')?.[1]);
+    const { res, orderId: id } = await checkout(browser, { po_number: 'PO-77' });
     expect(id, `checkout answered ${res.status}`).toBeGreaterThan(0);
     return id;
   }

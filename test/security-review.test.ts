@@ -40,7 +40,8 @@ describe('the access request form', () => {
     await makeUser(t.ctx, 'admin');
     const res = await new Browser(t.app).post('/apply', form(), { csrfFrom: '/apply' });
     expect(res.status).toBe(200);
-    const [mail] = savedMails(t.dataDir);
+    await t.ctx.worker.runDue();
+    const [mail] = await savedMails(t.dataDir);
     expect(mail?.subject).toMatch(/^Optovik: новая заявка на доступ №\d+$/);
     expect(mail?.subject).not.toContain('evil');
   });

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../context.js';
 import type { AccessRequestRow, AccessRequestStatus, DB, UserRow } from '../db/schema.js';
-import { sendAccessDeclined, sendAccessRequestNotice } from '../documents/messages.js';
+import { transaction } from '../db/transaction.js';
 import { createCompany } from './companies.js';
 import { inviteUser } from './invitations.js';
 import { checkInn, type RequisiteCode } from './requisites.js';
@@ -38,38 +38,35 @@ export const ACCESS_REQUESTS_PER_IP_HOUR = 5;
 /** Requests per hour, from everyone, that are mailed to the admins; the rest wait in the admin screen. */
 export const ACCESS_REQUEST_MAILS_PER_HOUR = 20;
 
+/** Stores the request; the admins' notice is queued with it (listed in the admin screen either way). */
 export async function submitAccessRequest(
   ctx: AppContext,
   input: AccessRequestInput,
   opts: { notify: boolean } = { notify: true },
 ): Promise<AccessRequestRow> {
-  const row = await ctx.db
-    .insertInto('access_requests')
-    .values({
-      company_name: input.companyName.trim().slice(0, 300),
-      inn: input.inn.trim(),
-      contact_name: input.contactName.trim().slice(0, 200),
-      email: normalizeEmail(input.email),
-      phone: input.phone.trim().slice(0, 50),
-      message: input.message.trim().slice(0, 2000),
-      locale: input.locale,
-      company_id: null,
-      decided_by: null,
-      decided_at: null,
-      created_at: ctx.clock.now(),
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await transaction(ctx.database, async (tx) => {
+    const row = await tx.db
+      .insertInto('access_requests')
+      .values({
+        company_name: input.companyName.trim().slice(0, 300),
+        inn: input.inn.trim(),
+        contact_name: input.contactName.trim().slice(0, 200),
+        email: normalizeEmail(input.email),
+        phone: input.phone.trim().slice(0, 50),
+        message: input.message.trim().slice(0, 2000),
+        locale: input.locale,
+        company_id: null,
+        decided_by: null,
+        decided_at: null,
+        created_at: ctx.clock.now(),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    if (opts.notify) await ctx.outbox.enqueue(tx, 'send_access_request_notice', { accessRequestId: row.id });
+    return row;
+  });
   if (!opts.notify) {
     ctx.log.warn({ accessRequestId: row.id }, 'access request stored without mailing the admins: more than the hourly number of notices');
-    return row;
-  }
-  const admins = await ctx.db.selectFrom('users').selectAll().where('role', '=', 'admin').where('disabled_at', 'is', null).execute();
-  try {
-    await sendAccessRequestNotice(ctx, admins, row);
-  } catch (error) {
-    // The request is stored and listed in the admin screen; a mail failure must not lose it.
-    ctx.log.error({ err: error, accessRequestId: row.id }, 'could not notify admins of an access request');
   }
   return row;
 }
@@ -89,7 +86,7 @@ export async function countPendingAccessRequests(db: Kysely<DB>): Promise<number
 
 export class AccessRequestStateError extends Error {}
 
-/** Creates the company (with its legal entity) and the buyer user, then sends the invitation. */
+/** Creates the company (with its legal entity) and the buyer user, then queues the invitation. */
 export async function approveAccessRequest(
   ctx: AppContext,
   id: number,
@@ -124,13 +121,16 @@ export async function approveAccessRequest(
   return { companyId: company.id, userId: user.id };
 }
 
+/** Declines a pending request; with `notify`, the applicant's mail is queued with it. */
 export async function declineAccessRequest(ctx: AppContext, id: number, admin: UserRow, notify: boolean): Promise<void> {
-  const request = await ctx.db.selectFrom('access_requests').selectAll().where('id', '=', id).executeTakeFirst();
-  if (request?.status !== 'pending') throw new AccessRequestStateError('not pending');
-  await ctx.db
-    .updateTable('access_requests')
-    .set({ status: 'declined', decided_by: admin.id, decided_at: ctx.clock.now() })
-    .where('id', '=', id)
-    .execute();
-  if (notify) await sendAccessDeclined(ctx, request);
+  await transaction(ctx.database, async (tx) => {
+    const declined = await tx.db
+      .updateTable('access_requests')
+      .set({ status: 'declined', decided_by: admin.id, decided_at: ctx.clock.now() })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .executeTakeFirst();
+    if (Number(declined.numUpdatedRows) !== 1) throw new AccessRequestStateError('not pending');
+    if (notify) await ctx.outbox.enqueue(tx, 'send_access_declined', { accessRequestId: id });
+  });
 }

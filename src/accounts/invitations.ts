@@ -1,27 +1,36 @@
-import { DAY, HOUR } from '../clock.js';
+import { HOUR } from '../clock.js';
 import type { AppContext } from '../context.js';
 import type { OneTimeTokenPurpose, UserRow } from '../db/schema.js';
-import { sendInvitation, sendPasswordReset } from '../documents/messages.js';
+import { transaction } from '../db/transaction.js';
+import type { JobKind, JobPayload } from '../jobs/registry.js';
 import { checkLink, consumeLink, issueLink, type LinkProblem } from './links.js';
-import { assertPasswordLength, findUserByEmail, getUser, setPassword } from './users.js';
+import { assertPasswordLength, getUser, setPassword } from './users.js';
 
-/** Sends a set-your-password link; a new invitation makes the previous one stop working. */
+/** Queues one account mail (accounts/mail-jobs.ts); it leaves once the worker gets to it. */
+export async function queueMail<K extends JobKind>(ctx: AppContext, kind: K, payload: JobPayload<K>): Promise<void> {
+  await transaction(ctx.database, (tx) => ctx.outbox.enqueue(tx, kind, payload));
+}
+
+/** Mails a set-your-password link; a new invitation makes the previous one stop working. */
 export async function inviteUser(ctx: AppContext, user: UserRow): Promise<void> {
-  const token = await issueLink(ctx.db, ctx.clock, user.id, 'invite', ctx.config.auth.inviteLinkDays * DAY);
-  await sendInvitation(ctx, user, token);
+  await queueMail(ctx, 'send_invitation', { userId: user.id });
 }
 
-/** Always looks the same from outside, so the form cannot be used to probe for accounts. */
+/**
+ * Queues a reset mail for whatever address was typed: the same write, the same answer and the
+ * same time whether an account has it or not, so the form cannot be used to probe for accounts.
+ * The job finds out, and mails only an active account.
+ */
 export async function requestPasswordReset(ctx: AppContext, email: string): Promise<void> {
-  const user = await findUserByEmail(ctx.db, email);
-  if (!user || user.disabled_at !== null) {
-    ctx.log.info({ email }, 'password reset asked for an unknown or disabled account');
-    return;
-  }
-  const token = await createResetLink(ctx, user);
-  await sendPasswordReset(ctx, user, token);
+  await queueMail(ctx, 'send_password_reset', { email: email.slice(0, 320) });
 }
 
+/** Mails a user a reset link (an admin's "send a password link"). */
+export async function sendResetLink(ctx: AppContext, user: UserRow): Promise<void> {
+  await queueMail(ctx, 'send_password_reset', { userId: user.id });
+}
+
+/** A reset link to hand over directly (the CLI prints it); mailed links are made by the mail job. */
 export async function createResetLink(ctx: AppContext, user: UserRow): Promise<string> {
   return issueLink(ctx.db, ctx.clock, user.id, 'reset', ctx.config.auth.resetLinkHours * HOUR);
 }

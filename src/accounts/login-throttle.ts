@@ -5,8 +5,6 @@ import type { Clock } from '../clock.js';
  * form must not be kept in memory once per attempt (the cut ones are all invalid anyway).
  */
 const MAX_KEY_CHARS = 256;
-const ipKey = (ip: string) => `ip:${ip.slice(0, MAX_KEY_CHARS)}`;
-const accountKey = (email: string) => `account:${email.slice(0, MAX_KEY_CHARS).toLowerCase()}`;
 
 export interface ThrottlePolicy {
   maxFailuresPerAccount: number;
@@ -15,7 +13,20 @@ export interface ThrottlePolicy {
 }
 
 /**
- * Failed logins counted per account and per IP in a sliding window. Kept in memory: Optovik is
+ * What is counted. Password-reset requests have counts of their own: asking for reset mails
+ * must never lock an account (or an address) out of signing in.
+ */
+export type ThrottleKind = 'login' | 'reset';
+
+const PREFIX: Record<ThrottleKind, { ip: string; account: string }> = {
+  login: { ip: 'ip:', account: 'account:' },
+  reset: { ip: 'reset-ip:', account: 'reset-account:' },
+};
+const ipKey = (kind: ThrottleKind, ip: string) => `${PREFIX[kind].ip}${ip.slice(0, MAX_KEY_CHARS)}`;
+const accountKey = (kind: ThrottleKind, email: string) => `${PREFIX[kind].account}${email.slice(0, MAX_KEY_CHARS).toLowerCase()}`;
+
+/**
+ * Failed logins (and reset requests) counted per account and per IP in a sliding window. Kept in memory: Optovik is
  * one process, and a restart forgetting the counters is an acceptable trade for no write per
  * failed attempt.
  */
@@ -35,16 +46,16 @@ export class LoginThrottle {
   ) {}
 
   /** Milliseconds until this IP or account may try again; 0 when it may try now. */
-  retryAfterMs(ip: string, email: string): number {
+  retryAfterMs(ip: string, email: string, kind: ThrottleKind = 'login'): number {
     return Math.max(
-      this.waitFor(ipKey(ip), this.policy.maxFailuresPerIp),
-      this.waitFor(accountKey(email), this.policy.maxFailuresPerAccount),
+      this.waitFor(ipKey(kind, ip), this.policy.maxFailuresPerIp),
+      this.waitFor(accountKey(kind, email), this.policy.maxFailuresPerAccount),
     );
   }
 
-  recordFailure(ip: string, email: string): void {
+  recordFailure(ip: string, email: string, kind: ThrottleKind = 'login'): void {
     const now = this.clock.now();
-    for (const key of [ipKey(ip), accountKey(email)]) {
+    for (const key of [ipKey(kind, ip), accountKey(kind, email)]) {
       const list = this.recent(key);
       list.push(now);
       this.failures.set(key, list);
@@ -54,7 +65,7 @@ export class LoginThrottle {
 
   /** Clears the account's count only: a success does not wipe an IP's failures on other accounts. */
   recordSuccess(email: string): void {
-    this.failures.delete(accountKey(email));
+    this.failures.delete(accountKey('login', email));
   }
 
   private waitFor(key: string, max: number): number {

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { Clock } from '../clock.js';
 import { DAY } from '../clock.js';
+import type { Cached } from '../db/generation-cache.js';
 import type { DB, UserRow } from '../db/schema.js';
 import { generateToken, hashToken } from './tokens.js';
 
@@ -49,14 +50,10 @@ export async function createSession(
 
 /**
  * Signed-in requests come many times a second with the same token: the row is read once per
- * accounts generation (accounts/generation.ts), which any write to sessions, users or companies moves.
+ * accounts generation (accounts/generation.ts), which any write to sessions, users or companies
+ * moves. The process's one cache is ctx.sessionCache.
  */
-interface SessionCache {
-  generation: number;
-  byId: Map<string, Omit<ValidSession, 'id' | 'renewed'>>;
-}
-const sessionCaches = new WeakMap<Kysely<DB>, SessionCache>();
-const SESSION_CACHE_MAX = 10_000;
+export type CachedSession = Omit<ValidSession, 'id' | 'renewed'>;
 
 type SessionLookup = UserRow & {
   session_expires_at: number;
@@ -75,28 +72,23 @@ const SESSION_SQL = `select users.*, sessions.expires_at as session_expires_at, 
   where sessions.id = ?`;
 
 /**
- * The session of a cookie token, or null. Given the accounts generation, a session read earlier in
- * the same generation is reused; expiry is still checked against the clock every time, and
- * anything but a plain valid session (expired, due for renewal) goes to the database.
+ * The session of a cookie token, or null. Given a cache and the accounts generation, a session
+ * read earlier in the same generation is reused; expiry is still checked against the clock every
+ * time, and anything but a plain valid session (expired, due for renewal) goes to the database.
  */
 export async function validateSession(
   db: Kysely<DB>,
   clock: Clock,
   policy: SessionPolicy,
   token: string,
-  generation?: number | null,
+  cached?: Cached<CachedSession>,
 ): Promise<ValidSession | null> {
   const id = hashToken(token);
   const now = clock.now();
   const lifetime = policy.lifetimeDays * DAY;
-  let cache = sessionCaches.get(db);
-  if (generation != null && cache?.generation !== generation) {
-    cache = { generation, byId: new Map() };
-    sessionCaches.set(db, cache);
-  }
-  const cached = generation == null ? undefined : cache?.byId.get(id);
-  if (cached !== undefined && now < cached.expiresAt && cached.expiresAt - now >= lifetime / 2) {
-    return { id, ...cached, renewed: false };
+  const hit = cached?.cache.get(id, cached.generation);
+  if (hit !== undefined && now < hit.expiresAt && hit.expiresAt - now >= lifetime / 2) {
+    return { id, ...hit, renewed: false };
   }
   const { rows } = await db.executeQuery<SessionLookup>(CompiledQuery.raw(SESSION_SQL, [id]));
   const row = rows[0];
@@ -118,12 +110,8 @@ export async function validateSession(
     await db.updateTable('sessions').set({ expires_at: renewedTo }).where('id', '=', id).execute();
     return { id, user, expiresAt: renewedTo, actingCompanyId, actingCompanyName, renewed: true };
   }
-  // Only into the cache of the generation read before the query: a write since started a new one.
-  if (cache !== undefined && cache.generation === generation && sessionCaches.get(db) === cache) {
-    if (cache.byId.size >= SESSION_CACHE_MAX) cache.byId.clear();
-    // Frozen: one user row serves many requests, none may change it for the others.
-    cache.byId.set(id, { user: Object.freeze(user), expiresAt, actingCompanyId, actingCompanyName });
-  }
+  // Frozen: one user row serves many requests, none may change it for the others.
+  cached?.cache.set(id, cached.generation, { user: Object.freeze(user), expiresAt, actingCompanyId, actingCompanyName });
   return { id, user, expiresAt, actingCompanyId, actingCompanyName, renewed: false };
 }
 

@@ -56,17 +56,24 @@ async function validateUserInput(db: Kysely<DB>, input: UserInput, exceptId?: nu
   if (await taken.executeTakeFirst()) throw new UserInputError('email', 'email_taken');
 }
 
+/** The columns a user form sets, as stored. */
+function userColumns(input: UserInput) {
+  return {
+    email: normalizeEmail(input.email),
+    name: input.name.trim(),
+    role: input.role,
+    company_id: input.role === 'buyer' ? input.companyId : null,
+    phone: input.phone?.trim() ?? '',
+  };
+}
+
 export async function createUser(db: Kysely<DB>, clock: Clock, input: UserInput): Promise<UserRow> {
   await validateUserInput(db, input);
   const now = clock.now();
   return db
     .insertInto('users')
     .values({
-      email: normalizeEmail(input.email),
-      name: input.name.trim(),
-      role: input.role,
-      company_id: input.role === 'buyer' ? input.companyId : null,
-      phone: input.phone?.trim() ?? '',
+      ...userColumns(input),
       locale: input.locale ?? null,
       password_hash: null,
       disabled_at: null,
@@ -82,14 +89,7 @@ export async function updateUser(db: Kysely<DB>, clock: Clock, id: number, input
   await validateUserInput(db, input, id);
   await db
     .updateTable('users')
-    .set({
-      email: normalizeEmail(input.email),
-      name: input.name.trim(),
-      role: input.role,
-      company_id: input.role === 'buyer' ? input.companyId : null,
-      phone: input.phone?.trim() ?? '',
-      updated_at: clock.now(),
-    })
+    .set({ ...userColumns(input), updated_at: clock.now() })
     .where('id', '=', id)
     .execute();
 }

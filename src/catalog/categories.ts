@@ -51,15 +51,23 @@ export class CategoryTree {
   }
 }
 
-const cache = new WeakMap<Kysely<DB>, { fingerprint: string; generation: number | null; tree: CategoryTree }>();
+/** The last tree read (ctx.categoryCache), and what it was read for. */
+export class CategoryTreeCache {
+  entry: { fingerprint: string; generation: number | null; tree: CategoryTree } | null = null;
+}
 
 /**
- * The visible category tree. Rebuilt only when the categories change: while the catalog
- * generation (catalog/generation.ts) holds, not even the fingerprint query runs; without one,
- * a cheap fingerprint query instead of loading every row on every catalog page.
+ * The visible category tree. With a cache it is rebuilt only when the categories change: while
+ * the catalog generation (catalog/generation.ts) holds, not even the fingerprint query runs;
+ * without one, a cheap fingerprint query instead of loading every row on every catalog page.
  */
-export async function loadCategoryTree(db: Kysely<DB>, generation?: number | null): Promise<CategoryTree> {
-  const cached = cache.get(db);
+export async function loadCategoryTree(
+  db: Kysely<DB>,
+  using?: { cache: CategoryTreeCache; generation?: number | null },
+): Promise<CategoryTree> {
+  if (using === undefined) return new CategoryTree(await visibleCategories(db));
+  const generation = using.generation;
+  const cached = using.cache.entry;
   if (cached && generation != null && cached.generation === generation) return cached.tree;
   const { fingerprint } = await sql<{ fingerprint: string }>`select count(*) || ':' || coalesce(max(updated_at), 0) || ':' || coalesce(sum(id * (hidden + 1) + coalesce(parent_id, 0)), 0) as fingerprint from categories`
     .execute(db)
@@ -68,14 +76,11 @@ export async function loadCategoryTree(db: Kysely<DB>, generation?: number | nul
     cached.generation = generation ?? null;
     return cached.tree;
   }
-  const rows = await db
-    .selectFrom('categories')
-    .select(['id', 'parent_id', 'name'])
-    .where('hidden', '=', 0)
-    .orderBy('sort')
-    .orderBy('name')
-    .execute();
-  const tree = new CategoryTree(rows);
-  cache.set(db, { fingerprint, generation: generation ?? null, tree });
+  const tree = new CategoryTree(await visibleCategories(db));
+  using.cache.entry = { fingerprint, generation: generation ?? null, tree };
   return tree;
+}
+
+function visibleCategories(db: Kysely<DB>) {
+  return db.selectFrom('categories').select(['id', 'parent_id', 'name']).where('hidden', '=', 0).orderBy('sort').orderBy('name').execute();
 }

@@ -1,5 +1,4 @@
-import { changeCounter, type DataVersionReading } from '../db/change-counter.js';
-import type { Sqlite } from '../db/open.js';
+import { type Connection, ChangeCounter } from '../db/change-counter.js';
 
 /**
  * Every table whose rows can change what a catalog page shows: products and their visibility,
@@ -19,23 +18,15 @@ const CATALOG_TABLES = [
   'product_characteristics',
 ] as const;
 
-const counterOf = (database: { sqlite: Sqlite }) => changeCounter(database.sqlite, 'catalog', CATALOG_TABLES);
-
 /**
- * The catalog generation: caches of catalog pages, counts and brand lists are valid only while it
- * stays the same. Writes to the catalog tables move it by themselves, on this connection (temp
- * triggers) and on any other (data_version); see db/change-counter.ts. Null while it cannot be
- * told (first use inside a transaction): do not cache then. `dataVersion`: see ChangeCounter.current.
+ * The catalog generation (ctx.catalogGeneration): caches of catalog pages, counts and brand
+ * lists are valid only while it stays the same. Writes to the catalog tables move it by
+ * themselves, on this connection (temp triggers) and on any other (data_version); see
+ * db/change-counter.ts. `current()` is null while it cannot be told (first use inside a
+ * transaction): do not cache then. `bump()` drops every cached catalog page: for changes
+ * SQLite cannot see (photo files replaced under the same name); an importer may call it after
+ * an import to be explicit, though its writes already moved the generation.
  */
-export function catalogGeneration(database: { sqlite: Sqlite }, dataVersion?: DataVersionReading): number | null {
-  return counterOf(database).current(dataVersion);
-}
-
-/**
- * Drops every cached catalog page of this database. Writes to the catalog tables already do this
- * on their own; an importer calls it after changing anything else a page shows (photo files
- * replaced under the same name, for instance), and may call it after an import to be explicit.
- */
-export function bumpCatalogGeneration(database: { sqlite: Sqlite }): void {
-  counterOf(database).bump();
+export function catalogChangeCounter(database: Connection): ChangeCounter {
+  return new ChangeCounter(database, 'catalog', CATALOG_TABLES);
 }

@@ -3,20 +3,28 @@ import type { DB } from '../db/schema.js';
 import { ShortCache } from './short-cache.js';
 import type { PriceViewer } from './viewer.js';
 
-// Per database (tests run several in one process). Given the catalog generation, these caches are
-// exact; without one (the price list), counts and brand lists may lag by seconds.
-const countCaches = new WeakMap<Kysely<DB>, ShortCache<number>>();
-const brandCaches = new WeakMap<Kysely<DB>, ShortCache<string[]>>();
-const specialCaches = new WeakMap<Kysely<DB>, ShortCache<boolean>>();
-const unitCaches = new WeakMap<Kysely<DB>, ShortCache<Map<number, { name: string; precision: number }>>>();
 const COUNT_TTL_MS = 5_000;
 
-function cacheFor<V>(map: WeakMap<Kysely<DB>, ShortCache<V>>, db: Kysely<DB>): ShortCache<V> {
-  const existing = map.get(db);
-  if (existing) return existing;
-  const cache = new ShortCache<V>(COUNT_TTL_MS);
-  map.set(db, cache);
-  return cache;
+/**
+ * Answers the listing keeps (ctx.listingCache). Given the catalog generation they are exact;
+ * without one, counts and brand lists may lag by seconds.
+ */
+export class ListingCache {
+  readonly counts = new ShortCache<number>(COUNT_TTL_MS);
+  readonly brands = new ShortCache<string[]>(COUNT_TTL_MS);
+  readonly specials = new ShortCache<boolean>(COUNT_TTL_MS);
+  readonly units = new ShortCache<Map<number, { name: string; precision: number }>>(COUNT_TTL_MS);
+}
+
+/** The cache and the catalog generation read before any data (undefined: cached for seconds only). */
+export interface ListingCached {
+  cache: ListingCache;
+  generation?: number | null;
+}
+
+/** The cache's answer, or the computed one when there is no cache. */
+function through<V>(pick: (cache: ListingCache) => ShortCache<V>, cached: ListingCached | undefined, key: string, compute: () => Promise<V>) {
+  return cached === undefined ? compute() : pick(cached.cache).get(key, compute, cached.generation);
 }
 
 export type SortKey = 'name' | 'sku' | 'price_asc' | 'price_desc';
@@ -54,26 +62,23 @@ export interface ListingRow {
  * Cached until the catalog generation moves (catalog/generation.ts); without a generation, for
  * seconds, like counts. The order itself always re-reads prices.
  */
-export async function hasSpecialPrices(db: Kysely<DB>, companyId: number | null, generation?: number | null): Promise<boolean> {
+export async function hasSpecialPrices(db: Kysely<DB>, companyId: number | null, cached?: ListingCached): Promise<boolean> {
   if (companyId === null) return false;
-  return cacheFor(specialCaches, db).get(
+  return through(
+    (c) => c.specials,
+    cached,
     String(companyId),
     async () =>
       (await db.selectFrom('special_prices').select('product_id').where('company_id', '=', companyId).limit(1).executeTakeFirst()) !== undefined,
-    generation,
   );
 }
 
 /** Units are a handful of rows: kept in memory instead of joined into every row. */
-async function unitsById(db: Kysely<DB>, generation?: number | null): Promise<Map<number, { name: string; precision: number }>> {
-  return cacheFor(unitCaches, db).get(
-    'all',
-    async () => {
-      const rows = await db.selectFrom('units').select(['id', 'name', 'precision']).execute();
-      return new Map(rows.map((u) => [u.id, { name: u.name, precision: u.precision }]));
-    },
-    generation,
-  );
+async function unitsById(db: Kysely<DB>, cached: ListingCached | undefined): Promise<Map<number, { name: string; precision: number }>> {
+  return through((c) => c.units, cached, 'all', async () => {
+    const rows = await db.selectFrom('units').select(['id', 'name', 'precision']).execute();
+    return new Map(rows.map((u) => [u.id, { name: u.name, precision: u.precision }]));
+  });
 }
 
 /**
@@ -108,7 +113,7 @@ export function productsAtViewerPrices(db: Kysely<DB>, viewer: PriceViewer, with
 /**
  * The listing's SQL, written out rather than built with Kysely: building and compiling the query
  * cost as much as running it (~0.15 ms a page). The text depends only on the shape of the filter,
- * so the statement cache in db/open.ts prepares each shape once; values are parameters.
+ * so the statement cache (db/statements.ts) prepares each shape once; values are parameters.
  */
 function listingSql(withSpecial: boolean, where: string, tail: string): string {
   return `select p.id, p.parent_id, p.sku, p.name, p.variant_name, p.unit_id, p.stock_total, p.min_qty, p.multiple, p.vat_bp, p.brand,
@@ -133,11 +138,11 @@ async function listingRows(
   where: string,
   tail: string,
   params: readonly unknown[],
-  generation: number | null | undefined,
+  cached: ListingCached | undefined,
 ) {
   const head = withSpecial ? [viewer.priceTypeId ?? -1, viewer.companyId ?? -1] : [viewer.priceTypeId ?? -1];
   const { rows } = await db.executeQuery<RawListingRow>(CompiledQuery.raw(listingSql(withSpecial, where, tail), [...head, ...params]));
-  const units = await unitsById(db, generation);
+  const units = await unitsById(db, cached);
   const out: ListingRow[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i] as RawListingRow;
@@ -203,8 +208,8 @@ function orderSql(sort: SortKey, withSpecial: boolean): string {
 }
 
 /**
- * One page of the listing and the number of products in it. `generation` (catalog/generation.ts)
- * lets the count be cached until the catalog changes; without one it is cached for seconds.
+ * One page of the listing and the number of products in it. With the cache and the catalog
+ * generation (catalog/generation.ts) the count is cached until the catalog changes.
  */
 export async function listProducts(
   db: Kysely<DB>,
@@ -212,12 +217,14 @@ export async function listProducts(
   filter: ListFilter,
   limit: number,
   offset: number,
-  generation?: number | null,
+  cached?: ListingCached,
 ): Promise<{ rows: ListingRow[]; total: number }> {
-  const withSpecial = await hasSpecialPrices(db, viewer.companyId, generation);
+  const withSpecial = await hasSpecialPrices(db, viewer.companyId, cached);
   const { where, params } = filterWhere(filter);
   const countKey = JSON.stringify([filter.categoryIds ?? null, filter.inStockOnly ?? false, filter.brand ?? '']);
-  const total = await cacheFor(countCaches, db).get(
+  const total = await through(
+    (c) => c.counts,
+    cached,
     countKey,
     async () => {
       const { rows } = await db.executeQuery<{ n: number }>(
@@ -225,7 +232,6 @@ export async function listProducts(
       );
       return Number(rows[0]?.n ?? 0);
     },
-    generation,
   );
   // The page's ids first, then their rows: OFFSET then skips index entries, not rows with every
   // column, price and photo (page 60 of a category at 100k products: ~3 ms instead of ~20 ms).
@@ -235,30 +241,30 @@ export async function listProducts(
   const pageIds = ` and p.id in (select p.id from products p ${byPrice ? priceJoinsSql(withSpecial) : ''}
     where p.hidden = 0 and p.has_variants = 0${where}${order} limit ? offset ?)`;
   const innerPrices = byPrice ? (withSpecial ? [viewer.priceTypeId ?? -1, viewer.companyId ?? -1] : [viewer.priceTypeId ?? -1]) : [];
-  const rows = await listingRows(db, viewer, withSpecial, pageIds, order, [...innerPrices, ...params, limit, offset], generation);
+  const rows = await listingRows(db, viewer, withSpecial, pageIds, order, [...innerPrices, ...params, limit, offset], cached);
   return { rows, total };
 }
 
 /** Rows for the given ids, in that order (search results keep their ranking). */
-export async function productsByIds(db: Kysely<DB>, viewer: PriceViewer, ids: readonly number[], generation?: number | null): Promise<ListingRow[]> {
+export async function productsByIds(db: Kysely<DB>, viewer: PriceViewer, ids: readonly number[], cached?: ListingCached): Promise<ListingRow[]> {
   if (ids.length === 0) return [];
   // The ids go in as one JSON parameter: one SQL text (one prepared statement) for any page.
   const rows = await listingRows(
     db,
     viewer,
-    await hasSpecialPrices(db, viewer.companyId, generation),
+    await hasSpecialPrices(db, viewer.companyId, cached),
     ' and p.id in (select value from json_each(?))',
     '',
     [JSON.stringify(ids)],
-    generation,
+    cached,
   );
   const byId = new Map(rows.map((r) => [r.id, r]));
   return ids.map((id) => byId.get(id)).filter((r): r is ListingRow => r !== undefined);
 }
 
 /** Brands present in the given categories (or the whole catalog), for the filter. */
-export async function brandsIn(db: Kysely<DB>, categoryIds: readonly number[] | undefined, generation?: number | null): Promise<string[]> {
-  return cacheFor(brandCaches, db).get(JSON.stringify(categoryIds ?? null), () => queryBrands(db, categoryIds), generation);
+export async function brandsIn(db: Kysely<DB>, categoryIds: readonly number[] | undefined, cached?: ListingCached): Promise<string[]> {
+  return through((c) => c.brands, cached, JSON.stringify(categoryIds ?? null), () => queryBrands(db, categoryIds));
 }
 
 async function queryBrands(db: Kysely<DB>, categoryIds: readonly number[] | undefined): Promise<string[]> {

@@ -2,8 +2,8 @@ import { type Kysely, sql } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { filterSql, passingIds, type SearchFilter } from './search/filter.js';
 import { ftsMatches, ftsSkuPrefix, reindexFts } from './search/fts.js';
-import { liveIndexOf, productsChanged } from './search/live.js';
-import { memoryFilter } from './search/memory.js';
+import type { LiveIndex } from './search/live.js';
+import { memoryFilter } from './search/memory-filter.js';
 import { BARCODE_LIKE, MAX_QUERY_CHARS, queryTerms } from './search/terms.js';
 import { normalizeBarcode, normalizeSku } from './sku.js';
 
@@ -24,12 +24,13 @@ export { containsGlob, queryTerms, searchFold } from './search/terms.js';
  *   4. the other matches (some word only inside a word: "цинк" in "оцинкованный"), in name order
  * Name order is products.name, then id, as the category listing sorts.
  *
- * Every tier comes from an in-memory index per database (search/memory.ts, kept current by
- * search/live.ts): ~0.1-0.5 ms a query at 100k products whatever it matches, where ranking
- * thousands of FTS matches with bm25 took ~10 ms. What it returns is confirmed by SQL before it
- * is shown, in one query (a rowid lookup per product of the page and per exact match): a product
- * hidden, deleted, moved or sold out a moment ago never shows up. Inside a transaction the search
- * runs on SQL and the FTS table instead (search/fts.ts), which see the transaction's own writes.
+ * Every tier comes from the process's in-memory index (ctx.searchIndex: search/memory.ts, kept
+ * current by search/live.ts): ~0.1-0.5 ms a query at 100k products whatever it matches, where
+ * ranking thousands of FTS matches with bm25 took ~10 ms. What it returns is confirmed by SQL
+ * before it is shown, in one query (a rowid lookup per product of the page and per exact match):
+ * a product hidden, deleted, moved or sold out a moment ago never shows up. Inside a transaction,
+ * or without an index, the search runs on SQL and the FTS table instead (search/fts.ts), which
+ * see the transaction's own writes. Both engines answer the same (test/search-engines.test.ts).
  */
 
 /**
@@ -55,22 +56,25 @@ export interface SearchResult {
  * Rebuilds the search index entries of these products (of all products when omitted) from
  * products and product_barcodes. Products that are gone, hidden or parents of variants lose
  * theirs. Call it after any change to a product's SKU, name, variant name, brand, category,
- * barcodes, visibility or variants. Inside a transaction, call it in that transaction.
+ * barcodes, visibility or variants. Inside a transaction, call it in that transaction: the
+ * in-memory index re-reads the products at the next search, which waits for the transaction to end
+ * (one connection), so it reads what was committed.
  */
-export async function reindexProducts(db: Kysely<DB>, productIds?: readonly number[]): Promise<void> {
+export async function reindexProducts(index: LiveIndex, db: Kysely<DB>, productIds?: readonly number[]): Promise<void> {
   const ids = productIds === undefined ? undefined : [...new Set(productIds)].filter((id) => Number.isSafeInteger(id));
   if (db.isTransaction) await reindexFts(db, ids);
   else await db.transaction().execute((trx) => reindexFts(trx, ids));
-  productsChanged(db, ids);
+  index.changed(ids);
 }
 
 /**
  * Products matching `query`, ranked (see the tiers at the top of this file), paged by
  * limit/offset. Empty or punctuation-only queries match nothing. An empty categoryIds list
- * matches nothing (as in listing.ts).
+ * matches nothing (as in listing.ts). `index` null: SQL and FTS only (as in a transaction).
  */
 export async function searchProductIds(
   db: Kysely<DB>,
+  index: LiveIndex | null,
   query: string,
   filter: SearchFilter,
   limit: number,
@@ -89,12 +93,11 @@ export async function searchProductIds(
 
   // Every tier is counted far enough for this page and for the count.
   const want = Math.max(SEARCH_COUNT_CAP, skip + pageSize);
-  if (db.isTransaction) return searchInTransaction(db, text, terms, skuKey, barcodeKey, filter, want, pageSize, skip);
+  if (db.isTransaction || index === null) return searchOnSql(db, text, terms, skuKey, barcodeKey, filter, want, pageSize, skip);
 
-  const live = liveIndexOf(db);
-  const index = await live.ready(db);
+  const memory = await index.ready();
   const prepared = memoryFilter(filter);
-  const exact = index.exact(skuKey, barcodeKey, prepared);
+  const exact = memory.exact(skuKey, barcodeKey, prepared);
   // The index applied the filter (stock by a hint live.ts keeps current); SQL confirms the
   // exact matches and the page, product by product, in one query, and the next products stand in
   // for any that fail. Only the page and a little more is kept from the ranking: nothing big lives
@@ -106,7 +109,7 @@ export async function searchProductIds(
   let from = skip;
   let first = true;
   do {
-    const window = index.rank(terms, skuKey, prepared, exact, want, from, pageSize - page.length + CONFIRM_SLACK);
+    const window = memory.rank(terms, skuKey, prepared, exact, want, from, pageSize - page.length + CONFIRM_SLACK);
     total = window.count;
     if (window.ids.length === 0 && !first) break;
     from += window.ids.length;
@@ -123,12 +126,12 @@ export async function searchProductIds(
     if (window.ids.length === 0) break;
   } while (page.length < pageSize);
   // The index was wrong about these (hidden, deleted, moved or sold out since): re-read them.
-  if (failed.length > 0) live.changed(failed);
+  if (failed.length > 0) index.changed(failed);
   return { ids: page, total: Math.min(Math.max(0, total - failed.length), SEARCH_COUNT_CAP), exactIds };
 }
 
-/** The same search on SQL and the FTS table, which see the transaction's own writes. */
-async function searchInTransaction(
+/** The same search on SQL and the FTS table, which see a transaction's own writes. */
+async function searchOnSql(
   db: Kysely<DB>,
   text: string,
   terms: ReturnType<typeof queryTerms>,
@@ -162,11 +165,6 @@ async function searchInTransaction(
   const prefix = skuKey === '' ? [] : await ftsSkuPrefix(db, skuKey, where, want);
   const ranked = unique([...exactIds, ...prefix, ...(await ftsMatches(db, terms, filter, where, want))]);
   return { ids: ranked.slice(skip, skip + pageSize), total: Math.min(ranked.length, SEARCH_COUNT_CAP), exactIds };
-}
-
-/** For tests and diagnostics: the in-memory index of `db` (size, build time), once a search has built it. */
-export function searchIndexInfo(db: Kysely<DB>) {
-  return liveIndexOf(db).info();
 }
 
 /** The ids in their first-seen order, each once. */

@@ -8,7 +8,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { type ListingRow, productsByIds } from './listing.js';
+import { type ListingCached, type ListingRow, productsByIds } from './listing.js';
 import type { PriceViewer } from './viewer.js';
 
 export type CellState = 'available' | 'no_price' | 'out_of_stock';
@@ -73,7 +73,7 @@ export async function variantGrids(
   db: Kysely<DB>,
   viewer: PriceViewer,
   parentIds: readonly number[],
-  options: { allowBackorder: boolean; generation?: number | null },
+  options: { allowBackorder: boolean; cached?: ListingCached },
 ): Promise<Map<number, VariantGrid>> {
   const grids = new Map<number, VariantGrid>();
   const parents = [...new Set(parentIds)];
@@ -107,7 +107,7 @@ export async function variantGrids(
     const names = namesOf.get(c.parent_id) as string[];
     if (!names.includes(c.name)) names.push(c.name);
   }
-  const priced = new Map((await productsByIds(db, viewer, variants.map((v) => v.id), options.generation)).map((r) => [r.id, r]));
+  const priced = new Map((await productsByIds(db, viewer, variants.map((v) => v.id), options.cached)).map((r) => [r.id, r]));
 
   for (const parent of parentRows) {
     const names = namesOf.get(parent.id) ?? [];

@@ -1,5 +1,6 @@
 import type { Kysely } from 'kysely';
 import { canSeeCompany } from '../accounts/companies.js';
+import type { Cached } from '../db/generation-cache.js';
 import type { DB, UserRow } from '../db/schema.js';
 
 /** Whose prices a page shows: always the buyer's own company; for staff, the company they act for. */
@@ -17,29 +18,23 @@ async function defaultPriceType(db: Kysely<DB>) {
   return db.selectFrom('price_types').select(['id', 'name']).orderBy('is_default', 'desc').orderBy('id').limit(1).executeTakeFirst();
 }
 
-// Per database; only used within one accounts generation (accounts/generation.ts).
-const viewerCaches = new WeakMap<Kysely<DB>, { generation: number; byKey: Map<string, Readonly<PriceViewer>> }>();
-
 /**
- * Whose prices the user sees. Given the accounts generation (which every write to users,
- * companies or price types moves), the answer is reused until it changes.
+ * Whose prices the user sees. Given a cache (ctx.viewerCache) and the accounts generation
+ * (which every write to users, companies or price types moves), the answer is reused until it
+ * changes.
  */
-export async function priceViewer(db: Kysely<DB>, user: UserRow, actingCompanyId: number | null, generation?: number | null): Promise<PriceViewer> {
-  if (generation == null) return resolveViewer(db, user, actingCompanyId);
-  let cache = viewerCaches.get(db);
-  if (cache?.generation !== generation) {
-    cache = { generation, byKey: new Map() };
-    viewerCaches.set(db, cache);
-  }
+export async function priceViewer(
+  db: Kysely<DB>,
+  user: UserRow,
+  actingCompanyId: number | null,
+  cached?: Cached<Readonly<PriceViewer>>,
+): Promise<PriceViewer> {
+  if (cached === undefined) return resolveViewer(db, user, actingCompanyId);
   const key = `${user.id}/${user.role}/${user.company_id}/${actingCompanyId}`;
-  const hit = cache.byKey.get(key);
+  const hit = cached.cache.get(key, cached.generation);
   if (hit) return hit;
   const viewer = Object.freeze(await resolveViewer(db, user, actingCompanyId));
-  // Not if a write started a new generation meanwhile: the answer may be of the old data.
-  if (viewerCaches.get(db) === cache) {
-    if (cache.byKey.size >= 10_000) cache.byKey.clear();
-    cache.byKey.set(key, viewer);
-  }
+  cached.cache.set(key, cached.generation, viewer);
   return viewer;
 }
 

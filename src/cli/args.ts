@@ -1,27 +1,22 @@
-/** `serve --config x.yml --port=3001 a b` → { positional: ['a','b'], flags: { config: 'x.yml', port: '3001' } } */
+import { parseArgs as parseNodeArgs } from 'node:util';
+
+/** Every option any command takes; `--name value` and `--name=value` alike. A command's own go here too. */
+const OPTIONS = {
+  config: { type: 'string' },
+  email: { type: 'string' },
+  name: { type: 'string' },
+  password: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
 export interface ParsedArgs {
   positional: string[];
-  flags: Record<string, string | true>;
+  flags: { config?: string; email?: string; name?: string; password?: string; help?: boolean };
 }
 
+/** The command line, by node:util's parseArgs; an unknown option or a missing value throws (say it, show the help). */
 export function parseArgs(argv: readonly string[]): ParsedArgs {
-  const positional: string[] = [];
-  const flags: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] ?? '';
-    if (!arg.startsWith('--')) {
-      positional.push(arg);
-      continue;
-    }
-    const [name = '', inline] = arg.slice(2).split(/=(.*)/s, 2);
-    if (inline !== undefined) flags[name] = inline;
-    else if (argv[i + 1] !== undefined && !(argv[i + 1] ?? '').startsWith('--')) flags[name] = argv[++i] ?? '';
-    else flags[name] = true;
-  }
-  return { positional, flags };
-}
-
-export function flagString(args: ParsedArgs, name: string): string | undefined {
-  const value = args.flags[name];
-  return typeof value === 'string' ? value : undefined;
+  const { values, positionals } = parseNodeArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
+  return { positional: positionals, flags: values };
 }

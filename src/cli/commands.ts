@@ -7,7 +7,6 @@ import { backupTo } from '../db/migrate.js';
 import { compose } from '../documents/messages.js';
 import { translator } from '../i18n/index.js';
 import type { ParsedArgs } from './args.js';
-import { flagString } from './args.js';
 import { CliError, configFromArgs, openPrepared } from './runtime.js';
 
 export async function configCheck(args: ParsedArgs): Promise<number> {
@@ -56,14 +55,14 @@ export async function flushAllSessions(args: ParsedArgs): Promise<number> {
  * password lands in the shell history.
  */
 export async function createAdmin(args: ParsedArgs): Promise<number> {
-  const email = flagString(args, 'email') ?? args.positional[1];
-  const name = flagString(args, 'name') ?? 'Administrator';
+  const email = args.flags.email ?? args.positional[1];
+  const name = args.flags.name ?? 'Administrator';
   if (!email) throw new CliError('usage: optovik create-admin --email <email> [--name <name>] [--password <password>]');
   const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
   try {
     if (await findUserByEmail(ctx.db, email)) throw new CliError(`a user with the email ${email} already exists`);
     const user = await createUser(ctx.db, ctx.clock, { email, name, role: 'admin', companyId: null });
-    const password = flagString(args, 'password');
+    const password = args.flags.password;
     if (password) {
       await setPassword(ctx.db, ctx.clock, user.id, password, ctx.config.auth.passwordMinLength);
       console.log(`Admin ${user.email} created. Log in at ${ctx.config.server.publicUrl}/login`);

@@ -33,7 +33,13 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
 };
 
 export async function main(argv: readonly string[]): Promise<number> {
-  const args = parseArgs(argv);
+  let args: ParsedArgs;
+  try {
+    args = parseArgs(argv);
+  } catch (error) {
+    console.error(`optovik: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
   const name = args.positional[0] ?? 'serve';
   if (name === 'help' || args.flags.help) {
     console.log(HELP);

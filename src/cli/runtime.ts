@@ -5,14 +5,14 @@ import { type AppContext, createContext, databaseFile } from '../context.js';
 import { prepareDatabase, type PrepareReport } from '../db/prepare.js';
 import { applyStockSelection } from '../catalog/stock.js';
 import { demoSeededAt, seedDemoOnce } from '../demo/seed.js';
-import { type ParsedArgs, flagString } from './args.js';
+import type { ParsedArgs } from './args.js';
 
 /** A problem the operator must fix; printed as it is, without a stack trace. */
 export class CliError extends Error {}
 
 export function configFromArgs(args: ParsedArgs): Config {
   try {
-    return loadConfig({ file: flagString(args, 'config') });
+    return loadConfig({ file: args.flags.config });
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message);
     throw error;

@@ -7,6 +7,8 @@ import { CliError, configFromArgs, openPrepared } from './runtime.js';
 export async function serve(args: ParsedArgs): Promise<number> {
   const config = configFromArgs(args);
   const { ctx, report } = await openPrepared(config);
+  // 1C runs a restart cut short show as abandoned on the admin page; their folders go.
+  await ctx.exchange.prepare();
   const app = await buildApp(ctx);
   let address: string;
   try {

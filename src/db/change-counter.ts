@@ -1,5 +1,8 @@
-import type SQLite from 'better-sqlite3';
-import type { Sqlite } from './open.js';
+import type { Database } from './open.js';
+import type { StatementCache } from './statements.js';
+
+/** What a counter needs of the connection: the handle (triggers, functions) and its statements. */
+export type Connection = Pick<Database, 'sqlite' | 'statements'>;
 
 /**
  * A number per SQLite connection and group of tables that moves whenever any of those tables may
@@ -14,6 +17,9 @@ import type { Sqlite } from './open.js';
  * The triggers are created on first use, not when the connection opens: migrations have run by
  * then. Never inside an open transaction, where a rollback would drop them with it; until they
  * exist `current()` is null and callers must not cache.
+ *
+ * One counter per name and connection: context.ts makes them (catalog/generation.ts,
+ * accounts/generation.ts); two of the same name would fight over the same triggers.
  */
 export class ChangeCounter {
   private value = 0;
@@ -21,7 +27,7 @@ export class ChangeCounter {
   private seenDataVersion: unknown;
 
   constructor(
-    private readonly sqlite: Sqlite,
+    private readonly connection: Connection,
     private readonly name: string,
     private readonly tables: readonly string[],
   ) {
@@ -34,7 +40,7 @@ export class ChangeCounter {
    * `dataVersion` may be a readDataVersion() taken earlier, before anything the caller will
    * cache was read (one reading can serve every counter a request asks).
    */
-  current(dataVersion: DataVersionReading = readDataVersion(this.sqlite)): number | null {
+  current(dataVersion: DataVersionReading = readDataVersion(this.connection.statements)): number | null {
     if (!this.installed && !this.install()) return null;
     if (dataVersion.value !== this.seenDataVersion) {
       this.seenDataVersion = dataVersion.value;
@@ -49,14 +55,15 @@ export class ChangeCounter {
   }
 
   private install(): boolean {
-    if (this.sqlite.inTransaction || !this.sqlite.open) return false;
+    const sqlite = this.connection.sqlite;
+    if (sqlite.inTransaction || !sqlite.open) return false;
     const fn = `optovik_changed_${this.name}`;
-    this.sqlite.function(fn, { deterministic: false }, () => {
+    sqlite.function(fn, { deterministic: false }, () => {
       this.value += 1;
       return null;
     });
     const existing = new Set(
-      this.sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[],
+      sqlite.prepare("select name from sqlite_master where type = 'table'").pluck().all() as string[],
     );
     // A table left unwatched by a typo would make every cache built on this counter go stale.
     const missing = this.tables.filter((t) => !existing.has(t));
@@ -69,9 +76,9 @@ export class ChangeCounter {
         );
       }
     }
-    this.sqlite.exec(statements.join(';\n'));
+    sqlite.exec(statements.join(';\n'));
     this.installed = true;
-    this.seenDataVersion = readDataVersion(this.sqlite).value;
+    this.seenDataVersion = readDataVersion(this.connection.statements).value;
     return true;
   }
 }
@@ -81,34 +88,10 @@ export interface DataVersionReading {
   readonly value: unknown;
 }
 
-const dataVersionStatements = new WeakMap<Sqlite, SQLite.Statement<[], unknown>>();
-
 /**
  * Reads PRAGMA data_version, which costs a read lock (two fcntl and an fstat, ~2-10 µs): a request
  * takes one reading when it starts and hands it to every counter it asks.
  */
-export function readDataVersion(sqlite: Sqlite): DataVersionReading {
-  let statement = dataVersionStatements.get(sqlite);
-  if (!statement) {
-    statement = sqlite.prepare<[], unknown>('pragma data_version').pluck();
-    dataVersionStatements.set(sqlite, statement);
-  }
-  return { value: statement.get() };
-}
-
-const counters = new WeakMap<Sqlite, Map<string, ChangeCounter>>();
-
-/** The one counter of this name on this connection (made on first use). */
-export function changeCounter(sqlite: Sqlite, name: string, tables: readonly string[]): ChangeCounter {
-  let byName = counters.get(sqlite);
-  if (!byName) {
-    byName = new Map();
-    counters.set(sqlite, byName);
-  }
-  let counter = byName.get(name);
-  if (!counter) {
-    counter = new ChangeCounter(sqlite, name, tables);
-    byName.set(name, counter);
-  }
-  return counter;
+export function readDataVersion(statements: StatementCache): DataVersionReading {
+  return { value: statements.get('pragma data_version', 'first').get() };
 }

@@ -4,6 +4,7 @@ import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { fold } from './fold.js';
 import type { DB } from './schema.js';
+import { StatementCache } from './statements.js';
 
 export type Sqlite = SQLite.Database;
 
@@ -12,6 +13,10 @@ export interface Database {
   /** The raw handle, for online backups and the few things Kysely does not do. */
   readonly sqlite: Sqlite;
   readonly file: string;
+  /** Prepared statements by SQL text: Kysely's queries and the plain statements of the hot paths. */
+  readonly statements: StatementCache;
+  /** Told when an after-commit hook (db/transaction.ts) throws; the write stays committed. */
+  readonly hookFailed: (error: unknown) => void;
   close(): Promise<void>;
 }
 
@@ -29,35 +34,29 @@ export function openSqlite(file: string, busyTimeoutMs: number): Sqlite {
   return sqlite;
 }
 
-/**
- * Kysely prepares every query anew; on a catalog page that is a third of the SQLite time. The
- * same SQL text always gets the same prepared statement (bounded, so queries with variable
- * IN-lists cannot grow it without limit).
- */
-function withStatementCache(sqlite: Sqlite, capacity = 500) {
-  const cache = new Map<string, SQLite.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (statement === undefined) {
-        statement = sqlite.prepare(sql);
-        if (cache.size >= capacity) cache.delete(cache.keys().next().value as string);
-        cache.set(sql, statement);
-      }
-      return statement;
-    },
-  };
+export interface OpenOptions {
+  /** Where an after-commit hook's error goes (the app's log); by default it surfaces as an uncaught error. */
+  hookFailed?: (error: unknown) => void;
 }
 
-export function openDatabase(file: string, busyTimeoutMs: number): Database {
+export function openDatabase(file: string, busyTimeoutMs: number, options: OpenOptions = {}): Database {
   const sqlite = openSqlite(file, busyTimeoutMs);
-  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const statements = new StatementCache(sqlite);
+  // Kysely sees a handle whose prepare() is the cache: the same SQL text, the same statement.
+  const handle = { close: () => sqlite.close(), prepare: (sql: string) => statements.get(sql) };
+  const db = new Kysely<DB>({ dialect: new SqliteDialect({ database: handle }) });
   let closed = false;
   return {
     db,
     sqlite,
     file,
+    statements,
+    hookFailed:
+      options.hookFailed ??
+      ((error) =>
+        queueMicrotask(() => {
+          throw error;
+        })),
     async close() {
       if (closed) return;
       closed = true;

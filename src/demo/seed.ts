@@ -15,7 +15,7 @@ export async function demoSeededAt(db: AppContext['db']): Promise<number | null>
 }
 
 /** Seeds the demo data once; a second start finds the marker and leaves everything alone. */
-export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'clock'>, products = DEMO_PRODUCTS): Promise<boolean> {
+export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'clock' | 'searchIndex'>, products = DEMO_PRODUCTS): Promise<boolean> {
   const { db, clock } = ctx;
   const marker = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded_at').executeTakeFirst();
   if (marker) return false;
@@ -94,7 +94,7 @@ export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'cl
     .values(catalog.productIds.slice(0, 5).map((productId, i) => ({ company_id: romashka.id, product_id: productId, price: 1000 + i * 250 })))
     .execute();
   await refreshStockTotals(db, null);
-  await reindexProducts(db);
+  await reindexProducts(ctx.searchIndex, db);
   // Written last: a seed that died half-way leaves no marker, so the next start fails loudly
   // instead of showing a half-empty demo.
   await db.insertInto('settings').values({ key: 'demo_seeded_at', value: String(now) }).execute();

@@ -41,71 +41,74 @@ export function link(ctx: AppContext, path: string): string {
   return `${ctx.config.server.publicUrl}${path}`;
 }
 
-export async function sendInvitation(ctx: AppContext, user: UserRow, token: string): Promise<SentMail> {
-  const t = translator(recipientLocale(ctx, user.locale));
+/** Who a message goes to; the greeting names them, their language writes it. */
+export interface Addressee {
+  email: string;
+  name: string;
+  locale: string | null;
+}
+
+/** A message's subject and body (after the greeting), written with the addressee's translator. */
+export interface Written {
+  subject: string;
+  body: Omit<MailBody, 'greeting'>;
+  attachments?: OutgoingMail['attachments'];
+}
+
+/** Every message to a person leaves through here: greeted by name, in their language, in one layout. */
+export async function sendMessage(ctx: AppContext, to: Addressee, write: (t: Translate, site: string) => Written): Promise<SentMail> {
+  const t = translator(recipientLocale(ctx, to.locale));
   const site = ctx.config.site.name;
+  const { subject, body, attachments } = write(t, site);
   return ctx.mailer.send({
-    to: user.email,
+    to: to.email,
+    subject,
+    ...compose(t, site, { greeting: t('mail.greeting', { name: to.name }), ...body }),
+    ...(attachments ? { attachments } : {}),
+  });
+}
+
+export async function sendInvitation(ctx: AppContext, user: UserRow, token: string): Promise<SentMail> {
+  return sendMessage(ctx, user, (t, site) => ({
     subject: t('mail.inviteSubject', { site }),
-    ...compose(t, site, {
-      greeting: t('mail.greeting', { name: user.name }),
+    body: {
       paragraphs: [t('mail.inviteText', { site, days: ctx.config.auth.inviteLinkDays })],
       action: { label: t('mail.inviteButton'), url: link(ctx, `/invite/${token}`) },
       footer: t('mail.ignore'),
-    }),
-  });
+    },
+  }));
 }
 
 export async function sendPasswordReset(ctx: AppContext, user: UserRow, token: string): Promise<SentMail> {
-  const t = translator(recipientLocale(ctx, user.locale));
-  const site = ctx.config.site.name;
-  return ctx.mailer.send({
-    to: user.email,
+  return sendMessage(ctx, user, (t, site) => ({
     subject: t('mail.resetSubject', { site }),
-    ...compose(t, site, {
-      greeting: t('mail.greeting', { name: user.name }),
+    body: {
       paragraphs: [t('mail.resetText', { hours: ctx.config.auth.resetLinkHours })],
       action: { label: t('mail.resetButton'), url: link(ctx, `/reset-password/${token}`) },
       footer: t('mail.ignore'),
-    }),
-  });
+    },
+  }));
 }
 
-export async function sendAccessRequestNotice(ctx: AppContext, admins: UserRow[], request: AccessRequestRow): Promise<void> {
-  const site = ctx.config.site.name;
-  for (const admin of admins) {
-    const t = translator(recipientLocale(ctx, admin.locale));
-    await ctx.mailer.send({
-      to: admin.email,
-      // Never the applicant's words in the subject: the form is anonymous, and a subject of the
-      // attacker's choosing sent from the portal's own address is a phishing relay.
-      subject: t('mail.requestSubject', { site, id: request.id }),
-      ...compose(t, site, {
-        greeting: t('mail.greeting', { name: admin.name }),
-        paragraphs: [
-          t('mail.requestText', {
-            contact: request.contact_name,
-            email: request.email,
-            company: request.company_name,
-            inn: request.inn,
-          }),
-          ...(request.message ? [request.message] : []),
-        ],
-        action: { label: t('mail.requestButton'), url: link(ctx, '/admin/access-requests') },
-      }),
-    });
-  }
+export async function sendAccessRequestNotice(ctx: AppContext, admin: UserRow, request: AccessRequestRow): Promise<SentMail> {
+  return sendMessage(ctx, admin, (t) => ({
+    // Never the applicant's words in the subject: the form is anonymous, and a subject of the
+    // attacker's choosing sent from the portal's own address is a phishing relay.
+    subject: t('mail.requestSubject', { site: ctx.config.site.name, id: request.id }),
+    body: {
+      paragraphs: [
+        t('mail.requestText', { contact: request.contact_name, email: request.email, company: request.company_name, inn: request.inn }),
+        ...(request.message ? [request.message] : []),
+      ],
+      action: { label: t('mail.requestButton'), url: link(ctx, '/admin/access-requests') },
+    },
+  }));
 }
 
 export async function sendAccessDeclined(ctx: AppContext, request: AccessRequestRow): Promise<SentMail> {
-  const t = translator(recipientLocale(ctx, request.locale));
-  const site = ctx.config.site.name;
-  return ctx.mailer.send({
-    to: request.email,
+  const applicant = { email: request.email, name: request.contact_name, locale: request.locale };
+  return sendMessage(ctx, applicant, (t, site) => ({
     subject: t('mail.declinedSubject', { site }),
-    ...compose(t, site, {
-      greeting: t('mail.greeting', { name: request.contact_name }),
-      paragraphs: [t('mail.declinedText', { company: request.company_name })],
-    }),
-  });
+    body: { paragraphs: [t('mail.declinedText', { company: request.company_name })] },
+  }));
 }

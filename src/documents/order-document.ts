@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Eta } from 'eta';
 import type { Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
-import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercentBp, translator } from '../i18n/index.js';
+import { formattersFor, translator } from '../i18n/index.js';
 import { orderLines } from '../orders/orders.js';
 import { documentTotals } from './document-lines.js';
 import { buyerLine, sellerDetails, sellerLine } from './seller.js';
@@ -52,11 +52,7 @@ export async function renderOrderHtml(
   return eta.render('documents/order', {
     locale,
     t,
-    money: (kopecks: number) => formatMoney(kopecks, locale),
-    number: (value: number) => formatNumber(value, locale),
-    percentBp: (bp: number) => formatPercentBp(bp, locale),
-    date: (millis: number) => formatDate(millis, locale),
-    dateTime: (millis: number) => formatDateTime(millis, locale),
+    ...formattersFor(locale),
     order,
     totals: documentTotals(order, lines),
     seller,

@@ -3,9 +3,9 @@ import { join } from 'node:path';
 import type { Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import type { JobRow } from '../db/schema.js';
-import { formatDateTime, formatMoney, formatNumber, isLocale, translator } from '../i18n/index.js';
+import { formatDateTime, formatMoney, formatNumber, isLocale } from '../i18n/index.js';
 import type { InvoiceAttachment } from './invoice.js';
-import { compose, link } from './messages.js';
+import { link, sendMessage } from './messages.js';
 import { orderFileName } from './order-document.js';
 
 export interface Recipient {
@@ -48,7 +48,7 @@ export async function orderRecipients(ctx: AppContext, companyId: number): Promi
   });
 }
 
-export function orderPdfPath(ctx: AppContext, orderNumber: string): string {
+export function orderPdfPath(ctx: Pick<AppContext, 'config'>, orderNumber: string): string {
   return join(ctx.config.dataDir, 'pdf', orderFileName(orderNumber));
 }
 
@@ -77,40 +77,33 @@ export async function sendOrderPlacedMails(
   let count = 0;
   for (const recipient of await orderRecipients(ctx, order.company_id)) {
     if (already.has(recipient.email)) continue;
-    const t = translator(recipient.locale);
     const money = (k: number) => formatMoney(k, recipient.locale);
-    const site = ctx.config.site.name;
-    const subject =
-      recipient.side === 'buyer'
-        ? t('mail.orderPlacedSubject', { number: order.number })
-        : t('mail.orderNewSubject', { number: order.number, company: company.name });
-    const paragraphs = [
-      recipient.side === 'buyer'
-        ? t('mail.orderPlacedText', { number: order.number, date: formatDateTime(order.created_at, recipient.locale) })
-        : t('mail.orderNewText', { number: order.number, company: company.name, buyer: order.buyer_name }),
-      t('mail.orderTotal', { total: money(order.total), lines: order.line_count }),
-      ...(order.po_number ? [t('mail.orderPo', { po: order.po_number })] : []),
-      ...(order.delivery_address ? [t('mail.orderAddress', { address: order.delivery_address })] : []),
-      ...(order.comment ? [t('mail.orderComment', { comment: order.comment })] : []),
-      attachment ? t('mail.orderPdfAttached') : t('mail.orderPdfMissing'),
-      ...(invoice === null ? [] : 'content' in invoice ? [t('mail.invoiceAttached')] : [t('mail.invoiceMissing')]),
-    ];
     const files = [...(attachment ? [attachment] : []), ...(invoice && 'content' in invoice ? [invoice] : [])];
-    const table = [
-      [t('orders.colSku'), t('orders.colName'), t('orders.colQty'), t('orders.colSum')],
-      ...lines.map((l) => [l.sku, l.name, `${formatNumber(l.quantity, recipient.locale)} ${l.unit_name}`, money(l.line_total)]),
-    ];
-    const info = await ctx.mailer.send({
-      to: recipient.email,
-      subject,
-      ...compose(t, site, {
-        greeting: t('mail.greeting', { name: recipient.name }),
-        paragraphs,
-        table,
+    const info = await sendMessage(ctx, recipient, (t) => ({
+      subject:
+        recipient.side === 'buyer'
+          ? t('mail.orderPlacedSubject', { number: order.number })
+          : t('mail.orderNewSubject', { number: order.number, company: company.name }),
+      body: {
+        paragraphs: [
+          recipient.side === 'buyer'
+            ? t('mail.orderPlacedText', { number: order.number, date: formatDateTime(order.created_at, recipient.locale) })
+            : t('mail.orderNewText', { number: order.number, company: company.name, buyer: order.buyer_name }),
+          t('mail.orderTotal', { total: money(order.total), lines: order.line_count }),
+          ...(order.po_number ? [t('mail.orderPo', { po: order.po_number })] : []),
+          ...(order.delivery_address ? [t('mail.orderAddress', { address: order.delivery_address })] : []),
+          ...(order.comment ? [t('mail.orderComment', { comment: order.comment })] : []),
+          attachment ? t('mail.orderPdfAttached') : t('mail.orderPdfMissing'),
+          ...(invoice === null ? [] : 'content' in invoice ? [t('mail.invoiceAttached')] : [t('mail.invoiceMissing')]),
+        ],
+        table: [
+          [t('orders.colSku'), t('orders.colName'), t('orders.colQty'), t('orders.colSum')],
+          ...lines.map((l) => [l.sku, l.name, `${formatNumber(l.quantity, recipient.locale)} ${l.unit_name}`, money(l.line_total)]),
+        ],
         action: { label: t('mail.orderOpen'), url: link(ctx, `/orders/${order.id}`) },
-      }),
+      },
       ...(files.length > 0 ? { attachments: files } : {}),
-    });
+    }));
     await ctx.db
       .insertInto('sent_mails')
       .values({ job_id: job.id, recipient: recipient.email, message_id: info.messageId, with_attachment: attachment ? 1 : 0, sent_at: ctx.clock.now() })
@@ -130,16 +123,15 @@ export async function sendStatusMails(ctx: AppContext, job: JobRow, orderId: num
   let count = 0;
   for (const recipient of (await orderRecipients(ctx, order.company_id)).filter((r) => r.side === 'buyer')) {
     if (sent.has(recipient.email)) continue;
-    const t = translator(recipient.locale);
-    const status = t(`orders.status_${order.status}`);
-    const info = await ctx.mailer.send({
-      to: recipient.email,
-      subject: t('mail.statusSubject', { number: order.number, status }),
-      ...compose(t, ctx.config.site.name, {
-        greeting: t('mail.greeting', { name: recipient.name }),
-        paragraphs: [t('mail.statusText', { number: order.number, status })],
-        action: { label: t('mail.orderOpen'), url: link(ctx, `/orders/${order.id}`) },
-      }),
+    const info = await sendMessage(ctx, recipient, (t) => {
+      const status = t(`orders.status_${order.status}`);
+      return {
+        subject: t('mail.statusSubject', { number: order.number, status }),
+        body: {
+          paragraphs: [t('mail.statusText', { number: order.number, status })],
+          action: { label: t('mail.orderOpen'), url: link(ctx, `/orders/${order.id}`) },
+        },
+      };
     });
     await ctx.db.insertInto('sent_mails').values({ job_id: job.id, recipient: recipient.email, message_id: info.messageId, sent_at: ctx.clock.now() }).execute();
     count += 1;

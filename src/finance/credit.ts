@@ -11,8 +11,8 @@
  *  - open orders: orders of the entity not yet shipped, cancelled or completed — accounting has not
  *    billed them, but the goods are promised.
  */
-import type { Database, Sqlite } from '../db/open.js';
-import { statement } from '../orders/statements.js';
+import type { Database } from '../db/open.js';
+import type { StatementCache } from '../db/statements.js';
 import { addDays } from './dates.js';
 
 export interface CreditPosition {
@@ -57,15 +57,15 @@ const OPEN_ORDERS_SQL = `
   where legal_entity_id = ? and status in ('new', 'confirmed', 'in_progress') and shipped_at is null`;
 
 /** The entity's position today (YYYY-MM-DD, the distributor's calendar). */
-export function creditPosition(sqlite: Sqlite, legalEntityId: number, today: string): CreditPosition {
-  const terms = statement(sqlite, TERMS_SQL).get(legalEntityId) as TermsRow | undefined;
+export function creditPosition(statements: StatementCache, legalEntityId: number, today: string): CreditPosition {
+  const terms = statements.get(TERMS_SQL).get(legalEntityId) as TermsRow | undefined;
   const paymentDays = terms?.payment_days ?? null;
-  const docs = statement(sqlite, DOCUMENTS_SQL).get({ entity: legalEntityId, days: paymentDays ?? -1, today }) as {
+  const docs = statements.get(DOCUMENTS_SQL).get({ entity: legalEntityId, days: paymentDays ?? -1, today }) as {
     balance: number;
     credits: number;
     due_debits: number;
   };
-  const { total: openOrders } = statement(sqlite, OPEN_ORDERS_SQL).get(legalEntityId) as { total: number };
+  const { total: openOrders } = statements.get(OPEN_ORDERS_SQL).get(legalEntityId) as { total: number };
   const balance = terms?.balance ?? docs.balance;
   const limit = terms?.credit_limit ?? null;
   return {
@@ -83,7 +83,7 @@ export function creditPosition(sqlite: Sqlite, legalEntityId: number, today: str
 
 /** The same, for pages: waits its turn on the shared connection like every other read. */
 export async function loadCreditPosition(database: Database, legalEntityId: number, today: string): Promise<CreditPosition> {
-  return database.db.connection().execute(async () => creditPosition(database.sqlite, legalEntityId, today));
+  return database.db.connection().execute(async () => creditPosition(database.statements, legalEntityId, today));
 }
 
 /**

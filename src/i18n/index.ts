@@ -93,6 +93,17 @@ export function formatDateTime(millis: number, locale: Locale, timeZone = 'Europ
   return dateFormat(locale, 'datetime', { dateStyle: 'short', timeStyle: 'short', timeZone }).format(millis);
 }
 
+/** The formatting functions templates get, bound to one language. */
+export function formattersFor(locale: Locale) {
+  return {
+    money: (kopecks: number) => formatMoney(kopecks, locale),
+    number: (value: number) => formatNumber(value, locale),
+    percentBp: (bp: number) => formatPercentBp(bp, locale),
+    date: (millis: number) => formatDate(millis, locale),
+    dateTime: (millis: number) => formatDateTime(millis, locale),
+  };
+}
+
 /** Picks the locale from an Accept-Language header, for visitors who have not chosen one. */
 export function localeFromAcceptLanguage(header: string | undefined, fallback: Locale): Locale {
   if (!header) return fallback;

@@ -1,8 +1,7 @@
 import type { AppContext } from '../context.js';
 import type { JobRow } from '../db/schema.js';
-import type { JobKind } from './outbox.js';
-
-export type JobHandler = (job: JobRow, payload: Record<string, unknown>) => Promise<void>;
+import type { JobHandler } from './handler.js';
+import { JOB_HANDLERS, type JobHandlers, isJobKind } from './registry.js';
 
 /** Waits between tries: 10 s, 20 s, 40 s … capped at an hour. */
 export function backoffMs(attempts: number): number {
@@ -30,9 +29,13 @@ export class JobWorker {
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly handlers: Partial<Record<JobKind, JobHandler>>,
+    /** Every kind's handler (jobs/registry.ts); a test may run a few kinds with handlers of its own. */
+    private readonly handlers: Partial<JobHandlers> = JOB_HANDLERS,
     private readonly pollMs = 1000,
-  ) {}
+  ) {
+    // Commits that queued jobs say so (jobs/outbox.ts): nobody wakes the worker by hand.
+    ctx.outbox.listen((urgency) => (urgency === 'after_checkout' ? this.wakeAfterCheckout() : this.wake()));
+  }
 
   start(): void {
     this.stopped = false;
@@ -45,13 +48,13 @@ export class JobWorker {
     await this.draining;
   }
 
-  /** Called after a transaction queued jobs, so they start now rather than at the next poll. */
+  /** A transaction queued jobs: they start now rather than at the next poll. */
   wake(): void {
     if (!this.stopped) this.schedule(0);
   }
 
   /**
-   * Called after an order was placed. Its PDF, mails and export start at the first pause in
+   * An order was placed. Its PDF, mails and export start at the first pause in
    * checkouts: rendering and mailing take the same CPU and event loop the buyers' requests need,
    * and a rush of orders should not wait for documents of the orders before it.
    */
@@ -129,9 +132,10 @@ export class JobWorker {
     this.running.add(job.id);
     const attempts = job.attempts + 1;
     try {
-      const handler = this.handlers[job.kind as JobKind];
+      const handler = isJobKind(job.kind) ? (this.handlers[job.kind] as JobHandler<unknown> | undefined) : undefined;
       if (!handler) throw new Error(`no handler for job kind "${job.kind}"`);
-      await handler(job, JSON.parse(job.payload) as Record<string, unknown>);
+      // The payload was written by outbox.enqueue for this very kind, typed by the same handler.
+      await handler(this.ctx, JSON.parse(job.payload) as unknown, job);
       await this.ctx.db.updateTable('jobs').set({ attempts, done_at: this.ctx.clock.now(), last_error: null }).where('id', '=', job.id).execute();
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
@@ -147,15 +151,4 @@ export class JobWorker {
       this.running.delete(job.id);
     }
   }
-}
-
-/** Admin's "retry now": a failed or waiting job runs at the next poll with a fresh count. */
-export async function retryJob(ctx: AppContext, id: number): Promise<boolean> {
-  const result = await ctx.db
-    .updateTable('jobs')
-    .set({ failed_at: null, run_after: ctx.clock.now(), attempts: 0 })
-    .where('id', '=', id)
-    .where('done_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
 }

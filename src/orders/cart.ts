@@ -2,10 +2,10 @@ import { type Kysely, sql } from 'kysely';
 import { checkQuantity, type QuantityProblem, type QuantityRule } from '../catalog/quantity.js';
 import type { PriceViewer } from '../catalog/viewer.js';
 import type { Clock } from '../clock.js';
-import type { Database, Sqlite } from '../db/open.js';
+import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 import { type Quote, quote, unitPriceFor } from '../pricing/quote.js';
-import { statement } from './statements.js';
+import type { StatementCache } from '../db/statements.js';
 
 /**
  * The server-side cart: one per buyer company, so it survives logout and a manager ordering by
@@ -96,9 +96,9 @@ const CART_SQL = `
  * Reads the cart with today's prices, synchronously: placeOrder re-reads it inside its
  * transaction. Elsewhere use loadCart, which waits its turn on the shared connection.
  */
-export function readCart(sqlite: Sqlite, company: BuyingCompany, pricesIncludeVat: boolean): Cart {
+export function readCart(statements: StatementCache, company: BuyingCompany, pricesIncludeVat: boolean): Cart {
   // Rows as arrays: a 30-line cart read twice per order made building row objects a measurable cost.
-  const rows = statement(sqlite, CART_SQL).raw(true).all(company.priceTypeId ?? -1, company.companyId, company.companyId) as CartRow[];
+  const rows = statements.get(CART_SQL, 'arrays').all(company.priceTypeId ?? -1, company.companyId, company.companyId) as CartRow[];
   const terms = { priceTypeId: company.priceTypeId, discountBp: company.discountBp };
   const lines: CartLine[] = rows.map((r) => ({
     productId: r[0],
@@ -129,7 +129,7 @@ export function readCart(sqlite: Sqlite, company: BuyingCompany, pricesIncludeVa
 
 /** The cart with today's prices, read when no transaction of someone else holds the connection. */
 export async function loadCart(database: Database, company: BuyingCompany, pricesIncludeVat: boolean): Promise<Cart> {
-  return database.db.connection().execute(async () => readCart(database.sqlite, company, pricesIncludeVat));
+  return database.db.connection().execute(async () => readCart(database.statements, company, pricesIncludeVat));
 }
 
 export type CartProblem = QuantityProblem | 'unknown_product';

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import { companyScope } from '../accounts/companies.js';
 import type { Clock } from '../clock.js';
+import type { AppContext } from '../context.js';
 import { containsPattern } from '../db/fold.js';
 import type { DB, OrderRow, OrderStatus, UserRow } from '../db/schema.js';
-import { enqueue } from '../jobs/outbox.js';
+import { transaction } from '../db/transaction.js';
 import { type BuyingCompany, changeCartQuantity } from './cart.js';
+import { queueExports } from './export.js';
 
 export const ORDER_STATUSES: readonly OrderStatus[] = ['new', 'confirmed', 'in_progress', 'shipped', 'completed', 'cancelled'];
 /** Orders accounting has not finished with: a manager's "open orders". */
@@ -83,11 +85,14 @@ export async function statusHistory(db: Kysely<DB>, orderId: number) {
     .execute();
 }
 
-/** Cancels a still-new order; false when it has moved on meanwhile (accounting took it). */
-export async function cancelOrder(db: Kysely<DB>, clock: Clock, order: OrderRow, actor: UserRow, note: string): Promise<boolean> {
-  return db.transaction().execute(async (trx) => {
-    const now = clock.now();
-    const result = await trx
+/**
+ * Cancels a still-new order; false when it has moved on meanwhile (accounting took it). The
+ * buyer's status mail and the export are queued with it and start once it is committed.
+ */
+export async function cancelOrder(ctx: AppContext, order: OrderRow, actor: UserRow, note: string): Promise<boolean> {
+  return transaction(ctx.database, async (tx) => {
+    const now = ctx.clock.now();
+    const result = await tx.db
       .updateTable('orders')
       .set({ status: 'cancelled', updated_at: now })
       .where('id', '=', order.id)
@@ -96,12 +101,12 @@ export async function cancelOrder(db: Kysely<DB>, clock: Clock, order: OrderRow,
       .where('origin', 'not in', ['1c', 'moysklad'])
       .executeTakeFirst();
     if (Number(result.numUpdatedRows) !== 1) return false;
-    await trx
+    await tx.db
       .insertInto('order_status_history')
       .values({ order_id: order.id, status: 'cancelled', note: note.slice(0, 500), source: 'portal', changed_by: actor.id, created_at: now })
       .execute();
-    await enqueue(trx, 'send_status_mail', { orderId: order.id, status: 'cancelled' }, now);
-    await enqueue(trx, 'export_order', { orderId: order.id }, now);
+    await ctx.outbox.enqueue(tx, 'send_status_mail', { orderId: order.id, status: 'cancelled' });
+    await queueExports(ctx, tx, order.id);
     return true;
   });
 }

@@ -3,14 +3,13 @@ import { checkQuantity } from '../catalog/quantity.js';
 import type { AppContext } from '../context.js';
 import { type CreditConcern, creditConcern, creditPosition } from '../finance/credit.js';
 import { localDate } from '../finance/dates.js';
-import type { Database, Sqlite } from '../db/open.js';
+import type { SyncTx } from '../db/transaction.js';
+import type { StatementCache } from '../db/statements.js';
 import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
-import { enqueueInOpenTransaction } from '../jobs/outbox.js';
 import type { Quote } from '../pricing/quote.js';
+import { queueExportsSync } from './export.js';
 import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
-import { GroupCommit } from './group-commit.js';
 import { nextOrderNumber } from './numbering.js';
-import { statement } from './statements.js';
 
 export interface CheckoutInput {
   legalEntityId: number | null;
@@ -75,51 +74,40 @@ function lineProblems(cart: Cart, allowBackorder: boolean): LineProblem[] {
   return problems;
 }
 
-const groups = new WeakMap<Database, GroupCommit>();
-
-/** One group committer per database: orders submitted at the same time share one commit. */
-function groupCommitOf(database: Database): GroupCommit {
-  let group = groups.get(database);
-  if (group === undefined) {
-    group = new GroupCommit(database);
-    groups.set(database, group);
-  }
-  return group;
-}
-
 /**
  * Places the company's cart as an order, in ONE transaction: re-reads cart, catalog, prices and
- * stock; validates; writes the order with prices copied; numbers it; queues PDF, mail and export;
+ * stock; validates; writes the order with prices copied; numbers it; queues PDF, mail and exports;
  * empties the cart. The same idempotency key returns the order already placed instead of a second.
- * Orders submitted at the same moment share a transaction and its commit (see GroupCommit), each
+ * Orders submitted at the same moment share a transaction and its commit (db/group-commit.ts), each
  * in its own savepoint; the promise settles only after that commit.
  */
 export async function placeOrder(ctx: AppContext, actor: UserRow, company: BuyingCompany, input: CheckoutInput): Promise<PlaceOrderResult> {
   if (!/^[A-Za-z0-9_-]{16,100}$/.test(input.idempotencyKey)) return { ok: false, problem: 'bad_input', field: 'idempotency_key' };
   if (input.desiredDate && !/^\d{4}-\d{2}-\d{2}$/.test(input.desiredDate)) return { ok: false, problem: 'bad_input', field: 'desired_date' };
-  return groupCommitOf(ctx.database).run((sqlite) => placeOrderNow(ctx, sqlite, actor, company, input));
+  return ctx.groupCommit.run((tx) => placeOrderNow(ctx, tx, actor, company, input));
 }
 
 /** The order's transaction body: runs inside an open transaction, synchronously. */
-function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
-  const existing = statement(sqlite, 'select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
+function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
+  const statements = tx.statements;
+  const existing = statements.get('select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
     | OrderRow
     | undefined;
   if (existing) return { ok: true, order: existing, duplicate: true, credit: null };
 
-  const cart = readCart(sqlite, company, ctx.config.catalog.pricesIncludeVat);
+  const cart = readCart(statements, company, ctx.config.catalog.pricesIncludeVat);
   if (cart.lines.length === 0) return { ok: false, problem: 'empty_cart' };
   const problems = lineProblems(cart, ctx.config.catalog.allowBackorder);
   if (problems.length > 0) return { ok: false, problem: 'lines', lines: problems, cart };
   if (input.confirmedTotal !== cart.quote.total) return { ok: false, problem: 'price_changed', cart };
 
-  const entity = buyingEntity(sqlite, company.companyId, input.legalEntityId);
+  const entity = buyingEntity(statements, company.companyId, input.legalEntityId);
   if (!entity) return { ok: false, problem: 'bad_input', field: 'legal_entity' };
 
   const now = ctx.clock.now();
   const mode = ctx.config.orders.creditControl;
   // Read in the order's own transaction: the debt and open orders it is judged on are the ones it joins.
-  const credit = mode === 'off' ? null : creditConcern(creditPosition(sqlite, entity.id, localDate(now)), cart.quote.total);
+  const credit = mode === 'off' ? null : creditConcern(creditPosition(statements, entity.id, localDate(now)), cart.quote.total);
   let override: { reason: string; by: number } | null = null;
   if (credit && mode === 'block') {
     const staff = actor.role !== 'buyer';
@@ -128,8 +116,8 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
     if (!reason) return { ok: false, problem: 'bad_input', field: 'credit_override_reason' };
     override = { reason, by: actor.id };
   }
-  const order = statement(sqlite, INSERT_ORDER).get({
-    number: nextOrderNumber(sqlite, ctx.config.orders.numberPrefix),
+  const order = statements.get(INSERT_ORDER).get({
+    number: nextOrderNumber(statements, ctx.config.orders.numberPrefix),
     company_id: company.companyId,
     legal_entity_id: entity.id,
     buyer_name: entity.name,
@@ -158,14 +146,17 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
     credit_override_by: override?.by ?? null,
     created_at: now,
   }) as OrderRow;
-  insertLines(sqlite, order.id, cart.lines, cart.quote);
-  statement(sqlite, "insert into order_status_history (order_id, status, source, changed_by, created_at) values (?, 'new', 'portal', ?, ?)").run(
+  insertLines(statements, order.id, cart.lines, cart.quote);
+  statements.get("insert into order_status_history (order_id, status, source, changed_by, created_at) values (?, 'new', 'portal', ?, ?)").run(
     order.id,
     actor.id,
     now,
   );
-  for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const) enqueueInOpenTransaction(sqlite, kind, { orderId: order.id }, now);
-  statement(sqlite, 'delete from cart_items where company_id = ?').run(company.companyId);
+  // Its PDF, mails and exports start at the first pause in checkouts, once this commit is in.
+  ctx.outbox.enqueueSync(tx, 'render_pdf', { orderId: order.id }, 'after_checkout');
+  ctx.outbox.enqueueSync(tx, 'send_order_mail', { orderId: order.id }, 'after_checkout');
+  queueExportsSync(ctx, tx, order.id, 'after_checkout');
+  statements.get('delete from cart_items where company_id = ?').run(company.companyId);
   return { ok: true, order, duplicate: false, credit };
 }
 
@@ -180,12 +171,12 @@ const INSERT_ORDER = `
     @credit_excess, @credit_overdue, @credit_override_reason, @credit_override_by, @created_at, @created_at)
   returning *`;
 
-function buyingEntity(sqlite: Sqlite, companyId: number, legalEntityId: number | null): LegalEntityRow | undefined {
+function buyingEntity(statements: StatementCache, companyId: number, legalEntityId: number | null): LegalEntityRow | undefined {
   // Without a choice the primary entity buys; a company with one entity never sees the choice.
   return (
     legalEntityId === null
-      ? statement(sqlite, 'select * from legal_entities where company_id = ? order by is_primary desc, id limit 1').get(companyId)
-      : statement(sqlite, 'select * from legal_entities where company_id = ? and id = ?').get(companyId, legalEntityId)
+      ? statements.get('select * from legal_entities where company_id = ? order by is_primary desc, id limit 1').get(companyId)
+      : statements.get('select * from legal_entities where company_id = ? and id = ?').get(companyId, legalEntityId)
   ) as LegalEntityRow | undefined;
 }
 
@@ -194,8 +185,8 @@ const INSERT_LINE = `
     list_price, unit_price, discount_bp, line_total, vat_bp, vat_amount)
   values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-function insertLines(sqlite: Sqlite, orderId: number, lines: CartLine[], priced: Quote): void {
-  const insert = statement(sqlite, INSERT_LINE);
+function insertLines(statements: StatementCache, orderId: number, lines: CartLine[], priced: Quote): void {
+  const insert = statements.get(INSERT_LINE);
   lines.forEach((line, i) => {
     const q = priced.lines[i];
     if (!q || q.unitPrice === null || q.lineTotal === null) throw new Error(`line ${line.productId} has no price`);

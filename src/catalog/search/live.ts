@@ -1,12 +1,14 @@
 import { type Kysely, type RawBuilder, sql } from 'kysely';
 import type { DB } from '../../db/schema.js';
-import { type DocSource, docBarcode, docText, emptyColumns, type IndexStats, MemoryIndex, makeDoc } from './memory.js';
+import { emptyColumns } from './columns.js';
+import { type DocSource, docBarcode, docText, makeDoc } from './doc.js';
+import { type IndexStats, MemoryIndex } from './memory.js';
 
 /*
- * Keeps one MemoryIndex per database current:
- *   - built on the first search (and rebuilt after reindexProducts(db) of everything, or when the
+ * Keeps the process's MemoryIndex (ctx.searchIndex) of its database current:
+ *   - built on the first search (and rebuilt after reindexProducts() of everything, or when the
  *     overlay of changed products outgrows OVERLAY_MAX);
- *   - reindexProducts(db, ids) only notes the ids; the next search re-reads those products and
+ *   - reindexProducts(index, db, ids) only notes the ids; the next search re-reads those products and
  *     patches the index. Reading them then, outside the writer's transaction, sees exactly what
  *     was committed (nothing, after a rollback);
  *   - a safety net for writes that forgot to reindex, and for stock (which changes without one):
@@ -110,6 +112,9 @@ export class LiveIndex {
   /** Milliseconds the last build took. */
   lastBuildMs = 0;
 
+  /** `db`: the database itself, never a transaction (the index holds what is committed). */
+  constructor(private readonly db: Kysely<DB>) {}
+
   /** Size and build time of the index, if built. */
   info(): { buildMs: number; overlay: number; stats: IndexStats } | null {
     return this.index === null ? null : { buildMs: this.lastBuildMs, overlay: this.index.overlaySize, stats: this.index.stats() };
@@ -128,7 +133,8 @@ export class LiveIndex {
   }
 
   /** The index, current as of now (building, patching or checking first as needed). */
-  async ready(db: Kysely<DB>): Promise<MemoryIndex> {
+  async ready(): Promise<MemoryIndex> {
+    const db = this.db;
     for (;;) {
       if (this.work !== null) {
         await this.work;
@@ -295,37 +301,5 @@ export class LiveIndex {
       index.apply(id, makeDoc(row, row.barcodes ? (JSON.parse(row.barcodes) as unknown[]).map(String) : []));
     }
     if (index.overlaySize > OVERLAY_MAX) this.changed();
-  }
-}
-
-const byDatabase = new WeakMap<Kysely<DB>, LiveIndex>();
-/** Every LiveIndex, for writes made through a transaction (which cannot tell whose database it is). */
-const everyIndex = new Set<WeakRef<LiveIndex>>();
-
-/** The LiveIndex of a database (not of a transaction). */
-export function liveIndexOf(db: Kysely<DB>): LiveIndex {
-  let live = byDatabase.get(db);
-  if (live === undefined) {
-    live = new LiveIndex();
-    byDatabase.set(db, live);
-    everyIndex.add(new WeakRef(live));
-  }
-  return live;
-}
-
-/**
- * Tells the index of `db` that these products (all when omitted) changed. Inside a transaction
- * every index is told (a transaction cannot tell whose database it is): re-reading a product
- * another database does not have is harmless.
- */
-export function productsChanged(db: Kysely<DB>, ids?: readonly number[]): void {
-  if (!db.isTransaction) {
-    byDatabase.get(db)?.changed(ids);
-    return;
-  }
-  for (const ref of everyIndex) {
-    const live = ref.deref();
-    if (live === undefined) everyIndex.delete(ref);
-    else live.changed(ids);
   }
 }

@@ -1,6 +1,13 @@
-import { normalizeBarcode } from '../sku.js';
-import type { SearchFilter } from './filter.js';
-import { searchFold, stripEdgePunctuation, type Term, TRIGRAM, WORD_SEPARATORS } from './terms.js';
+import type { Columns } from './columns.js';
+import { compareDocs, type Doc } from './doc.js';
+import { GramIndex } from './grams.js';
+import { IntMap } from './int-map.js';
+import { docPasses, type MemoryFilter } from './memory-filter.js';
+import { addList, type Candidates, candidates, compareStrings, invert, isSorted } from './postings.js';
+import { docQuality, INSIDE, NONE, START } from './quality.js';
+import { SuffixIndex } from './suffixes.js';
+import { type Term, TRIGRAM } from './terms.js';
+import { type Ranking, Window } from './window.js';
 
 /*
  * An in-memory search index over the sellable products (visible, not parents of variants) of one
@@ -34,180 +41,13 @@ import { searchFold, stripEdgePunctuation, type Term, TRIGRAM, WORD_SEPARATORS }
  * distinct tokens. The index is immutable once built, except for `dead` (ranks whose product
  * changed or is gone), the stock hint, and a small overlay of changed and new products, checked one
  * by one on every query and merged into the results; live.ts rebuilds the index when it grows.
+ *
+ * Its parts: doc.ts (a product's words and codes), quality.ts (how well a word matches),
+ * memory-filter.ts, postings.ts (posting lists, sorted arrays), int-map.ts, window.ts (a page of
+ * a ranking), columns.ts (what a build reads). The FTS path (fts.ts) answers the same queries
+ * the same way (test/search-engines.test.ts).
  */
 
-/** A product as the overlay holds it. */
-export interface Doc {
-  id: number;
-  /** The product's name words (name, variant name, brand; folded, punctuation around them dropped), joined by ' '. */
-  text: string;
-  /** products.sku_norm. */
-  sku: string;
-  /** ' ' + each normalized barcode, joined by ' ' ('' when none): a barcode starts after a space. */
-  codes: string;
-  /** -1 when none. */
-  category: number;
-  brand: string;
-  /** stock_total > 0 when last read: a hint, kept current by live.ts; SQL confirms what is shown. */
-  stocked: boolean;
-}
-
-export interface DocSource {
-  id: number;
-  sku_norm: string;
-  name: string;
-  variant_name: string;
-  brand: string;
-  category_id: number | null;
-  stock_total: number;
-}
-
-const WORD_CHAR = /[\p{L}\p{N}]/u;
-const PUNCTUATION_CHAR = /[\p{P}\p{S}]/u;
-/** isWordChar beyond ASCII and Cyrillic, by code unit: 0 not looked up yet, 1 yes, 2 no. */
-const wordChars = new Uint8Array(65536);
-
-/** A letter or digit: a match right after one is inside a word. */
-function isWordChar(code: number): boolean {
-  if (code < 0x80) return (code >= 48 && code <= 57) || (code >= 97 && code <= 122) || (code >= 65 && code <= 90);
-  if (code >= 0x430 && code <= 0x44f) return true;
-  let known = wordChars[code] as number;
-  if (known === 0) {
-    known = WORD_CHAR.test(String.fromCharCode(code)) ? 1 : 2;
-    wordChars[code] = known;
-  }
-  return known === 1;
-}
-
-const DIGITS = /^\d+$/;
-
-/** Doc.text of a product. */
-export function docText(name: string, variantName: string, brand: string): string {
-  const words: string[] = [];
-  for (const raw of searchFold(`${name} ${variantName} ${brand}`).split(WORD_SEPARATORS)) {
-    if (raw === '') continue;
-    // Most words start and end with a letter or digit: no need for the regular expression.
-    const plain = isWordChar(raw.charCodeAt(0)) && isWordChar(raw.charCodeAt(raw.length - 1));
-    const word = plain ? raw : stripEdgePunctuation(raw);
-    if (word !== '') words.push(word);
-  }
-  return words.join(' ');
-}
-
-/** normalizeBarcode, quicker for the usual all-digit barcode. */
-export function docBarcode(code: string): string {
-  return DIGITS.test(code) ? code : normalizeBarcode(code);
-}
-
-export function makeDoc(p: DocSource, codes: readonly string[]): Doc {
-  const barcodes = codes.map(docBarcode).filter((c) => c !== '');
-  return {
-    id: p.id,
-    text: docText(p.name, p.variant_name, p.brand),
-    sku: p.sku_norm,
-    codes: barcodes.length > 0 ? ` ${barcodes.join(' ')}` : '',
-    category: p.category_id ?? -1,
-    brand: p.brand,
-    stocked: p.stock_total > 0,
-  };
-}
-
-/** Gram keys: up to three character ids of 10 bits, never 0, so 1-, 2- and 3-grams never collide. */
-const CHAR_BITS = 10;
-const MAX_CHAR_ID = (1 << CHAR_BITS) - 1;
-
-/** Match quality of a word in one product: 0 at the start of a word, 1 only inside words, 2 not at all. */
-const START = 0;
-const INSIDE = 1;
-const NONE = 2;
-
-/** Quality of a word's SKU and barcode forms in an SKU and a Doc.codes string, no better than `q`. */
-function codeQuality(term: Term, q: number, sku: string, codes: string): number {
-  if (term.sku !== '') {
-    if (sku.startsWith(term.sku)) return START;
-    if (q === NONE && sku.includes(term.sku)) q = INSIDE;
-  }
-  if (term.barcode.length >= TRIGRAM) {
-    let j = codes.indexOf(term.barcode);
-    while (j >= 0) {
-      if (codes.charCodeAt(j - 1) === 32) return START;
-      q = INSIDE;
-      j = codes.indexOf(term.barcode, j + 1);
-    }
-  }
-  return q;
-}
-
-/** Quality of a word in an overlay product (by string search; the index's ranks use token marks). */
-function docQuality(term: Term, doc: Doc): number {
-  let q = NONE;
-  const text = doc.text;
-  let i = text.indexOf(term.text);
-  while (i >= 0) {
-    if (i === 0 || !isWordChar(text.charCodeAt(i - 1))) return START;
-    q = INSIDE;
-    i = text.indexOf(term.text, i + 1);
-  }
-  return codeQuality(term, q, doc.sku, doc.codes);
-}
-
-/** The filter, prepared for the index. */
-export interface MemoryFilter {
-  categories: ReadonlySet<number> | null;
-  /** By category id when the ids are small, else null (use `categories`). */
-  categoryMask: Uint8Array | null;
-  brand: string | null;
-  inStock: boolean;
-}
-
-export function memoryFilter(filter: SearchFilter): MemoryFilter {
-  const ids = filter.categoryIds;
-  let categoryMask: Uint8Array | null = null;
-  if (ids?.every((id) => Number.isInteger(id) && id >= 0 && id < 1 << 20)) {
-    categoryMask = new Uint8Array(Math.max(0, ...ids) + 1);
-    for (const id of ids) categoryMask[id] = 1;
-  }
-  return {
-    categories: ids === undefined ? null : new Set(ids),
-    categoryMask,
-    brand: filter.brand ? filter.brand : null,
-    inStock: filter.inStockOnly === true,
-  };
-}
-
-function docPasses(doc: Doc, filter: MemoryFilter): boolean {
-  if (filter.inStock && !doc.stocked) return false;
-  if (filter.categories !== null && !filter.categories.has(doc.category)) return false;
-  return filter.brand === null || doc.brand === filter.brand;
-}
-
-function compareDocs(a: Doc, b: Doc): number {
-  return a.text < b.text ? -1 : a.text > b.text ? 1 : a.id - b.id;
-}
-
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Candidates: the union of the postings of some tokens and of other lists of ranks. */
-interface Candidates {
-  tokens: number[];
-  /** Gram postings (ascending) and SKU or barcode prefix ranges (not: `sorted` is then false). */
-  lists: Int32Array[];
-  size: number;
-  sorted: boolean;
-}
-
-function candidates(): Candidates {
-  return { tokens: [], lists: [], size: 0, sorted: true };
-}
-
-function addList(c: Candidates, list: Int32Array, sorted = true): void {
-  if (list.length === 0 || c.lists.includes(list)) return;
-  c.lists.push(list);
-  c.size += list.length;
-  if (!sorted) c.sorted = false;
-}
 
 /** What a query word can be found through, per tier. */
 interface WordPlan {
@@ -223,28 +63,6 @@ interface WordPlan {
   inside: Candidates;
 }
 
-/** A window of a ranking, and how many it holds in all (up to the `need` asked for). */
-export interface Ranking {
-  ids: number[];
-  count: number;
-}
-
-/** Counts ids as they come, keeping those at positions [from, from + keep). */
-class Window {
-  readonly ids: number[] = [];
-  count = 0;
-
-  constructor(
-    private readonly from: number,
-    private readonly keep: number,
-  ) {}
-
-  add(id: number): void {
-    if (this.count >= this.from && this.count < this.from + this.keep) this.ids.push(id);
-    this.count++;
-  }
-}
-
 export interface IndexStats {
   products: number;
   tokens: number;
@@ -255,46 +73,6 @@ export interface IndexStats {
   arrayBytes: number;
   /** Estimated bytes of strings and other objects on the JavaScript heap. */
   heapBytes: number;
-}
-
-/**
- * What an index is built from, by rank (name order). A rank whose product is not to be indexed (a
- * parent of variants, gone meanwhile) is a hole: present = 0. The SKU and barcode orders come from
- * SQLite's indexes, sparing the build two sorts (checked, and sorted here if wrong).
- */
-export interface Columns {
-  ids: Int32Array;
-  /** Doc.text. */
-  texts: string[];
-  skus: string[];
-  categories: Int32Array;
-  brands: string[];
-  stocked: Uint8Array;
-  present: Uint8Array;
-  /** Ranks with an SKU, by SKU. */
-  skuOrder: number[];
-  /** Every normalized barcode of the ranks, by barcode, and its rank. */
-  barcodeKeys: string[];
-  barcodeRanks: number[];
-  /** Ranks by product id. */
-  idOrder: number[];
-}
-
-/** Empty columns for `n` ranks. */
-export function emptyColumns(n: number): Columns {
-  return {
-    ids: new Int32Array(n),
-    texts: new Array<string>(n).fill(''),
-    skus: new Array<string>(n).fill(''),
-    categories: new Int32Array(n).fill(-1),
-    brands: new Array<string>(n).fill(''),
-    stocked: new Uint8Array(n),
-    present: new Uint8Array(n),
-    skuOrder: [],
-    barcodeKeys: [],
-    barcodeRanks: [],
-    idOrder: [],
-  };
 }
 
 export class MemoryIndex {
@@ -322,22 +100,11 @@ export class MemoryIndex {
   private readonly tokenRanks: Int32Array;
   private readonly rankTokenStart: Int32Array;
   private readonly rankTokens: Int32Array;
-  /**
-   * The distinct suffixes of the tokens, sorted, each as a token and an offset into it (no string
-   * of its own); suffixTokens[suffixStart[i]…] = token << 1 | (1 if at a word start), for every
-   * token having suffix i.
-   */
-  private readonly suffixToken: Int32Array;
-  private readonly suffixOffset: Int32Array;
-  private readonly suffixStart: Int32Array;
-  private readonly suffixTokens: Int32Array;
+  /** From a query word to the tokens holding it. */
+  private readonly suffixes: SuffixIndex;
 
-  /** Gram character ids by UTF-16 code unit (0: not in any SKU or barcode). */
-  private readonly charIds = new Uint16Array(65536);
-  private charCount = 0;
-  private readonly gramIds = new IntMap(4096);
-  private readonly gramStart: Int32Array;
-  private readonly gramRanks: Int32Array;
+  /** From a word to the SKUs and barcodes that may hold it inside. */
+  private readonly grams: GramIndex;
   /** Ranks with an SKU, by SKU. */
   private readonly skuOrder: Int32Array;
   /** Every barcode, sorted, the rank of its product, and each rank's (CSR: indexes into barcodeKeys). */
@@ -418,39 +185,7 @@ export class MemoryIndex {
     this.tokenMarks = new Uint8Array(tokens.length);
     this.termMarks = new Uint16Array(tokens.length);
 
-    // Suffixes: a query word never starts with punctuation (it is stripped), nor with the second
-    // half of a surrogate pair, so suffixes starting there are left out.
-    const suffixMap = new Map<string, number[]>();
-    for (let t = 0; t < tokens.length; t++) {
-      const token = tokens[t] as string;
-      for (let k = 0; k < token.length; k++) {
-        const code = token.charCodeAt(k);
-        if (code >= 0xdc00 && code <= 0xdfff) continue;
-        if (k > 0 && code < 0xd800 && !isWordChar(code) && PUNCTUATION_CHAR.test(token[k] as string)) continue;
-        const atStart = k === 0 || !isWordChar(token.charCodeAt(k - 1)) ? 1 : 0;
-        const suffix = token.slice(k);
-        const list = suffixMap.get(suffix);
-        if (list === undefined) suffixMap.set(suffix, [(t << 1) | atStart]);
-        else list.push((t << 1) | atStart);
-      }
-    }
-    const suffixes = [...suffixMap.keys()].sort();
-    this.suffixToken = new Int32Array(suffixes.length);
-    this.suffixOffset = new Int32Array(suffixes.length);
-    this.suffixStart = new Int32Array(suffixes.length + 1);
-    let entries = 0;
-    for (const list of suffixMap.values()) entries += list.length;
-    this.suffixTokens = new Int32Array(entries);
-    let at = 0;
-    for (let i = 0; i < suffixes.length; i++) {
-      const suffix = suffixes[i] as string;
-      const list = suffixMap.get(suffix) as number[];
-      const t = (list[0] as number) >>> 1;
-      this.suffixToken[i] = t;
-      this.suffixOffset[i] = (tokens[t] as string).length - suffix.length;
-      for (const entry of list) this.suffixTokens[at++] = entry;
-      this.suffixStart[i + 1] = at;
-    }
+    this.suffixes = new SuffixIndex(tokens);
 
     // SKUs in order: SQLite's, when it agrees with JavaScript's string order, else sorted here.
     const skus = this.skus;
@@ -488,45 +223,15 @@ export class MemoryIndex {
     let maxGrams = 0;
     for (let r = 0; r < n; r++) maxGrams += 3 * (skus[r] as string).length;
     for (const key of keys) maxGrams += key.length;
-    const gramLast: number[] = [];
-    const rankGrams = new Int32Array(maxGrams);
-    let gramCount = 0;
-    const rankGramStart = new Int32Array(n + 1);
-    const addGram = (key: number, rank: number) => {
-      let g = this.gramIds.get(key);
-      if (g < 0) {
-        g = gramLast.length;
-        this.gramIds.set(key, g);
-        gramLast.push(-1);
-      }
-      if (gramLast[g] !== rank) {
-        gramLast[g] = rank;
-        rankGrams[gramCount++] = g;
-      }
-    };
+    this.grams = new GramIndex(n, maxGrams);
     for (let r = 0; r < n; r++) {
-      const sku = skus[r] as string;
-      for (let i = 0; i < sku.length; i++) {
-        const a = this.charId(sku.charCodeAt(i), true);
-        addGram(a, r);
-        if (i + 1 < sku.length) {
-          const ab = (a << CHAR_BITS) | this.charId(sku.charCodeAt(i + 1), true);
-          addGram(ab, r);
-          if (i + 2 < sku.length) addGram((ab << CHAR_BITS) | this.charId(sku.charCodeAt(i + 2), true), r);
-        }
-      }
+      this.grams.addSku(r, skus[r] as string);
       for (let c = this.rankCodeStart[r] as number; c < (this.rankCodeStart[r + 1] as number); c++) {
-        const code = keys[this.rankCodes[c] as number] as string;
-        for (let i = 0; i + 2 < code.length; i++) {
-          const key =
-            (((this.charId(code.charCodeAt(i), true) << CHAR_BITS) | this.charId(code.charCodeAt(i + 1), true)) << CHAR_BITS) |
-            this.charId(code.charCodeAt(i + 2), true);
-          addGram(key, r);
-        }
+        this.grams.addBarcode(r, keys[this.rankCodes[c] as number] as string);
       }
-      rankGramStart[r + 1] = gramCount;
+      this.grams.endRank(r);
     }
-    [this.gramStart, this.gramRanks] = invert(gramLast.length, rankGramStart, rankGrams.subarray(0, gramCount));
+    this.grams.finish();
 
     const ids = this.ids;
     let byId = Int32Array.from(columns.idOrder);
@@ -553,13 +258,7 @@ export class MemoryIndex {
       this.tokenRanks,
       this.rankTokenStart,
       this.rankTokens,
-      this.suffixToken,
-      this.suffixOffset,
-      this.suffixStart,
-      this.suffixTokens,
-      this.charIds,
-      this.gramStart,
-      this.gramRanks,
+      ...this.suffixes.arrays,
       this.skuOrder,
       this.barcodeRanks,
       this.rankCodeStart,
@@ -573,10 +272,10 @@ export class MemoryIndex {
     return {
       products: this.size,
       tokens: this.tokens.length,
-      suffixes: this.suffixToken.length,
-      grams: this.gramStart.length - 1,
-      postings: this.tokenRanks.length + this.gramRanks.length,
-      arrayBytes: arrays.reduce((sum, a) => sum + a.byteLength, 0) + this.rankOf.bytes + this.gramIds.bytes,
+      suffixes: this.suffixes.size,
+      grams: this.grams.size,
+      postings: this.tokenRanks.length + this.grams.postings,
+      arrayBytes: arrays.reduce((sum, a) => sum + a.byteLength, 0) + this.rankOf.bytes + this.grams.arrayBytes,
       heapBytes,
     };
   }
@@ -660,37 +359,8 @@ export class MemoryIndex {
     return id;
   }
 
-  /** The id of a UTF-16 code unit in gram keys; 0 when no SKU or barcode has it (at query time). */
-  private charId(code: number, add: boolean): number {
-    const id = this.charIds[code] as number;
-    if (id !== 0 || !add) return id !== 0 || this.charCount < MAX_CHAR_ID - 1 ? id : MAX_CHAR_ID;
-    // Past MAX_CHAR_ID - 1 distinct characters, the rest share the last id: more candidates, still checked.
-    if (this.charCount >= MAX_CHAR_ID - 1) return MAX_CHAR_ID;
-    this.charIds[code] = ++this.charCount;
-    return this.charCount;
-  }
-
   // -------------------------------------------------------------------------------------------
   // Queries
-
-  /** Postings of the rarest gram of `text` (3-grams; 1- and 2-grams for shorter text); null if none can match. */
-  private gramList(text: string): Int32Array | null {
-    const gramLength = Math.min(3, text.length);
-    let best: Int32Array | null = null;
-    for (let i = 0; i + gramLength <= text.length; i++) {
-      let key = 0;
-      for (let k = 0; k < gramLength; k++) {
-        const c = this.charId(text.charCodeAt(i + k), false);
-        if (c === 0) return null;
-        key = (key << CHAR_BITS) | c;
-      }
-      const g = this.gramIds.get(key);
-      if (g < 0) return null;
-      const list = this.gramRanks.subarray(this.gramStart[g] as number, this.gramStart[g + 1] as number);
-      if (best === null || list.length < best.length) best = list;
-    }
-    return best;
-  }
 
   /** Ranks (in `order`) whose key starts with `prefix`: a slice of `order`, not in rank order. */
   private prefixRange(order: Int32Array, keyAt: (k: number) => string, prefix: string): Int32Array {
@@ -711,36 +381,6 @@ export class MemoryIndex {
     return order.subarray(first, lo);
   }
 
-  /** Suffix i compared with `word`: negative, 0 or positive (like the strings' `<`). */
-  private compareSuffix(i: number, word: string): number {
-    const token = this.tokens[this.suffixToken[i] as number] as string;
-    const offset = this.suffixOffset[i] as number;
-    const length = token.length - offset;
-    const common = Math.min(length, word.length);
-    for (let k = 0; k < common; k++) {
-      const d = token.charCodeAt(offset + k) - word.charCodeAt(k);
-      if (d !== 0) return d;
-    }
-    return length - word.length;
-  }
-
-  private suffixStartsWith(i: number, word: string): boolean {
-    const token = this.tokens[this.suffixToken[i] as number] as string;
-    return token.startsWith(word, this.suffixOffset[i] as number);
-  }
-
-  /** The first suffix not less than `word`. */
-  private suffixLowerBound(word: string): number {
-    let lo = 0;
-    let hi = this.suffixToken.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.compareSuffix(mid, word) < 0) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
-  }
-
   /** The candidates of query word number k, marking its tokens in termMarks. */
   private plan(term: Term, k: number): WordPlan {
     const start = candidates();
@@ -750,26 +390,23 @@ export class MemoryIndex {
     const marks = this.tokenMarks;
     const tokenStart = this.tokenStart;
     const touched: number[] = [];
-    for (let i = this.suffixLowerBound(word); i < this.suffixToken.length && this.suffixStartsWith(i, word); i++) {
-      for (let e = this.suffixStart[i] as number; e < (this.suffixStart[i + 1] as number); e++) {
-        const entry = this.suffixTokens[e] as number;
-        const t = entry >>> 1;
-        const flag = (entry & 1) === 1 ? 2 : 1;
-        const before = marks[t] as number;
-        if ((before & flag) !== 0) continue;
-        if (before === 0) touched.push(t);
-        marks[t] = before | flag;
-        const size = (tokenStart[t + 1] as number) - (tokenStart[t] as number);
-        if (flag === 2) {
-          start.tokens.push(t);
-          start.size += size;
-        }
-        if (before === 0) {
-          all.tokens.push(t);
-          all.size += size;
-        }
+    this.suffixes.forEachToken(word, (entry) => {
+      const t = entry >>> 1;
+      const flag = (entry & 1) === 1 ? 2 : 1;
+      const before = marks[t] as number;
+      if ((before & flag) !== 0) return;
+      if (before === 0) touched.push(t);
+      marks[t] = before | flag;
+      const size = (tokenStart[t + 1] as number) - (tokenStart[t] as number);
+      if (flag === 2) {
+        start.tokens.push(t);
+        start.size += size;
       }
-    }
+      if (before === 0) {
+        all.tokens.push(t);
+        all.size += size;
+      }
+    });
     const termMarks = this.termMarks;
     for (const t of touched) {
       const m = marks[t] as number;
@@ -789,7 +426,7 @@ export class MemoryIndex {
     let barcodeCheck = false;
     if (term.sku !== '') {
       addList(start, this.prefixRange(skuOrder, (i) => skus[skuOrder[i] as number] as string, term.sku), false);
-      const list = this.gramList(term.sku);
+      const list = this.grams.rarest(term.sku);
       if (list !== null) {
         skuCheck = true;
         addList(all, list);
@@ -798,7 +435,7 @@ export class MemoryIndex {
     }
     if (term.barcode.length >= TRIGRAM) {
       addList(start, this.prefixRange(this.barcodeRanks, (i) => barcodeKeys[i] as string, term.barcode), false);
-      const list = this.gramList(term.barcode);
+      const list = this.grams.rarest(term.barcode);
       if (list !== null) {
         barcodeCheck = true;
         addList(all, list);
@@ -1174,86 +811,3 @@ export class MemoryIndex {
   }
 }
 
-function isSorted<T>(list: readonly T[], compare: (a: T, b: T) => number): boolean {
-  for (let i = 1; i < list.length; i++) if (compare(list[i - 1] as T, list[i] as T) > 0) return false;
-  return true;
-}
-
-/**
- * Posting lists (CSR) from per-item keys: for each key, the items holding it, ascending.
- * `docStart`/`docKeys` give item i's keys; with `single`, item i has exactly key docKeys[i].
- */
-function invert(keys: number, docStart: Int32Array, docKeys: Int32Array, single = false): [Int32Array, Int32Array] {
-  const start = new Int32Array(keys + 1);
-  for (let i = 0; i < docKeys.length; i++) {
-    const key = docKeys[i] as number;
-    start[key + 1] = (start[key + 1] as number) + 1;
-  }
-  for (let k = 0; k < keys; k++) start[k + 1] = (start[k + 1] as number) + (start[k] as number);
-  const postings = new Int32Array(docKeys.length);
-  const fill = start.slice(0, keys);
-  const items = single ? docKeys.length : docStart.length - 1;
-  for (let item = 0; item < items; item++) {
-    const from = single ? item : (docStart[item] as number);
-    const to = single ? item + 1 : (docStart[item + 1] as number);
-    for (let i = from; i < to; i++) {
-      const key = docKeys[i] as number;
-      postings[fill[key] as number] = item;
-      fill[key] = (fill[key] as number) + 1;
-    }
-  }
-  return [start, postings];
-}
-
-/** A hash map from non-negative int32 keys to int32 values (open addressing): -1 when absent. */
-class IntMap {
-  private keys: Int32Array;
-  private values: Int32Array;
-  private mask: number;
-  private count = 0;
-
-  constructor(expected: number) {
-    let capacity = 16;
-    while (capacity < expected * 2) capacity *= 2;
-    this.keys = new Int32Array(capacity).fill(-1);
-    this.values = new Int32Array(capacity);
-    this.mask = capacity - 1;
-  }
-
-  get bytes(): number {
-    return this.keys.byteLength + this.values.byteLength;
-  }
-
-  get(key: number): number {
-    const keys = this.keys;
-    for (let i = Math.imul(key, 0x9e3779b1) & this.mask; ; i = (i + 1) & this.mask) {
-      const k = keys[i] as number;
-      if (k === key) return this.values[i] as number;
-      if (k === -1) return -1;
-    }
-  }
-
-  set(key: number, value: number): void {
-    const keys = this.keys;
-    for (let i = Math.imul(key, 0x9e3779b1) & this.mask; ; i = (i + 1) & this.mask) {
-      const k = keys[i] as number;
-      if (k === key || k === -1) {
-        if (k === -1) this.count++;
-        keys[i] = key;
-        this.values[i] = value;
-        break;
-      }
-    }
-    if (this.count * 2 > keys.length) this.grow();
-  }
-
-  private grow(): void {
-    const keys = this.keys;
-    const values = this.values;
-    this.keys = new Int32Array(keys.length * 2).fill(-1);
-    this.values = new Int32Array(keys.length * 2);
-    this.mask = this.keys.length - 1;
-    this.count = 0;
-    for (let i = 0; i < keys.length; i++) if ((keys[i] as number) !== -1) this.set(keys[i] as number, values[i] as number);
-  }
-}

@@ -60,6 +60,7 @@ export function stripEdgePunctuation(word: string): string {
   return word.slice(start, end);
 }
 export const BARCODE_LIKE = /^[\d\s-]+$/;
+const CONTROL_CHARS = /\p{Cc}/gu;
 
 export function chars(s: string): number {
   return [...s].length;
@@ -69,7 +70,8 @@ export function chars(s: string): number {
 export function queryTerms(query: string): Term[] {
   const seen = new Set<string>();
   const terms: Term[] = [];
-  for (const raw of searchFold(query).split(WORD_SEPARATORS)) {
+  // Control characters separate words: a NUL would end the FTS string literal early.
+  for (const raw of searchFold(query).replace(CONTROL_CHARS, ' ').split(WORD_SEPARATORS)) {
     const text = stripEdgePunctuation(raw);
     if (text === '' || seen.has(text)) continue;
     seen.add(text);

@@ -6,15 +6,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import type { AppContext } from '../../context.js';
-import { COOKIE_NAME, type ExchangeType, exchangeOf, type Reply } from '../../integrations/commerceml/exchange/service.js';
+import { COOKIE_NAME, type ExchangeType, type Reply } from '../../integrations/commerceml/exchange/service.js';
 
 type Query = Record<string, string | undefined>;
 
 export async function exchangeRoutes(app: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
-  const exchange = exchangeOf(opts.ctx);
-  // Runs a restart cut short are marked on the admin page; a stopping portal abandons its own.
-  app.addHook('onReady', () => exchange.prepare());
-  app.addHook('onClose', () => exchange.close());
+  const exchange = opts.ctx.exchange;
   // 1C posts raw bytes with whatever content type; the service streams them to disk itself.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_request, payload, done) => done(null, payload));

@@ -2,7 +2,6 @@ import type {} from '@fastify/cookie';
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { accountsGeneration } from '../../accounts/generation.js';
 import { validateSession } from '../../accounts/sessions.js';
 import type { Locale } from '../../config/types.js';
 import type { AppContext } from '../../context.js';
@@ -68,9 +67,12 @@ export const requestContext = fp(
     app.addHook('onRequest', async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) {
-        request.dataVersion = readDataVersion(ctx.database.sqlite);
-        request.accountsGeneration = accountsGeneration(ctx.database, request.dataVersion);
-        const session = await validateSession(ctx.db, ctx.clock, policy, token, request.accountsGeneration);
+        request.dataVersion = readDataVersion(ctx.database.statements);
+        request.accountsGeneration = ctx.accountsGeneration.current(request.dataVersion);
+        const session = await validateSession(ctx.db, ctx.clock, policy, token, {
+          cache: ctx.sessionCache,
+          generation: request.accountsGeneration,
+        });
         if (session) {
           request.user = session.user;
           request.sessionId = session.id;

@@ -5,7 +5,7 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppContext } from '../../context.js';
-import { formatDate, formatDateTime, formatMoney, formatNumber, formatPercentBp, isLocale, LOCALES } from '../../i18n/index.js';
+import { formattersFor, isLocale, LOCALES } from '../../i18n/index.js';
 import type { MessageKey } from '../../i18n/index.js';
 import { demoLogins } from '../../demo/logins.js';
 
@@ -53,11 +53,7 @@ export function pageLocals(ctx: AppContext, request: FastifyRequest) {
     siteName: ctx.config.site.name,
     path: request.url.split('?')[0],
     notice: notice && isMessageKey(request, notice) ? request.t(notice as MessageKey) : undefined,
-    money: (kopecks: number) => formatMoney(kopecks, locale),
-    number: (value: number) => formatNumber(value, locale),
-    percentBp: (bp: number) => formatPercentBp(bp, locale),
-    date: (millis: number) => formatDate(millis, locale),
-    dateTime: (millis: number) => formatDateTime(millis, locale),
+    ...formattersFor(locale),
     isLocale,
   };
 }

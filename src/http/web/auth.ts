@@ -73,9 +73,9 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.post('/forgot-password', async (request, reply) => {
     const email = formString(request.body, 'email').trim();
     const ip = request.ip;
-    // The same throttle as logins: the form must not become a way to flood someone's inbox.
-    if (email && ctx.loginThrottle.retryAfterMs(ip, email) === 0) {
-      ctx.loginThrottle.recordFailure(ip, email);
+    // Counted apart from sign-ins: the form must not flood an inbox, nor lock anyone out of signing in.
+    if (email && ctx.loginThrottle.retryAfterMs(ip, email, 'reset') === 0) {
+      ctx.loginThrottle.recordFailure(ip, email, 'reset');
       await requestPasswordReset(ctx, email);
     }
     return reply.page('auth/forgot', { email, sent: true, hours: ctx.config.auth.resetLinkHours });

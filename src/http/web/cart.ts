@@ -10,8 +10,9 @@ import { type CheckoutInput, type LineProblem, placeOrder } from '../../orders/p
 import { creditConcern, loadCreditPosition } from '../../finance/credit.js';
 import { localDate } from '../../finance/dates.js';
 import { currentUser, formString, requireLogin, safeNext } from '../guards.js';
-import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
+import { buyingOrChoose, chooseCompanyUrl, companyBuyingFor } from './buying.js';
 import { creditMessages } from './finance.js';
+import { stockText } from './stock-text.js';
 
 const problemKey: Record<string, MessageKey> = {
   not_a_number: 'orders.qtyNotANumber',
@@ -40,14 +41,7 @@ export function quantitiesFromForm(body: unknown): [number, string][] {
 export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const stockConfig = { stockDisplay: ctx.config.catalog.stockDisplay, stockFewBelow: ctx.config.catalog.stockFewBelow };
 
-  async function buying(request: FastifyRequest, reply: FastifyReply): Promise<BuyingCompany | null> {
-    const company = await companyBuyingFor(ctx, request);
-    if (!company) {
-      reply.redirect(chooseCompanyUrl(request.method === 'GET' ? request.url : '/cart'), 303);
-      return null;
-    }
-    return company;
-  }
+  const buying = (request: FastifyRequest, reply: FastifyReply) => buyingOrChoose(ctx, request, reply, '/cart');
 
   function describe(request: FastifyRequest, change: Extract<CartChange, { ok: false }>): string {
     const base = request.t(problemKey[change.problem] ?? 'orders.unknownProduct', {
@@ -68,8 +62,7 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         priceChanged: line.priceSeen !== null && line.unitPrice !== null && line.priceSeen !== line.unitPrice,
         shortOfStock: !ctx.config.catalog.allowBackorder && line.quantity > line.stockTotal,
         stock,
-        stockText:
-          stock.kind === 'exact' ? formatNumber(stock.quantity, request.locale) : request.t(`catalog.stock${stock.kind[0]?.toUpperCase()}${stock.kind.slice(1)}` as MessageKey),
+        stockText: stockText(request, stock),
       };
     });
   }
@@ -215,7 +208,6 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     };
     const result = await placeOrder(ctx, user, company, input);
     if (result.ok) {
-      if (!result.duplicate) ctx.worker.wakeAfterCheckout();
       return reply.redirect(`/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`, 303);
     }
     const values = {

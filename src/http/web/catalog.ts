@@ -4,7 +4,6 @@ import { canSeeCompany, getCompany, listCompanies } from '../../accounts/compani
 import { setActingCompany } from '../../accounts/sessions.js';
 import { type CategoryNode, type CategoryTree, loadCategoryTree } from '../../catalog/categories.js';
 import { FragmentCache } from '../../catalog/fragment-cache.js';
-import { catalogGeneration } from '../../catalog/generation.js';
 import { brandsIn, hasSpecialPrices, type ListingRow, listProducts, productsByIds, SORT_KEYS, type SortKey } from '../../catalog/listing.js';
 import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
@@ -13,10 +12,11 @@ import { type StockLevel, stockLevel } from '../../catalog/stock-display.js';
 import { variantGrids } from '../../catalog/variants.js';
 import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
-import { formatMoney, formatNumber } from '../../i18n/index.js';
+import { formattersFor } from '../../i18n/index.js';
 import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
+import { stockText } from './stock-text.js';
 import { renderFragment } from '../plugins/views.js';
 import { presentGrid } from './variant-grid.js';
 
@@ -75,20 +75,21 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       ...row,
       exact,
       price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price).unitPrice,
-      stockText: stockText(stock, request),
+      stockText: stockText(request, stock),
       stockClass: stock.kind === 'exact' || stock.kind === 'many' || stock.kind === 'yes' ? 'in' : stock.kind === 'few' ? 'few' : 'out',
       thumb: row.photo ? `/photos/${row.photo}-thumb.webp` : null,
     };
   }
 
   const viewerOf = (request: FastifyRequest) =>
-    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, request.accountsGeneration);
+    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, { cache: ctx.viewerCache, generation: request.accountsGeneration });
 
   app.get('/catalog', { preHandler: requireLogin }, async (request, reply) => {
     // Read before any data: a change after this point makes what is rendered below uncacheable.
-    const generation = catalogGeneration(ctx.database, request.dataVersion ?? undefined);
+    const generation = ctx.catalogGeneration.current(request.dataVersion ?? undefined);
+    const cached = { cache: ctx.listingCache, generation };
     const viewer = await viewerOf(request);
-    const tree = await loadCategoryTree(ctx.db, generation);
+    const tree = await loadCategoryTree(ctx.db, { cache: ctx.categoryCache, generation });
     const rawCategory = queryString(request.query, 'c');
     const category = rawCategory ? tree.get(Number(rawCategory)) : undefined;
     if (rawCategory && !category) throw notFound();
@@ -98,7 +99,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const sortParam = queryString(request.query, 'sort') as SortKey;
     const sort = SORT_KEYS.includes(sortParam) ? sortParam : 'name';
     const page = pageNumber(request.query);
-    const special = await hasSpecialPrices(ctx.db, viewer.companyId, generation);
+    const special = await hasSpecialPrices(ctx.db, viewer.companyId, cached);
     const key = listingKey({ viewer, special, locale: request.locale, category: category?.id ?? null, q, inStockOnly, brand, sort, page });
     let listing = listings.get(key, generation);
     if (listing === undefined) {
@@ -128,6 +129,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     },
   ): Promise<Listing> {
     const { viewer, generation, tree, category, q, inStockOnly, brand, sort, page } = p;
+    const cached = { cache: ctx.listingCache, generation };
     const size = ctx.config.catalog.pageSize;
     const categoryIds = category ? tree.branchIds(category.id) : undefined;
     const filter = { ...(categoryIds ? { categoryIds } : {}), inStockOnly, ...(brand ? { brand } : {}) };
@@ -135,17 +137,17 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     let total: number;
     let exactIds: number[] = [];
     if (q) {
-      const found = await searchProductIds(ctx.db, q, filter, size, (page - 1) * size);
-      rows = await productsByIds(ctx.db, viewer, found.ids, generation);
+      const found = await searchProductIds(ctx.db, ctx.searchIndex, q, filter, size, (page - 1) * size);
+      rows = await productsByIds(ctx.db, viewer, found.ids, cached);
       total = found.total;
       exactIds = found.exactIds;
     } else {
-      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size, generation));
+      ({ rows, total } = await listProducts(ctx.db, viewer, { ...filter, sort }, size, (page - 1) * size, cached));
     }
     // Variants of a product laid out as a grid show as that one grid, where the first of them stands.
     const parentIds = rows.flatMap((r) => (r.parent_id === null ? [] : [r.parent_id]));
     const grids =
-      parentIds.length === 0 ? new Map() : await variantGrids(ctx.db, viewer, parentIds, { allowBackorder: ctx.config.catalog.allowBackorder, generation });
+      parentIds.length === 0 ? new Map() : await variantGrids(ctx.db, viewer, parentIds, { allowBackorder: ctx.config.catalog.allowBackorder, cached });
     const shownGrids = new Set<number>();
     const items = [];
     for (const row of rows) {
@@ -165,8 +167,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const locale = request.locale;
     const html = renderFragment('/partials/catalog-listing', {
       t: request.t,
-      number: (value: number) => formatNumber(value, locale),
-      money: (kopecks: number) => formatMoney(kopecks, locale),
+      ...formattersFor(locale),
       csrf: CSRF_PLACE,
       tree,
       category,
@@ -180,7 +181,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       q,
       inStockOnly,
       brand,
-      brands: await brandsIn(ctx.db, categoryIds, generation),
+      brands: await brandsIn(ctx.db, categoryIds, cached),
       sort,
       sorts: SORT_KEYS,
       stockDisplay: ctx.config.catalog.stockDisplay,
@@ -193,7 +194,7 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const viewer = await viewerOf(request);
     const product = await productDetail(ctx.db, viewer, idParam(request.params));
     if (!product) throw notFound();
-    const tree = await loadCategoryTree(ctx.db);
+    const tree = await loadCategoryTree(ctx.db, { cache: ctx.categoryCache });
     const counted = await countedWarehouses(ctx.db, ctx.config.catalog.stockWarehouses);
     const warehouses = await stockByWarehouse(ctx.db, product.id, counted.ids);
     // A product with variants, or one of its variants: the grid of them all, when they make one.
@@ -237,9 +238,3 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   });
 }
 
-const stockLabels = { many: 'catalog.stockMany', few: 'catalog.stockFew', none: 'catalog.stockNone', yes: 'catalog.stockYes', no: 'catalog.stockNo' } as const;
-
-function stockText(stock: StockLevel, request: FastifyRequest): string {
-  if (stock.kind === 'exact') return formatNumber(stock.quantity, request.locale);
-  return request.t(stockLabels[stock.kind]);
-}

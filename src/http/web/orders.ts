@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type InvoiceOrder, invoiceForViewer, invoiceOrderFor, renderInvoiceHtml } from '../../documents/invoice.js';
 import { orderPdfPath } from '../../documents/order-mails.js';
 import { invoiceAvailable } from '../../documents/seller.js';
-import { renderOrderPdf } from '../../documents/pdf.js';
 import type { AppContext } from '../../context.js';
 import type { OrderStatus } from '../../db/schema.js';
 import { orderFileName, renderOrderHtml } from '../../documents/order-document.js';
@@ -84,11 +83,8 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   // The stored PDF (made by the mail job), or made now; without a browser, the printable page.
   app.get('/orders/:id/pdf', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    const path = orderPdfPath(ctx, order.number);
-    if (!existsSync(path)) {
-      if (!ctx.pdf.available) return reply.redirect(`/orders/${order.id}/print`, 303);
-      await renderOrderPdf(ctx, ctx.pdf, order.id, ctx.config.site.defaultLocale);
-    }
+    if (!ctx.pdf.available && !existsSync(orderPdfPath(ctx, order.number))) return reply.redirect(`/orders/${order.id}/print`, 303);
+    const path = await ctx.orderPdfs.ensure(order.id);
     return reply
       .header('content-type', 'application/pdf')
       .header('content-disposition', `inline; filename="${orderFileName(order.number)}"`)
@@ -128,8 +124,7 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     const order = await loadVisible(request);
     const user = currentUser(request);
     if (user.role === 'buyer' && !ctx.config.orders.allowCancel) throw notFound();
-    const done = await cancelOrder(ctx.db, ctx.clock, order, user, formString(request.body, 'note'));
-    if (done) ctx.worker.wake();
+    const done = await cancelOrder(ctx, order, user, formString(request.body, 'note'));
     return reply.redirect(`/orders/${order.id}?notice=${done ? 'orders.cancelled' : 'orders.cannotCancel'}`, 303);
   });
 

@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyMultipartBaseOptions, Multipart, MultipartFile } from '@fastify/multipart';
+import type { FastifyMultipartBaseOptions, Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   deletePhoto,
@@ -18,7 +18,7 @@ import type { AppContext } from '../../context.js';
 import { formatNumber, type MessageKey } from '../../i18n/index.js';
 import { idParam, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
-import { multipartError, pendingUpload, readFieldsBeforeFirstFile } from '../multipart.js';
+import { nextPart, pendingUpload, readFieldsBeforeFirstFile, readFilePart, shownName } from '../multipart.js';
 
 const MB = 1024 * 1024;
 
@@ -84,11 +84,6 @@ interface PageState {
 }
 
 /** Long names are cut in messages; the name is only ever text, never a path. */
-function shownName(filename: string): string {
-  const name = filename.trim() || '—';
-  return name.length > 80 ? `${name.slice(0, 77)}…` : name;
-}
-
 /**
  * The admin page of a product's photos. The upload POST streams: each file is read up to
  * photos.max_upload_mb (the parser stops there and flags it as truncated, so a 2 GB upload
@@ -187,32 +182,14 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
       let requestProblem: string | undefined;
 
       // Parser failures are the request's fault (4xx); storePhoto's own failures other than
-      // refusals (disk, database) are ours and stay 500s.
-      const nextPart = async (): Promise<Multipart | null> => {
-        if (!pending) return null;
-        try {
-          const next = await pending.parts.next();
-          return next.done ? null : next.value;
-        } catch (error) {
-          // More files than a product may have photos: what came before the limit is kept.
-          if ((error as { code?: string }).code !== 'FST_FILES_LIMIT') throw multipartError(error);
-          requestProblem = request.t('photos.errorTooManyFiles', { max: limits.maxPerProduct });
-          return null;
-        }
+      // refusals (disk, database) are ours and stay 500s. More files than a product may have
+      // photos: what came before the limit is kept.
+      const tooMany = () => {
+        requestProblem = request.t('photos.errorTooManyFiles', { max: limits.maxPerProduct });
       };
-      const readFile = async (file: MultipartFile): Promise<Buffer> => {
-        const chunks: Buffer[] = [];
-        try {
-          for await (const chunk of file.file) chunks.push(chunk as Buffer);
-        } catch (error) {
-          throw multipartError(error);
-        }
-        return Buffer.concat(chunks);
-      };
-
-      for (let part: Multipart | null = pending?.first ?? null; part; part = await nextPart()) {
+      for (let part: Multipart | null = pending?.first ?? null; part; part = await nextPart(pending, tooMany)) {
         if (part.type !== 'file') continue;
-        const data = await readFile(part);
+        const data = await readFilePart(part);
         // Typed as a string, but a part without a filename parameter gets none at all.
         const sentName: string = part.filename ?? '';
         // An empty file input still sends a part, with no name and no bytes.
@@ -244,5 +221,3 @@ export async function photoAdminRoutes(app: FastifyInstance, { ctx }: { ctx: App
     return reply.redirect(`/admin/products/${product.id}/photos?notice=photos.deleted`, 303);
   });
 }
-
-/** A broken or over-limit multipart body: the parser's own 4xx, or a 400. */

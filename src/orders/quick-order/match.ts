@@ -15,7 +15,7 @@
 import { type Kysely, sql } from 'kysely';
 import { normalizeBarcode, normalizeSku } from '../../catalog/sku.js';
 import { fold } from '../../db/fold.js';
-import type { DB } from '../../db/schema.js';
+import type { DB, ProductRow } from '../../db/schema.js';
 import type { OrderInputLine } from './input.js';
 
 export interface MatchedProduct {
@@ -51,16 +51,7 @@ function looksLikeBarcode(code: string): boolean {
   return /^[\d\s-]+$/.test(code) && normalizeBarcode(code).length >= 8;
 }
 
-interface ProductRow {
-  id: number;
-  sku: string;
-  name: string;
-  variant_name: string;
-  unit_id: number | null;
-  min_qty: number;
-  multiple: number;
-  stock_total: number;
-}
+type Candidate = Pick<ProductRow, 'id' | 'sku' | 'name' | 'variant_name' | 'unit_id' | 'min_qty' | 'multiple' | 'stock_total'>;
 
 const COLUMNS = ['p.id', 'p.sku', 'p.name', 'p.variant_name', 'p.unit_id', 'p.min_qty', 'p.multiple', 'p.stock_total'] as const;
 
@@ -80,7 +71,7 @@ export async function matchLines(db: Kysely<DB>, lines: readonly OrderInputLine[
     name: line.name ? nameKey(line.name) : '',
   }));
   const units = new Map((await db.selectFrom('units').select(['id', 'name', 'precision']).execute()).map((u) => [u.id, u]));
-  const toProduct = (r: ProductRow): MatchedProduct => {
+  const toProduct = (r: Candidate): MatchedProduct => {
     const unit = r.unit_id === null ? undefined : units.get(r.unit_id);
     return {
       id: r.id,
@@ -94,7 +85,7 @@ export async function matchLines(db: Kysely<DB>, lines: readonly OrderInputLine[
       stockTotal: r.stock_total,
     };
   };
-  const group = <K>(rows: (ProductRow & { key: K })[]) => {
+  const group = <K>(rows: (Candidate & { key: K })[]) => {
     const out = new Map<K, MatchedProduct[]>();
     for (const row of rows) {
       const list = out.get(row.key) ?? [];

@@ -299,13 +299,7 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       if (!(error instanceof UserInputError)) throw error;
       return showCompany(request, reply, company, { invite: { values, errors: { [error.field]: codeMessage(request, error.code) } } }, 422);
     }
-    try {
-      await inviteUser(ctx, user);
-    } catch (error) {
-      // The buyer exists now; the mail can be sent again from the user's page.
-      request.log.error({ err: error, userId: user.id }, 'could not send an invitation');
-      return saved(reply, company.id, 'admin.mailFailed');
-    }
+    await inviteUser(ctx, user);
     return saved(reply, company.id, 'admin.inviteSent');
   });
 }

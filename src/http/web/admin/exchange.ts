@@ -1,18 +1,18 @@
 import type { FastifyMultipartBaseOptions, Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.js';
-import { exchangeOf } from '../../../integrations/commerceml/exchange/service.js';
+import { uploadPackage } from '../../../integrations/commerceml/exchange/manual-upload.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
 import { requireRole } from '../../guards.js';
-import { multipartError, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
+import { nextPart, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
 
 const MB = 1024 * 1024;
 
 /** "Accounting exchange": what 1C did and when, a manual package upload, re-sending an order. */
 export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const admin = { preHandler: requireRole('admin') };
-  const exchange = exchangeOf(ctx);
+  const exchange = ctx.exchange;
   const settings = ctx.config.integrations.commerceml;
 
   app.get('/exchange', admin, async (request, reply) => {
@@ -45,19 +45,12 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   app.post('/exchange/upload', { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFiles }, async (request, reply) => {
     const pending = pendingUpload(request);
     async function* files() {
-      for (let part: Multipart | null = pending?.first ?? null; part; ) {
+      for (let part: Multipart | null = pending?.first ?? null; part; part = await nextPart(pending)) {
         if (part.type === 'file' && part.filename) yield { filename: part.filename, file: part.file };
         else if (part.type === 'file') part.file.resume();
-        let next: IteratorResult<Multipart>;
-        try {
-          next = await (pending as NonNullable<typeof pending>).parts.next();
-        } catch (error) {
-          throw multipartError(error);
-        }
-        part = next.done ? null : next.value;
       }
     }
-    const result = await exchange.upload(files());
+    const result = await uploadPackage(ctx, files());
     const notice = 'error' in result ? 'exchange.uploadBusy' : 'exchange.uploadStarted';
     return reply.redirect(`/admin/exchange?notice=${notice}`, 303);
   });

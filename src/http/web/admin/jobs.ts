@@ -2,7 +2,7 @@ import { closeSync, createReadStream, existsSync, openSync, readdirSync, readSyn
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
-import { retryJob } from '../../../jobs/worker.js';
+import { retryJob } from '../../../jobs/outbox.js';
 import { idParam, requireRole } from '../../guards.js';
 import { notFound } from '../../http-error.js';
 
@@ -19,7 +19,6 @@ export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext
 
   app.post('/jobs/:id/retry', admin, async (request, reply) => {
     const done = await retryJob(ctx, idParam(request.params));
-    ctx.worker.wake();
     return reply.redirect(`/admin/jobs?notice=${done ? 'admin.jobRetried' : 'admin.jobNotRetried'}`, 303);
   });
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { getCompany, listCompanyChoices } from '../../../accounts/companies.js';
-import { createResetLink, inviteUser } from '../../../accounts/invitations.js';
+import { inviteUser, sendResetLink } from '../../../accounts/invitations.js';
 import {
   createUser,
   getUser,
@@ -13,7 +13,6 @@ import {
 } from '../../../accounts/users.js';
 import type { AppContext } from '../../../context.js';
 import type { UserRow } from '../../../db/schema.js';
-import { sendPasswordReset } from '../../../documents/messages.js';
 import { currentUser, idParam, pageNumber, queryString, requireRole } from '../../guards.js';
 import { notFound } from '../../http-error.js';
 import { codeMessage, type Errors, isRole, offsetOf, optionalId, PAGE_SIZE, pagerBase, paging, readForm, type Values } from './forms.js';
@@ -117,12 +116,7 @@ export async function userRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       return showNewForm(reply, { values, errors: { [error.field]: codeMessage(request, error.code) } }, 422);
     }
     if (values.send_invite !== '1') return done(reply, user.id, 'admin.userCreated');
-    try {
-      await inviteUser(ctx, user);
-    } catch (error) {
-      request.log.error({ err: error, userId: user.id }, 'could not send an invitation');
-      return done(reply, user.id, 'admin.mailFailed');
-    }
+    await inviteUser(ctx, user);
     return done(reply, user.id, 'admin.userCreatedInvited');
   });
 
@@ -163,16 +157,11 @@ export async function userRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   app.post('/users/:id/invite', adminOnly, async (request, reply) => {
     const user = await existingUser(request);
     if (user.disabled_at !== null) return showUser(request, reply, user, { error: request.t('admin.disabledNoMail') }, 422);
-    try {
-      if (user.password_hash === null) {
-        await inviteUser(ctx, user);
-        return done(reply, user.id, 'admin.inviteSent');
-      }
-      await sendPasswordReset(ctx, user, await createResetLink(ctx, user));
-      return done(reply, user.id, 'admin.resetSent');
-    } catch (error) {
-      request.log.error({ err: error, userId: user.id }, 'could not send a password link');
-      return showUser(request, reply, user, { error: request.t('admin.mailFailedRetry') }, 502);
+    if (user.password_hash === null) {
+      await inviteUser(ctx, user);
+      return done(reply, user.id, 'admin.inviteSent');
     }
+    await sendResetLink(ctx, user);
+    return done(reply, user.id, 'admin.resetSent');
   });
 }

@@ -58,8 +58,6 @@ export const admin: Record<keyof typeof ru, string> = {
   'admin.inviteButton': 'Invite',
   'admin.inviteSent': 'The invitation has been sent.',
   'admin.resetSent': 'A password link has been sent.',
-  'admin.mailFailed': 'Saved, but the email could not be sent. Check the mail settings and send it again from the user page.',
-  'admin.mailFailedRetry': 'The email could not be sent. Check the mail settings and try again.',
   // Users
   'admin.usersTitle': 'Users',
   'admin.usersEmpty': 'No users yet.',
@@ -115,9 +113,7 @@ export const admin: Record<keyof typeof ru, string> = {
   'admin.requestDecline': 'Decline',
   'admin.requestNotify': 'Tell the applicant by email',
   'admin.requestApproved': 'Request approved: the company and the buyer have been created and the invitation sent.',
-  'admin.requestApprovedMailFailed': 'Request approved, but the invitation could not be sent. Send it from the user page.',
   'admin.requestDeclined': 'Request declined.',
-  'admin.requestDeclinedMailFailed': 'Request declined, but the email to the applicant could not be sent.',
   'admin.requestNotPending': 'This request has already been decided.',
   'admin.requestEmailTaken': 'A user with this email already exists, so the request cannot be approved. Decline it or add the company by hand.',
   'admin.requestEmailTakenBadge': 'email already taken',

@@ -57,8 +57,6 @@ export const admin = {
   'admin.inviteButton': 'Пригласить',
   'admin.inviteSent': 'Приглашение отправлено.',
   'admin.resetSent': 'Ссылка для смены пароля отправлена.',
-  'admin.mailFailed': 'Сохранено, но письмо отправить не удалось. Проверьте настройки почты и отправьте его ещё раз со страницы пользователя.',
-  'admin.mailFailedRetry': 'Письмо отправить не удалось. Проверьте настройки почты и попробуйте ещё раз.',
   // Users
   'admin.usersTitle': 'Пользователи',
   'admin.usersEmpty': 'Пользователей пока нет.',
@@ -114,9 +112,7 @@ export const admin = {
   'admin.requestDecline': 'Отклонить',
   'admin.requestNotify': 'Сообщить заявителю по почте',
   'admin.requestApproved': 'Заявка одобрена: компания и покупатель созданы, приглашение отправлено.',
-  'admin.requestApprovedMailFailed': 'Заявка одобрена, но приглашение отправить не удалось. Отправьте его со страницы пользователя.',
   'admin.requestDeclined': 'Заявка отклонена.',
-  'admin.requestDeclinedMailFailed': 'Заявка отклонена, но письмо заявителю отправить не удалось.',
   'admin.requestNotPending': 'Эта заявка уже рассмотрена.',
   'admin.requestEmailTaken': 'Пользователь с этой почтой уже есть, поэтому одобрить заявку нельзя. Отклоните её или добавьте компанию вручную.',
   'admin.requestEmailTakenBadge': 'почта уже занята',

@@ -6,6 +6,7 @@
  */
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import { reindexProducts } from '../../../catalog/search.js';
+import type { LiveIndex } from '../../../catalog/search/live.js';
 import { countedWarehouses } from '../../../catalog/stock.js';
 import type { Config } from '../../../config/types.js';
 import type { DB } from '../../../db/schema.js';
@@ -47,7 +48,13 @@ async function list<T>(trx: Transaction<DB>, query: RawBuilder<T>): Promise<T[]>
   return (await query.execute(trx)).rows;
 }
 
-export async function applyStaged(db: Kysely<DB>, settings: Settings, coverage: Coverage, now: number): Promise<ApplyResult> {
+export async function applyStaged(
+  db: Kysely<DB>,
+  searchIndex: LiveIndex,
+  settings: Settings,
+  coverage: Coverage,
+  now: number,
+): Promise<ApplyResult> {
   return db.transaction().execute(async (trx) => {
     const counts: ApplyCounts = {
       price_types_created: await applyPriceTypes(trx, settings, now),
@@ -81,10 +88,10 @@ export async function applyStaged(db: Kysely<DB>, settings: Settings, coverage: 
     const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
       union select id from cml_barcodes_changed`;
     const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
-    if (changedCount >= FULL_REINDEX_AT) await reindexProducts(trx);
+    if (changedCount >= FULL_REINDEX_AT) await reindexProducts(searchIndex, trx);
     else if (changedCount > 0 || barcodesChanged > 0) {
       const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
-      await reindexProducts(trx, ids);
+      await reindexProducts(searchIndex, trx, ids);
     }
     return { counts, photos: await photosToAttach(trx) };
   });

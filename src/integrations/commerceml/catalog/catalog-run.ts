@@ -146,7 +146,7 @@ export class CatalogRun {
     await worker?.terminate();
     const { config, clock } = this.ctx;
     const settings = { ...config.integrations.commerceml, stockWarehouses: config.catalog.stockWarehouses };
-    const result = await applyStaged(this.ctx.db, settings, this.coverage, clock.now());
+    const result = await applyStaged(this.ctx.db, this.ctx.searchIndex, settings, this.coverage, clock.now());
     this.applied = true;
     this.pendingPhotos = result.photos.flatMap(([id, paths]) => paths.map((p): [number, string] => [id, p]));
     this.counts = { ...result.counts };

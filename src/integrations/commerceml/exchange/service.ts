@@ -2,6 +2,7 @@
  * The server side of 1C's "exchange with site" (spec §1–§4, §8): sessions, the per-type lock,
  * file uploads, time-boxed imports, order download and confirmation. HTTP lives in
  * src/http/exchange; this module answers in protocol terms (lines of text or an XML document).
+ * An admin's upload takes the same steps (manual-upload.ts).
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { createWriteStream, existsSync } from 'node:fs';
@@ -14,7 +15,7 @@ import type { AppContext } from '../../../context.js';
 import { CatalogRun } from '../catalog/catalog-run.js';
 import { buildInfoDocument } from '../sale/info-document.js';
 import { XmlError } from '../xml/reader.js';
-import { filePriority, holdsSaleDocuments } from './package-files.js';
+import { holdsSaleDocuments } from './package-files.js';
 import { isXmlName, isZipName, safeRelativePath, UnsafeNameError } from './paths.js';
 import { closeInterruptedRuns, type RunFile, startRun, updateRun } from './runs.js';
 import { applyOrderFile, confirm, query, saleFailure } from './sale-dialogue.js';
@@ -33,6 +34,7 @@ const BUSY_WINDOW_MS = 60_000;
 
 export type { ExchangeType, Reply } from './session.js';
 
+/** The process's one 1C exchange (ctx.exchange): the 1C endpoint and the admin's upload share its lock. */
 export class Exchange {
   private readonly sessions = new Map<string, Session>();
   private ready: Promise<void> | null = null;
@@ -47,7 +49,7 @@ export class Exchange {
     return this.ctx.config.integrations.commerceml;
   }
 
-  private now(): number {
+  now(): number {
     return this.ctx.clock.now();
   }
 
@@ -141,7 +143,10 @@ export class Exchange {
     }
   }
 
-  /** Closes what a restart cut short; call once at start. */
+  /**
+   * Closes what a restart cut short: `serve` calls it once at start (the admin page then shows
+   * those runs as abandoned); the first checkauth or upload would otherwise.
+   */
   async prepare(): Promise<void> {
     // Once per process: runs a restart cut short are closed, stale working folders removed.
     this.ready ??= (async () => {
@@ -164,7 +169,7 @@ export class Exchange {
   }
 
   /** Closes a session: an unfinished run is marked (abandoned) and its staging dropped. */
-  private async end(session: Session, status: 'abandoned' | null, message: string): Promise<void> {
+  async end(session: Session, status: 'abandoned' | null, message: string): Promise<void> {
     this.sessions.delete(session.id);
     if (status && session.runId !== null && !this.finished(session)) {
       // Files 1C sent but never asked to import kept the switch waiting: name them.
@@ -211,7 +216,7 @@ export class Exchange {
     return text(...lines);
   }
 
-  private async file(session: Session, filename: string | undefined, body: Readable | undefined): Promise<Reply> {
+  async file(session: Session, filename: string | undefined, body: Readable | undefined): Promise<Reply> {
     let name: string;
     try {
       name = safeRelativePath(filename ?? '');
@@ -269,7 +274,7 @@ export class Exchange {
   }
 
   /** Unpacks the archives received so far (the first import call does it). */
-  private async unpack(session: Session): Promise<string[]> {
+  async unpack(session: Session): Promise<string[]> {
     const unpacked: string[] = [];
     while (session.archives.length > 0) {
       const archive = session.archives.shift() as string;
@@ -301,7 +306,7 @@ export class Exchange {
     return session.runId;
   }
 
-  private runFiles(session: Session): RunFile[] {
+  runFiles(session: Session): RunFile[] {
     return [...session.files].map(([name, bytes]) => ({ name, bytes }));
   }
 
@@ -363,7 +368,7 @@ export class Exchange {
   }
 
   /** Applies the staged run, then converts pictures slice by slice. */
-  private async finishCatalog(session: Session, deadline: number): Promise<Reply> {
+  async finishCatalog(session: Session, deadline: number): Promise<Reply> {
     const run = session.catalog as CatalogRun;
     const runId = session.runId as number;
     if (session.phase === 'applying') {
@@ -401,7 +406,7 @@ export class Exchange {
     }
   }
 
-  private async fail(session: Session, err: unknown, filename: string | undefined): Promise<Reply> {
+  async fail(session: Session, err: unknown, filename: string | undefined): Promise<Reply> {
     const line = err instanceof XmlError ? err.line : null;
     const file = filename ?? null;
     const known = err instanceof XmlError || err instanceof ArchiveError || err instanceof UnsafeNameError;
@@ -436,14 +441,13 @@ export class Exchange {
     }
   }
 
-  // ---- manual upload (admin page) ---------------------------------------------------------
+  // ---- the steps an admin's upload takes too (manual-upload.ts) ------------------------------
 
   /**
-   * Takes the files of a CommerceML package an admin uploads (XML files or a ZIP, as 1C would
-   * send them) and imports them in the background like a 1C run: same checks, same atomic
-   * switch, same run record. Refused while a catalog exchange is running.
+   * A catalog session for an admin's upload, with its run record; an error while 1C is sending a
+   * catalog. A stalled 1C run gives way (marked abandoned).
    */
-  async upload(files: AsyncIterable<{ filename: string; file: Readable }>): Promise<{ runId: number } | { error: string }> {
+  async openUpload(): Promise<{ session: Session; runId: number } | { error: string }> {
     await this.prepare();
     const busy = [...this.sessions.values()].find((s) => s.type === 'catalog' && !this.finished(s));
     if (busy && (busy.busy || this.now() - busy.lastSeen < BUSY_WINDOW_MS))
@@ -453,65 +457,7 @@ export class Exchange {
     const session = this.newSession('catalog');
     session.manual = true;
     await mkdir(session.dir, { recursive: true });
-    const runId = await this.ensureRun(session, 'catalog');
-    for await (const { filename, file } of files) {
-      const answer = await this.file(session, filename.split(/[\\/]/).pop() ?? filename, file);
-      if (answer.kind === 'text' && answer.lines[0] === 'failure') {
-        await this.fail(session, new UnsafeNameError(answer.lines[1] ?? 'upload refused'), filename);
-        await this.end(session, null, '');
-        return { runId };
-      }
-    }
-    if (session.files.size === 0) {
-      await this.fail(session, new UnsafeNameError('no file was uploaded'), undefined);
-      await this.end(session, null, '');
-      return { runId };
-    }
-    void this.processUpload(session);
-    return { runId };
-  }
-
-  private async processUpload(session: Session): Promise<void> {
-    session.busy = true;
-    let current: string | undefined;
-    try {
-      await this.unpack(session);
-      const xml = [...session.files.keys()]
-        .filter(isXmlName)
-        .sort((a, b) => filePriority(a) - filePriority(b) || a.localeCompare(b));
-      const saleFiles: string[] = [];
-      const catalogFiles: string[] = [];
-      for (const name of xml) ((await holdsSaleDocuments(join(session.dir, name))) ? saleFiles : catalogFiles).push(name);
-      if (catalogFiles.length > 0) {
-        const run = new CatalogRun(this.ctx, session.dir);
-        session.catalog = run;
-        await run.start();
-        for (const name of catalogFiles) {
-          current = name;
-          while (!(await run.readSlice(name, Date.now() + 1000)).done) session.lastSeen = this.now();
-        }
-        current = undefined;
-        session.phase = 'applying';
-        while (session.phase === 'applying' || session.phase === 'photos') await this.finishCatalog(session, Date.now() + 1000);
-      }
-      for (const name of saleFiles) await applyOrderFile(this.ctx, session, name);
-      if (catalogFiles.length === 0) {
-        await updateRun(this.ctx.db, session.runId as number, {
-          status: saleFiles.length > 0 ? 'success' : 'failed',
-          files: this.runFiles(session),
-          message:
-            saleFiles.length > 0
-              ? `order and counterparty files applied: ${saleFiles.join(', ')}`
-              : 'the upload holds no CommerceML XML file',
-          finishedAt: this.now(),
-        });
-      }
-    } catch (err) {
-      await this.fail(session, err, current);
-    } finally {
-      session.busy = false;
-      await this.end(session, null, '');
-    }
+    return { session, runId: await this.ensureRun(session, 'catalog') };
   }
 
   /** Waits for a manual upload to finish (tests, CLI). */
@@ -519,19 +465,8 @@ export class Exchange {
     while ([...this.sessions.values()].some((s) => s.manual)) await new Promise((r) => setTimeout(r, 20));
   }
 
+  /** A stopping portal abandons its own runs (ctx.close()). */
   async close(): Promise<void> {
     for (const session of [...this.sessions.values()]) await this.end(session, 'abandoned', 'the portal stopped during this run');
   }
-}
-
-const exchanges = new WeakMap<AppContext, Exchange>();
-
-/** The one Exchange of an app (the 1C endpoint and the admin upload share its lock). */
-export function exchangeOf(ctx: AppContext): Exchange {
-  let exchange = exchanges.get(ctx);
-  if (!exchange) {
-    exchange = new Exchange(ctx);
-    exchanges.set(ctx, exchange);
-  }
-  return exchange;
 }

@@ -7,7 +7,7 @@
 import type { Transaction, Updateable } from 'kysely';
 import type { AppContext } from '../../../context.js';
 import type { DB, OrderLineRow, OrderRow, OrderStatus, OrderTable } from '../../../db/schema.js';
-import { enqueue } from '../../../jobs/outbox.js';
+import { transaction } from '../../../db/transaction.js';
 import { attachBuyerId, readCounterparty } from './counterparties.js';
 import { decideStatus } from './decide-status.js';
 import { formatKopecks } from './exchange-values.js';
@@ -43,7 +43,8 @@ export async function applyOrderDocument(
   lookup: StatusLookup,
   now: number,
 ): Promise<DocumentOutcome> {
-  return ctx.db.transaction().execute(async (trx) => {
+  return transaction(ctx.database, async (tx) => {
+    const trx = tx.db;
     const order = await findOrder(trx, doc.candidates);
     if (!order) return { kind: 'unknown', label: doc.label } as const;
     const warnings: string[] = [];
@@ -116,7 +117,8 @@ export async function applyOrderDocument(
         })
         .execute();
     }
-    if (statusChanged) await enqueue(trx, 'send_status_mail', { orderId: order.id, status: decision.status }, now);
+    // The buyer's mail starts as soon as this document's transaction is committed.
+    if (statusChanged) await ctx.outbox.enqueue(tx, 'send_status_mail', { orderId: order.id, status: decision.status });
     return { kind: 'updated', orderNumber: order.number, buyerAttached, warnings } as const;
   });
 }

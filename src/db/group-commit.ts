@@ -1,7 +1,8 @@
-import type { Database, Sqlite } from '../db/open.js';
+import type { Database } from './open.js';
+import { CommitHooks, type SyncTx } from './transaction.js';
 
 /** A write that runs inside a group's transaction: synchronous, so nothing else can interleave. */
-export type GroupedWrite<T> = (sqlite: Sqlite) => T;
+export type GroupedWrite<T> = (tx: SyncTx) => T;
 
 interface Waiting {
   write: GroupedWrite<unknown>;
@@ -16,8 +17,10 @@ interface Waiting {
  * better-sqlite3 waits for it on the event loop; under load a group of N orders pays it once.
  *
  * Durability is unchanged: no caller hears back before the COMMIT that contains its write
- * returned. A write that throws is rolled back to its savepoint alone; if the transaction itself
- * is lost (a failed COMMIT, an I/O error), every write of the group fails and none is reported done.
+ * returned. A write that throws is rolled back to its savepoint alone, its commit hooks with it;
+ * if the transaction itself is lost (a failed COMMIT, an I/O error), every write of the group
+ * fails, none is reported done and no hook runs. The hooks of the writes that made it run right
+ * after the COMMIT, before their callers hear back.
  */
 export class GroupCommit {
   private waiting: Waiting[] = [];
@@ -54,15 +57,18 @@ export class GroupCommit {
   }
 
   private writeGroup(group: Waiting[]): void {
-    const sqlite = this.database.sqlite;
+    const { sqlite, statements } = this.database;
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const hooks = new CommitHooks();
     try {
       sqlite.exec('begin immediate');
       for (const item of group) {
         sqlite.exec('savepoint grouped_write');
+        const own: (() => void)[] = [];
         try {
-          outcomes.push({ ok: true, value: item.write(sqlite) });
+          outcomes.push({ ok: true, value: item.write({ statements, onCommit: (hook) => own.push(hook) }) });
           sqlite.exec('release grouped_write');
+          for (const hook of own) hooks.add(hook);
         } catch (error) {
           // Some errors (I/O, disk full) end the whole transaction: then the group fails below.
           if (!sqlite.inTransaction) throw error;
@@ -80,6 +86,7 @@ export class GroupCommit {
       }
       return;
     }
+    hooks.run(this.database.hookFailed);
     group.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome?.ok) item.done(outcome.value);

@@ -13,12 +13,12 @@ import { once } from 'node:events';
 import { PassThrough, Readable } from 'node:stream';
 import type ExcelJS from 'exceljs';
 import { type Kysely, sql } from 'kysely';
-import { loadCategoryTree } from '../catalog/categories.js';
-import { hasSpecialPrices, productsAtViewerPrices } from '../catalog/listing.js';
-import { type StockDisplayConfig, type StockLevel, stockLevel } from '../catalog/stock-display.js';
-import type { PriceViewer } from '../catalog/viewer.js';
-import type { DB } from '../db/schema.js';
-import { unitPriceFor } from '../pricing/quote.js';
+import { loadCategoryTree } from '../../catalog/categories.js';
+import { hasSpecialPrices, productsAtViewerPrices } from '../../catalog/listing.js';
+import { type StockDisplayConfig, type StockLevel, stockLevel } from '../../catalog/stock-display.js';
+import type { PriceViewer } from '../../catalog/viewer.js';
+import type { DB, ProductRow } from '../../db/schema.js';
+import { unitPriceFor } from '../../pricing/quote.js';
 
 export interface PriceListItem {
   /** "Parent / Child"; empty for a product outside the visible categories. */
@@ -39,19 +39,10 @@ export interface PriceListItem {
 
 export const PAGE_SIZE = 1000;
 
-interface Row {
-  id: number;
-  sku: string;
-  name: string;
-  variant_name: string;
-  unit_id: number | null;
-  min_qty: number;
-  multiple: number;
-  stock_total: number;
-  vat_bp: number | null;
+type Row = Pick<ProductRow, 'id' | 'sku' | 'name' | 'variant_name' | 'unit_id' | 'min_qty' | 'multiple' | 'stock_total' | 'vat_bp'> & {
   base_price: number | null;
   special_price: number | null;
-}
+};
 
 /**
  * The price list in batches of about `pageSize` items. `viewer` must be the buyer's company
