@@ -1,33 +1,15 @@
-import { existsSync } from 'node:fs';
 import type { AppContext } from '../context.js';
 import type { JobKind } from '../jobs/outbox.js';
 import type { JobHandler } from '../jobs/worker.js';
+import { ORDER_STATUSES } from '../orders/status.js';
 import { type InvoiceAttachment, invoiceForMail } from './invoice.js';
-import { orderPdfPath, sendOrderPlacedMails, sendStatusMails } from './order-mails.js';
-import { renderOrderPdf } from './pdf.js';
-
-/** A PDF render that keeps failing gives way after this many tries: the mail goes without it. */
-const PDF_TRIES_BEFORE_MAIL_WITHOUT = 3;
+import { sendOrderPlacedMails, sendStatusMails } from './order-mails.js';
+import { ensureOrderPdf, PDF_TRIES_BEFORE_MAIL_WITHOUT, pdfForMail } from './order-pdf.js';
 
 function orderIdOf(payload: Record<string, unknown>): number {
   const id = payload.orderId;
   if (typeof id !== 'number' || !Number.isInteger(id)) throw new Error(`job payload has no orderId: ${JSON.stringify(payload)}`);
   return id;
-}
-
-/** Renders in progress, so the PDF job and the mail job of one order never render it twice. */
-const rendering = new Map<string, Promise<string>>();
-
-/** The order's PDF, made now if it is not on disk yet; both the PDF job and the mail job ask. */
-async function ensureOrderPdf(ctx: AppContext, orderId: number): Promise<string> {
-  const order = await ctx.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
-  const path = orderPdfPath(ctx, order.number);
-  if (existsSync(path)) return path;
-  const pending = rendering.get(path);
-  if (pending) return pending;
-  const render = renderOrderPdf(ctx, ctx.pdf, orderId, ctx.config.site.defaultLocale).finally(() => rendering.delete(path));
-  rendering.set(path, render);
-  return render;
 }
 
 export function documentJobHandlers(ctx: AppContext): Partial<Record<JobKind, JobHandler>> {
@@ -39,18 +21,7 @@ export function documentJobHandlers(ctx: AppContext): Partial<Record<JobKind, Jo
 
     async send_order_mail(job, payload) {
       const orderId = orderIdOf(payload);
-      let pdf: { path: string } | { missing: string };
-      if (!ctx.pdf.available) {
-        pdf = { missing: ctx.pdf.reason ?? 'no browser' };
-      } else {
-        try {
-          pdf = { path: await ensureOrderPdf(ctx, orderId) };
-        } catch (error) {
-          // Retry the job (and the PDF) a few times; then the mail matters more than the attachment.
-          if (job.attempts + 1 < PDF_TRIES_BEFORE_MAIL_WITHOUT) throw error;
-          pdf = { missing: error instanceof Error ? error.message : String(error) };
-        }
-      }
+      const pdf = await pdfForMail(ctx, job, orderId);
       let invoice: InvoiceAttachment | { missing: string } | null;
       try {
         invoice = await invoiceForMail(ctx, orderId);
@@ -63,7 +34,10 @@ export function documentJobHandlers(ctx: AppContext): Partial<Record<JobKind, Jo
     },
 
     async send_status_mail(job, payload) {
-      await sendStatusMails(ctx, job, orderIdOf(payload));
+      const orderId = orderIdOf(payload);
+      const status = ORDER_STATUSES.find((s) => s === payload.status);
+      // A cancelled order needs no document; every other status mail carries the order as it is now.
+      await sendStatusMails(ctx, job, orderId, status === 'cancelled' ? null : await pdfForMail(ctx, job, orderId), status);
     },
 
     // 1C collects new orders itself through the exchange (type=sale&mode=query); a push

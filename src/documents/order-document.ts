@@ -74,3 +74,12 @@ export async function renderOrderHtml(
 export function orderFileName(number: string): string {
   return `${number.replace(/[^\w.-]/g, '_')}.pdf`;
 }
+
+/**
+ * The file the PDF of one revision of the order is kept in: the number for an order as it was
+ * placed, with the revision after it once staff or accounting changed its lines (an edited order
+ * must never be mailed or shown with the PDF of its old lines).
+ */
+export function orderPdfName(number: string, revision: number): string {
+  return revision === 0 ? orderFileName(number) : `${number.replace(/[^\w.-]/g, '_')}.r${revision}.pdf`;
+}

@@ -3,10 +3,10 @@ import { companyScope } from '../accounts/companies.js';
 import type { Clock } from '../clock.js';
 import { containsPattern } from '../db/fold.js';
 import type { DB, OrderRow, OrderStatus, UserRow } from '../db/schema.js';
-import { enqueue } from '../jobs/outbox.js';
 import { type BuyingCompany, changeCartQuantity } from './cart.js';
+import { changeOrderStatus } from './status.js';
 
-export const ORDER_STATUSES: readonly OrderStatus[] = ['new', 'confirmed', 'in_progress', 'shipped', 'completed', 'cancelled'];
+export { ORDER_STATUSES } from './status.js';
 /** Orders accounting has not finished with: a manager's "open orders". */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['new', 'confirmed', 'in_progress', 'shipped'];
 
@@ -86,21 +86,16 @@ export async function statusHistory(db: Kysely<DB>, orderId: number) {
 /** Cancels a still-new order; false when it has moved on meanwhile (accounting took it). */
 export async function cancelOrder(db: Kysely<DB>, clock: Clock, order: OrderRow, actor: UserRow, note: string): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
-    const now = clock.now();
-    const result = await trx
-      .updateTable('orders')
-      .set({ status: 'cancelled', updated_at: now })
-      .where('id', '=', order.id)
-      .where('status', '=', 'new')
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
-    await trx
-      .insertInto('order_status_history')
-      .values({ order_id: order.id, status: 'cancelled', note: note.slice(0, 500), source: 'portal', changed_by: actor.id, created_at: now })
-      .execute();
-    await enqueue(trx, 'send_status_mail', { orderId: order.id, status: 'cancelled' }, now);
-    await enqueue(trx, 'export_order', { orderId: order.id }, now);
-    return true;
+    const changed = await changeOrderStatus(trx, {
+      orderId: order.id,
+      to: 'cancelled',
+      note,
+      source: 'portal',
+      actor: { id: actor.id, name: actor.name },
+      at: clock.now(),
+      from: ['new'],
+    });
+    return changed.ok;
   });
 }
 

@@ -7,6 +7,7 @@ import { enqueueInOpenTransaction } from '../jobs/outbox.js';
 import type { Quote } from '../pricing/quote.js';
 import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
 import { GroupCommit } from './group-commit.js';
+import { recordOrderEventInOpenTransaction } from './events.js';
 import { nextOrderNumber } from './numbering.js';
 import { statement } from './statements.js';
 
@@ -132,6 +133,14 @@ function placeOrderNow(ctx: AppContext, sqlite: Sqlite, actor: UserRow, company:
     actor.id,
     now,
   );
+  recordOrderEventInOpenTransaction(sqlite, {
+    orderId: order.id,
+    kind: 'placed',
+    data: { origin: order.origin, company: company.companyName ?? '', byRole: actor.role, total: order.total },
+    source: order.origin === 'api' ? 'api' : 'portal',
+    actor: { id: actor.id, name: actor.name },
+    at: now,
+  });
   for (const kind of ['render_pdf', 'send_order_mail', 'export_order'] as const) enqueueInOpenTransaction(sqlite, kind, { orderId: order.id }, now);
   statement(sqlite, 'delete from cart_items where company_id = ?').run(company.companyId);
   return { ok: true, order, duplicate: false };

@@ -10,6 +10,8 @@ import { orderFileName, renderOrderHtml } from '../../documents/order-document.j
 import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
+import { orderEvents } from '../../orders/events.js';
+import { describeHistory } from './order-history.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
 
 const PAGE_SIZE = 30;
@@ -59,11 +61,13 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
 
   app.get('/orders/:id', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    const [lines, history] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id)]);
+    const [lines, history, events] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id), orderEvents(ctx.db, order.id, { buyerView: true })]);
     const user = currentUser(request);
     const canCancel = order.status === 'new' && (user.role !== 'buyer' || ctx.config.orders.allowCancel);
     const invoice = invoiceAvailable(ctx.config) && order.status !== 'cancelled';
-    return reply.page('orders/order', { order, lines, history, canCancel, invoice });
+    // What staff (or accounting) changed in the lines since the buyer placed the order.
+    const changes = describeHistory(events.filter((e) => e.kind === 'lines_changed'), request.t, request.locale);
+    return reply.page('orders/order', { order, lines, history, canCancel, invoice, changes });
   });
 
   app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {
@@ -76,10 +80,10 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   // The stored PDF (made by the mail job), or made now; without a browser, the printable page.
   app.get('/orders/:id/pdf', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    const path = orderPdfPath(ctx, order.number);
+    let path = orderPdfPath(ctx, order);
     if (!existsSync(path)) {
       if (!ctx.pdf.available) return reply.redirect(`/orders/${order.id}/print`, 303);
-      await renderOrderPdf(ctx, ctx.pdf, order.id, ctx.config.site.defaultLocale);
+      path = await renderOrderPdf(ctx, ctx.pdf, order.id, ctx.config.site.defaultLocale);
     }
     return reply
       .header('content-type', 'application/pdf')

@@ -1,6 +1,7 @@
 import { admin } from './en/admin.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
+import { desk } from './en/desk.js';
 import { exchange } from './en/exchange.js';
 import { orders } from './en/orders.js';
 import { photos } from './en/photos.js';
@@ -8,4 +9,4 @@ import { quick } from './en/quick.js';
 import { requisites } from './en/requisites.js';
 import { invoice } from './en/invoice.js';
 
-export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
+export const en = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice, ...desk };

@@ -1,6 +1,7 @@
 import { admin } from './ru/admin.js';
 import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
+import { desk } from './ru/desk.js';
 import { exchange } from './ru/exchange.js';
 import { orders } from './ru/orders.js';
 import { photos } from './ru/photos.js';
@@ -8,5 +9,5 @@ import { quick } from './ru/quick.js';
 import { requisites } from './ru/requisites.js';
 import { invoice } from './ru/invoice.js';
 
-export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice };
+export const ru = { ...common, ...admin, ...catalog, ...photos, ...orders, ...quick, ...exchange, ...requisites, ...invoice, ...desk };
 export type MessageKey = keyof typeof ru;
