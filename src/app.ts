@@ -11,6 +11,7 @@ import { authRoutes } from './http/web/auth.js';
 import { exchangeRoutes } from './http/exchange/routes.js';
 import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
+import { deskRoutes } from './http/web/desk.js';
 import { orderRoutes } from './http/web/orders.js';
 import { quickOrderRoutes } from './http/web/quick-order.js';
 import { photoAdminRoutes, photoFileRoutes } from './http/web/photos.js';
@@ -49,6 +50,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await web.register(catalogRoutes, { ctx });
     await web.register(cartRoutes, { ctx });
     await web.register(orderRoutes, { ctx });
+    await web.register(deskRoutes, { ctx });
     await web.register(quickOrderRoutes, { ctx });
     await web.register(adminRoutes, { ctx, prefix: '/admin' });
     await web.register(photoAdminRoutes, { ctx });

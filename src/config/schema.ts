@@ -408,6 +408,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: Object.freeze([]) as readonly string[],
     description: 'Addresses of the seller’s order inbox(es); each new order is mailed there with its PDF.',
   },
+  'orders.staff_status_changes': {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'always', 'never'],
+    description:
+      'Whether managers and admins change orders on the order desk (status with a comment to the buyer, paid and shipped marks, lines of a new order): auto allows it only when no accounting exchange (1C, MoySklad) is configured, always allows it anyway, never forbids it.',
+  },
 
   'seller.name': {
     kind: 'string',

@@ -86,6 +86,11 @@ export interface Config {
     readonly allowCancel: boolean;
     /** The seller's order inboxes: every new order is mailed there with its PDF. */
     readonly sellerEmails: readonly string[];
+    /**
+     * Whether staff move orders through statuses, mark them paid/shipped and change their lines on
+     * the order desk: auto = only when no accounting exchange (1C, MoySklad) is configured.
+     */
+    readonly staffStatusChanges: 'auto' | 'always' | 'never';
   };
   /** The seller's requisites on order documents and invoices (control digits checked when loaded). */
   readonly seller: {
