@@ -47,8 +47,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     insert into order_events (order_id, kind, source, data, created_at)
     select json_extract(j.payload, '$.orderId'), 'mail_sent', 'portal',
-           json_object('mail', case j.kind when 'send_order_mail' then 'order_placed' else 'status' end,
-                       'to', s.recipient, 'pdf', s.with_attachment = 1, 'status', json_extract(j.payload, '$.status')),
+           case j.kind
+             when 'send_order_mail' then json_object('mail', 'order_placed', 'to', s.recipient, 'pdf', json(iif(s.with_attachment = 1, 'true', 'false')))
+             else json_object('mail', 'status', 'to', s.recipient, 'pdf', json(iif(s.with_attachment = 1, 'true', 'false')),
+                              'status', json_extract(j.payload, '$.status'))
+           end,
            s.sent_at
     from sent_mails s
     join jobs j on j.id = s.job_id

@@ -83,7 +83,8 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
 
   function refusal(request: FastifyRequest, policy: StaffChangesPolicy): string | null {
     if (policy.allowed) return null;
-    return policy.reason === 'exchange' ? request.t('desk.refusedExchange', { systems: policy.systems.join(', ') }) : request.t('desk.refusedNever');
+    if (policy.reason === 'never') return request.t('desk.refusedNever');
+    return request.t('desk.refusedExchange', { systems: policy.systems.map((s) => request.t(`desk.source_${s}`)).join(', ') });
   }
 
   app.get('/desk', staff, async (request, reply) => {

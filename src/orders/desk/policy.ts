@@ -1,9 +1,12 @@
 import type { Config } from '../../config/types.js';
 
-/** The accounting systems this portal exchanges orders with, by name, as config.yml sets them up. */
-export function accountingExchanges(config: Config): string[] {
-  const systems: string[] = [];
-  if (config.integrations.commerceml.login !== '') systems.push('1C');
+export type AccountingSystem = '1c' | 'moysklad';
+const NAMES: Record<AccountingSystem, string> = { '1c': '1C', moysklad: 'MoySklad' };
+
+/** The accounting systems this portal exchanges orders with, as config.yml sets them up. */
+export function accountingExchanges(config: Config): AccountingSystem[] {
+  const systems: AccountingSystem[] = [];
+  if (config.integrations.commerceml.login !== '') systems.push('1c');
   // MoySklad, once configured, belongs here too: its states then drive the statuses.
   return systems;
 }
@@ -11,7 +14,7 @@ export function accountingExchanges(config: Config): string[] {
 export type StaffChangesPolicy =
   | { allowed: true }
   | { allowed: false; reason: 'never' }
-  | { allowed: false; reason: 'exchange'; systems: string[] };
+  | { allowed: false; reason: 'exchange'; systems: AccountingSystem[] };
 
 /**
  * Whether staff may change orders on the order desk (statuses, paid/shipped marks, lines), per
@@ -31,7 +34,7 @@ export class StaffChangesRefused extends Error {
   constructor(readonly policy: Exclude<StaffChangesPolicy, { allowed: true }>) {
     super(
       policy.reason === 'exchange'
-        ? `orders are worked in ${policy.systems.join(' and ')}; set orders.staff_status_changes: always in config.yml to change them on the desk as well`
+        ? `orders are worked in ${policy.systems.map((s) => NAMES[s]).join(' and ')}; set orders.staff_status_changes: always in config.yml to change them on the desk as well`
         : 'orders.staff_status_changes is never in config.yml: the order desk only shows orders',
     );
     this.name = 'StaffChangesRefused';
