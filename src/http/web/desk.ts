@@ -17,7 +17,7 @@ import { deskChangeStatus, deskMark } from '../../orders/desk/actions.js';
 import { changeOrderLines, type LineEditProblem, type LineRef } from '../../orders/desk/edit-lines.js';
 import { type DeskExportLabels, deskOrdersXlsx } from '../../orders/desk/export.js';
 import { type DeskFilter, deskChoices, deskOrderPages, deskOrders, deskTotals } from '../../orders/desk/list.js';
-import { StaffChangesRefused, type StaffChangesPolicy, staffChangesPolicy } from '../../orders/desk/policy.js';
+import { accountingExchanges, StaffChangesRefused, type StaffChangesPolicy, staffChangesPolicy } from '../../orders/desk/policy.js';
 import { orderEvents } from '../../orders/events.js';
 import { orderLines, visibleOrder } from '../../orders/orders.js';
 import { ORDER_STATUSES, staffTargets } from '../../orders/status.js';
@@ -108,6 +108,8 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       pagerBase: `/desk?${query}${query ? '&' : ''}`,
       exportUrl: `/desk/orders.xlsx${query ? `?${query}` : ''}`,
       refusal: refusal(request, staffChangesPolicy(ctx.config)),
+      // Without an accounting exchange there is nothing to export orders to: no column for it.
+      exchange: accountingExchanges(ctx.config).length > 0,
     });
   });
 
@@ -169,6 +171,9 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         canEditLines: policy.allowed && order.status === 'new',
         refusal: refusal(request, policy),
         targets: policy.allowed ? staffTargets(order.status) : [],
+        // The step after the current one is what staff usually want: it is preselected.
+        nextStatus: order.status === 'completed' || order.status === 'cancelled' ? null : ORDER_STATUSES[ORDER_STATUSES.indexOf(order.status) + 1],
+        exchange: accountingExchanges(ctx.config).length > 0,
         error: extra.error ?? null,
         addProblem: extra.problems?.get('add') ?? null,
         linesForm: extra.linesForm ?? { quantities: {}, remove: new Set<number>(), addCode: '', addQty: '', note: '' },
