@@ -12,6 +12,7 @@ import { exchangeRoutes } from './http/exchange/routes.js';
 import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
 import { financeRoutes } from './http/web/finance.js';
+import { deskRoutes } from './http/web/desk.js';
 import { orderRoutes } from './http/web/orders.js';
 import { priceListRoutes } from './http/web/price-list.js';
 import { quickOrderRoutes } from './http/web/quick-order/routes.js';
@@ -55,6 +56,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await web.register(cartRoutes, { ctx });
     await web.register(orderRoutes, { ctx });
     await web.register(financeRoutes, { ctx });
+    await web.register(deskRoutes, { ctx });
     await web.register(quickOrderRoutes, { ctx });
     await web.register(priceListRoutes, { ctx });
     await web.register(adminRoutes, { ctx, prefix: '/admin' });

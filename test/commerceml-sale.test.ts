@@ -361,6 +361,11 @@ describe('order changes 1C sends back', () => {
     const jobs = await t.ctx.db.selectFrom('jobs').selectAll().where('kind', '=', 'send_status_mail').execute();
     expect(jobs.map((j) => JSON.parse(j.payload))).toEqual([{ orderId: order.id, status: 'shipped' }]);
     expect(await ordersPendingExport(t.ctx.db)).toEqual([]);
+    // The order's history tells the same: exported (success), lines, marks and status, all by 1C.
+    const events = await t.ctx.db.selectFrom('order_events').select(['kind', 'source', 'data']).where('order_id', '=', order.id).where('kind', '!=', 'placed').orderBy('id').execute();
+    expect(events.map((e) => `${e.kind}/${e.source}`)).toEqual(['exported/1c', 'lines_changed/1c', 'marked/1c', 'marked/1c', 'status_changed/1c']);
+    expect(JSON.parse(events[4]?.data ?? '{}')).toMatchObject({ from: 'new', to: 'shipped' });
+    expect(order.revision).toBe(1);
 
     await t.ctx.worker.runDue();
     const mail = (await savedMails(t.dataDir)).find((m) => m.to.includes(shipped.user.email) && m.subject.includes('Отгружен'));

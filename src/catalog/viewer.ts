@@ -38,27 +38,32 @@ export async function priceViewer(
   return viewer;
 }
 
+/** A company's own prices (its price type or the default one, its discount); null when there is no such company. No access check. */
+export async function companyPriceViewer(db: Kysely<DB>, companyId: number): Promise<PriceViewer | null> {
+  const company = await db
+    .selectFrom('companies')
+    .leftJoin('price_types', 'price_types.id', 'companies.price_type_id')
+    .select(['companies.id', 'companies.name', 'companies.discount_bp', 'price_types.id as price_type_id', 'price_types.name as price_type_name'])
+    .where('companies.id', '=', companyId)
+    .executeTakeFirst();
+  if (!company) return null;
+  // A company without its own price type buys at the default one.
+  const fallback = company.price_type_id === null ? await defaultPriceType(db) : undefined;
+  return {
+    companyId: company.id,
+    companyName: company.name,
+    priceTypeId: company.price_type_id ?? fallback?.id ?? null,
+    priceTypeName: company.price_type_name ?? fallback?.name ?? null,
+    discountBp: company.discount_bp,
+    generic: false,
+  };
+}
+
 async function resolveViewer(db: Kysely<DB>, user: UserRow, actingCompanyId: number | null): Promise<PriceViewer> {
   const companyId = user.role === 'buyer' ? user.company_id : actingCompanyId;
   if (companyId !== null && (user.role === 'buyer' || (await canSeeCompany(db, user, companyId)))) {
-    const company = await db
-      .selectFrom('companies')
-      .leftJoin('price_types', 'price_types.id', 'companies.price_type_id')
-      .select(['companies.id', 'companies.name', 'companies.discount_bp', 'price_types.id as price_type_id', 'price_types.name as price_type_name'])
-      .where('companies.id', '=', companyId)
-      .executeTakeFirst();
-    if (company) {
-      // A company without its own price type buys at the default one.
-      const fallback = company.price_type_id === null ? await defaultPriceType(db) : undefined;
-      return {
-        companyId: company.id,
-        companyName: company.name,
-        priceTypeId: company.price_type_id ?? fallback?.id ?? null,
-        priceTypeName: company.price_type_name ?? fallback?.name ?? null,
-        discountBp: company.discount_bp,
-        generic: false,
-      };
-    }
+    const company = await companyPriceViewer(db, companyId);
+    if (company) return company;
   }
   const fallback = await defaultPriceType(db);
   return {

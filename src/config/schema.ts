@@ -448,6 +448,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description:
       'Credit control at checkout: off; warn shows the buyer the amount over the credit limit or overdue and places the order; block refuses it unless a manager allows it with a reason.',
   },
+  'orders.staff_status_changes': {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'always', 'never'],
+    description:
+      'Whether managers and admins change orders on the order desk (status with a comment to the buyer, paid and shipped marks, lines of a new order): auto allows it only when no accounting exchange (1C, MoySklad) is configured, always allows it anyway, never forbids it.',
+  },
 
   'seller.name': {
     kind: 'string',

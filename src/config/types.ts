@@ -93,6 +93,11 @@ export interface Config {
     readonly sellerEmails: readonly string[];
     /** Checkout against the credit limit and overdue debt: off, warn, or block (managers may override). */
     readonly creditControl: CreditControl;
+    /**
+     * Whether staff move orders through statuses, mark them paid/shipped and change their lines on
+     * the order desk: auto = only when no accounting exchange (1C, MoySklad) is configured.
+     */
+    readonly staffStatusChanges: 'auto' | 'always' | 'never';
   };
   /** The seller's requisites on order documents and invoices (control digits checked when loaded). */
   readonly seller: {

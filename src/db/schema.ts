@@ -279,6 +279,8 @@ export interface OrderTable {
   /** Why a manager let the order through credit control, and who (a user id). */
   credit_override_reason: Generated<string | null>;
   credit_override_by: Generated<number | null>;
+  /** Moves whenever the order's document (lines, totals) changes: the cached PDF is per revision. */
+  revision: Generated<number>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -309,6 +311,20 @@ export interface OrderStatusHistoryTable {
   note: Generated<string>;
   source: Generated<string>;
   changed_by: number | null;
+  created_at: Millis;
+}
+
+/** One thing that happened to an order (src/orders/events.ts says what `data` holds per kind). */
+export interface OrderEventTable {
+  id: Generated<number>;
+  order_id: number;
+  kind: string;
+  /** 'portal', 'api', '1c', 'moysklad', … */
+  source: Generated<string>;
+  actor_id: number | null;
+  actor_name: Generated<string>;
+  /** JSON. */
+  data: Generated<string>;
   created_at: Millis;
 }
 
@@ -424,6 +440,7 @@ export interface DB {
   orders: OrderTable;
   order_lines: OrderLineTable;
   order_status_history: OrderStatusHistoryTable;
+  order_events: OrderEventTable;
   jobs: JobTable;
   sent_mails: SentMailTable;
   exchange_runs: ExchangeRunTable;

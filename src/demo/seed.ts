@@ -4,6 +4,7 @@ import { refreshStockTotals } from '../catalog/stock.js';
 import type { AppContext } from '../context.js';
 import { generateCatalog } from './catalog-generator.js';
 import { demoLogins } from './logins.js';
+import { seedDemoOrders } from './orders.js';
 
 /** Enough to feel real (paging, search, nested categories) and still seed in a second or two. */
 const DEMO_PRODUCTS = 2500;
@@ -15,7 +16,7 @@ export async function demoSeededAt(db: AppContext['db']): Promise<number | null>
 }
 
 /** Seeds the demo data once; a second start finds the marker and leaves everything alone. */
-export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'clock' | 'searchIndex'>, products = DEMO_PRODUCTS): Promise<boolean> {
+export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'clock' | 'searchIndex' | 'config'>, products = DEMO_PRODUCTS): Promise<boolean> {
   const { db, clock } = ctx;
   const marker = await db.selectFrom('settings').select('value').where('key', '=', 'demo_seeded_at').executeTakeFirst();
   if (marker) return false;
@@ -95,6 +96,16 @@ export async function seedDemoOnce(ctx: Pick<AppContext, 'db' | 'database' | 'cl
     .execute();
   await refreshStockTotals(db, null);
   await reindexProducts(ctx.searchIndex, db);
+  // A few dozen orders over the last months, in every status and with their histories.
+  const admin = await db.selectFrom('users').select(['id', 'name']).where('email', '=', demoLogins[0].email).executeTakeFirstOrThrow();
+  await db.transaction().execute((trx) =>
+    seedDemoOrders(trx, ctx.database.statements, {
+      now,
+      numberPrefix: ctx.config.orders.numberPrefix,
+      pricesIncludeVat: ctx.config.catalog.pricesIncludeVat,
+      admin,
+    }),
+  );
   // Written last: a seed that died half-way leaves no marker, so the next start fails loudly
   // instead of showing a half-empty demo.
   await db.insertInto('settings').values({ key: 'demo_seeded_at', value: String(now) }).execute();

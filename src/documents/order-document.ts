@@ -73,3 +73,12 @@ export function orderFileName(number: string): string {
   // 1C numbers are often Cyrillic (ТДЦУ-000001, ПРОД-000001): without this they would share a file.
   return safe === number ? `${safe}.pdf` : `${safe}-${createHash('sha256').update(number).digest('hex').slice(0, 8)}.pdf`;
 }
+
+/**
+ * The file the PDF of one revision of the order is kept in: the number for an order as it was
+ * placed, with the revision after it once staff or accounting changed its lines (an edited order
+ * must never be mailed or shown with the PDF of its old lines).
+ */
+export function orderPdfName(number: string, revision: number): string {
+  return revision === 0 ? orderFileName(number) : `${number.replace(/[^\w.-]/g, '_')}.r${revision}.pdf`;
+}

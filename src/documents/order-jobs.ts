@@ -2,6 +2,7 @@ import type { OrderStatus } from '../db/schema.js';
 import type { JobHandler } from '../jobs/handler.js';
 import { type InvoiceAttachment, invoiceForMail } from './invoice.js';
 import { sendOrderPlacedMails, sendStatusMails } from './order-mails.js';
+import { PDF_TRIES_BEFORE_MAIL_WITHOUT } from './order-pdfs.js';
 
 /** What an order's document jobs carry. */
 export interface OrderJob {
@@ -13,27 +14,13 @@ export interface StatusMailJob extends OrderJob {
   status: OrderStatus;
 }
 
-/** A PDF render that keeps failing gives way after this many tries: the mail goes without it. */
-const PDF_TRIES_BEFORE_MAIL_WITHOUT = 3;
-
 export const renderPdfJob: JobHandler<OrderJob> = async (ctx, { orderId }) => {
   if (!ctx.pdf.available) return; // nothing to do without a browser; the mail says so
   await ctx.orderPdfs.ensure(orderId);
 };
 
 export const sendOrderMailJob: JobHandler<OrderJob> = async (ctx, { orderId }, job) => {
-  let pdf: { path: string } | { missing: string };
-  if (!ctx.pdf.available) {
-    pdf = { missing: ctx.pdf.reason ?? 'no browser' };
-  } else {
-    try {
-      pdf = { path: await ctx.orderPdfs.ensure(orderId) };
-    } catch (error) {
-      // Retry the job (and the PDF) a few times; then the mail matters more than the attachment.
-      if (job.attempts + 1 < PDF_TRIES_BEFORE_MAIL_WITHOUT) throw error;
-      pdf = { missing: error instanceof Error ? error.message : String(error) };
-    }
-  }
+  const pdf = await ctx.orderPdfs.forMail(job, orderId);
   let invoice: InvoiceAttachment | { missing: string } | null;
   try {
     invoice = await invoiceForMail(ctx, orderId);
@@ -45,6 +32,8 @@ export const sendOrderMailJob: JobHandler<OrderJob> = async (ctx, { orderId }, j
   await sendOrderPlacedMails(ctx, job, orderId, pdf, invoice);
 };
 
-export const sendStatusMailJob: JobHandler<StatusMailJob> = async (ctx, { orderId }, job) => {
-  await sendStatusMails(ctx, job, orderId);
+export const sendStatusMailJob: JobHandler<StatusMailJob> = async (ctx, { orderId, status }, job) => {
+  // A cancelled order needs no document; every other status mail carries the order as it is now.
+  const pdf = status === 'cancelled' ? null : await ctx.orderPdfs.forMail(job, orderId);
+  await sendStatusMails(ctx, job, orderId, pdf, status);
 };

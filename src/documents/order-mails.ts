@@ -2,11 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
-import type { JobRow } from '../db/schema.js';
+import type { JobRow, OrderStatus } from '../db/schema.js';
 import { formatDateTime, formatMoney, formatNumber, isLocale } from '../i18n/index.js';
+import { type LineChange, type OrderEvent, type OrderEventData, orderEvents, recordOrderEvent } from '../orders/events.js';
 import type { InvoiceAttachment } from './invoice.js';
 import { link, sendMessage } from './messages.js';
-import { orderFileName } from './order-document.js';
+import { orderPdfName } from './order-document.js';
+import type { MailPdf } from './order-pdfs.js';
 
 export interface Recipient {
   email: string;
@@ -48,8 +50,9 @@ export async function orderRecipients(ctx: AppContext, companyId: number): Promi
   });
 }
 
-export function orderPdfPath(ctx: Pick<AppContext, 'config'>, orderNumber: string): string {
-  return join(ctx.config.dataDir, 'pdf', orderFileName(orderNumber));
+/** Where the PDF of the order as it is now (its revision) is kept. */
+export function orderPdfPath(ctx: Pick<AppContext, 'config'>, order: { number: string; revision: number }): string {
+  return join(ctx.config.dataDir, 'pdf', orderPdfName(order.number, order.revision));
 }
 
 /**
@@ -61,7 +64,7 @@ export async function sendOrderPlacedMails(
   ctx: AppContext,
   job: JobRow,
   orderId: number,
-  pdf: { path: string } | { missing: string },
+  pdf: MailPdf,
   /** The invoice for payment (documents.invoice), the reason it is missing, or null when there is none to send. */
   invoice: InvoiceAttachment | { missing: string } | null = null,
 ): Promise<number> {
@@ -104,10 +107,7 @@ export async function sendOrderPlacedMails(
       },
       ...(files.length > 0 ? { attachments: files } : {}),
     }));
-    await ctx.db
-      .insertInto('sent_mails')
-      .values({ job_id: job.id, recipient: recipient.email, message_id: info.messageId, with_attachment: attachment ? 1 : 0, sent_at: ctx.clock.now() })
-      .execute();
+    await recordSentMail(ctx, job, order, recipient.email, info.messageId, { mail: 'order_placed', to: recipient.email, pdf: attachment !== null, ...(attachment ? { revision: order.revision } : {}) });
     count += 1;
   }
   if ('missing' in pdf) ctx.log.warn({ orderId, reason: pdf.missing }, 'order mails sent without the PDF');
@@ -115,26 +115,108 @@ export async function sendOrderPlacedMails(
   return count;
 }
 
-/** "Your order's status changed" to the company's buyers. */
-export async function sendStatusMails(ctx: AppContext, job: JobRow, orderId: number): Promise<number> {
+/**
+ * "Your order's status changed" to the company's buyers: the status this job was queued for, the
+ * comment staff gave with it, what was changed in the order's lines since the previous status
+ * mail, and the order's PDF as it is now (`pdf`; null = none wanted, e.g. for a cancellation).
+ */
+export async function sendStatusMails(ctx: AppContext, job: JobRow, orderId: number, pdf: MailPdf | null, queuedStatus?: OrderStatus): Promise<number> {
   const order = await ctx.db.selectFrom('orders').selectAll().where('id', '=', orderId).executeTakeFirst();
   if (!order) return 0;
+  const status = queuedStatus ?? order.status;
   const sent = new Set((await ctx.db.selectFrom('sent_mails').select('recipient').where('job_id', '=', job.id).execute()).map((s) => s.recipient));
+  const { note, changes } = statusMailNews(await orderEvents(ctx.db, orderId, { buyerView: true }), status);
+  const attachment = pdf && 'path' in pdf && existsSync(pdf.path) ? { filename: `${order.number}.pdf`, content: readFileSync(pdf.path), contentType: 'application/pdf' } : null;
   let count = 0;
   for (const recipient of (await orderRecipients(ctx, order.company_id)).filter((r) => r.side === 'buyer')) {
     if (sent.has(recipient.email)) continue;
+    const money = (k: number) => formatMoney(k, recipient.locale);
+    const qty = (n: number | null, unit: string) => (n === null ? '—' : `${formatNumber(n, recipient.locale)} ${unit}`.trim());
     const info = await sendMessage(ctx, recipient, (t) => {
-      const status = t(`orders.status_${order.status}`);
+      const statusName = t(`orders.status_${status}`);
+      const paragraphs = [t('mail.statusText', { number: order.number, status: statusName })];
+      if (note) paragraphs.push(t('desk.mailNote', { note }));
+      if (changes.length > 0) paragraphs.push(t('desk.mailLinesChanged', { total: money(order.total), lines: order.line_count }));
+      if (attachment) paragraphs.push(t('desk.mailPdfAttached'));
+      const table =
+        changes.length > 0
+          ? [
+              [t('orders.colSku'), t('orders.colName'), t('desk.colWas'), t('desk.colNow')],
+              ...changes.map((c) => [c.sku, c.name, qty(c.before, c.unit), qty(c.after, c.unit)]),
+            ]
+          : undefined;
       return {
-        subject: t('mail.statusSubject', { number: order.number, status }),
+        subject: t('mail.statusSubject', { number: order.number, status: statusName }),
         body: {
-          paragraphs: [t('mail.statusText', { number: order.number, status })],
+          paragraphs,
+          ...(table ? { table } : {}),
           action: { label: t('mail.orderOpen'), url: link(ctx, `/orders/${order.id}`) },
         },
+        ...(attachment ? { attachments: [attachment] } : {}),
       };
     });
-    await ctx.db.insertInto('sent_mails').values({ job_id: job.id, recipient: recipient.email, message_id: info.messageId, sent_at: ctx.clock.now() }).execute();
+    await recordSentMail(ctx, job, order, recipient.email, info.messageId, {
+      mail: 'status',
+      to: recipient.email,
+      status,
+      pdf: attachment !== null,
+      ...(attachment ? { revision: order.revision } : {}),
+    });
     count += 1;
   }
   return count;
+}
+
+/**
+ * What the status mail for `status` has to tell besides the status: the comment given with that
+ * change, and the lines changed since the status change before it (the buyer hears of them now).
+ */
+export function statusMailNews(events: readonly OrderEvent[], status: OrderStatus): { note: string; changes: LineChange[] } {
+  let at = -1;
+  for (let i = events.length - 1; i >= 0; i--) {
+    const e = events[i];
+    if (e?.kind === 'status_changed' && e.data.to === status) {
+      at = i;
+      break;
+    }
+  }
+  if (at < 0) return { note: '', changes: [] };
+  const changes: LineChange[] = [];
+  for (let i = at - 1; i >= 0; i--) {
+    const e = events[i];
+    if (!e || e.kind === 'status_changed') break;
+    if (e.kind === 'lines_changed') changes.unshift(...e.data.lines);
+  }
+  const current = events[at];
+  return { note: current?.kind === 'status_changed' ? current.data.note : '', changes: mergeChanges(changes) };
+}
+
+/** Several edits of one line since the last mail read as one: from the first "before" to the last "after". */
+function mergeChanges(changes: LineChange[]): LineChange[] {
+  const byLine = new Map<string, LineChange>();
+  for (const c of changes) {
+    const key = `${c.sku}\u0000${c.name}`;
+    const first = byLine.get(key);
+    byLine.set(key, first ? { ...c, before: first.before, priceBefore: first.priceBefore } : c);
+  }
+  return [...byLine.values()].filter((c) => c.before !== c.after || c.priceBefore !== c.priceAfter);
+}
+
+/** The mail went out: sent_mails (so a re-run skips this recipient) and the order's history, together. */
+async function recordSentMail(
+  ctx: AppContext,
+  job: JobRow,
+  order: { id: number },
+  recipient: string,
+  messageId: string,
+  data: OrderEventData['mail_sent'],
+): Promise<void> {
+  const now = ctx.clock.now();
+  await ctx.db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('sent_mails')
+      .values({ job_id: job.id, recipient, message_id: messageId, with_attachment: data.pdf ? 1 : 0, sent_at: now })
+      .execute();
+    await recordOrderEvent(trx, { orderId: order.id, kind: 'mail_sent', data, source: 'system', actor: null, at: now });
+  });
 }

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import type { Config, Locale } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import { CHROMIUM_ARGS, chromiumMissingReason, findChromium } from './chromium.js';
-import { orderFileName, renderOrderHtml } from './order-document.js';
+import { orderPdfName, renderOrderHtml } from './order-document.js';
 
 /** The same margins as `@page` in templates/assets/css/document.css; the footer lives in the bottom one. */
 export const PDF_MARGINS = { top: '14mm', right: '12mm', bottom: '16mm', left: '12mm' } as const;
@@ -364,12 +364,14 @@ export async function renderOrderPdf(
   locale: Locale,
 ): Promise<string> {
   if (!renderer.available) throw new PdfUnavailableError(renderer.reason ?? 'no Chromium');
+  // The revision first: should the order change while it renders, the file of the older revision
+  // gets the newer lines (and is never used again), never the other way round.
+  const { number, revision } = await ctx.db.selectFrom('orders').select(['number', 'revision']).where('id', '=', orderId).executeTakeFirstOrThrow();
   const html = await renderOrderHtml(ctx, orderId, locale, { inlineCss: true });
-  const { number } = await ctx.db.selectFrom('orders').select('number').where('id', '=', orderId).executeTakeFirstOrThrow();
   const pdf = await renderer.render(html, { footerTemplate: pageNumberFooter(locale, number) });
   const dir = join(ctx.config.dataDir, 'pdf');
   await mkdir(dir, { recursive: true });
-  const path = join(dir, orderFileName(number));
+  const path = join(dir, orderPdfName(number, revision));
   const temp = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
   try {
     await writeFile(temp, pdf);
@@ -378,5 +380,7 @@ export async function renderOrderPdf(
     await rm(temp, { force: true });
     throw error;
   }
+  // The older revisions' files are of no use any more.
+  for (let older = 0; older < revision; older++) await rm(join(dir, orderPdfName(number, older)), { force: true });
   return path;
 }

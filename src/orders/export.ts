@@ -28,11 +28,11 @@ export const exportOrderJob: JobHandler<ExportOrderJob> = async (ctx, { orderId,
 };
 
 /** Queues the order's export to every configured exporter, one job each, in the order's transaction. */
-export async function queueExports(ctx: AppContext, tx: Tx, orderId: number): Promise<void> {
+export async function queueExports(ctx: Pick<AppContext, 'outbox' | 'orderExporters'>, tx: Tx, orderId: number): Promise<void> {
   for (const exporter of ctx.orderExporters) await ctx.outbox.enqueue(tx, 'export_order', { orderId, exporter: exporter.name });
 }
 
 /** The same inside placeOrder's transaction of plain statements. */
-export function queueExportsSync(ctx: AppContext, tx: SyncTx, orderId: number, urgency: Urgency): void {
+export function queueExportsSync(ctx: Pick<AppContext, 'outbox' | 'orderExporters'>, tx: SyncTx, orderId: number, urgency: Urgency): void {
   for (const exporter of ctx.orderExporters) ctx.outbox.enqueueSync(tx, 'export_order', { orderId, exporter: exporter.name }, urgency);
 }

@@ -6,9 +6,9 @@ import { containsPattern } from '../db/fold.js';
 import type { DB, OrderRow, OrderStatus, UserRow } from '../db/schema.js';
 import { transaction } from '../db/transaction.js';
 import { type BuyingCompany, changeCartQuantity } from './cart.js';
-import { queueExports } from './export.js';
+import { changeOrderStatus } from './status.js';
 
-export const ORDER_STATUSES: readonly OrderStatus[] = ['new', 'confirmed', 'in_progress', 'shipped', 'completed', 'cancelled'];
+export { ORDER_STATUSES } from './status.js';
 /** Orders accounting has not finished with: a manager's "open orders". */
 export const OPEN_STATUSES: readonly OrderStatus[] = ['new', 'confirmed', 'in_progress', 'shipped'];
 
@@ -90,24 +90,19 @@ export async function statusHistory(db: Kysely<DB>, orderId: number) {
  * buyer's status mail and the export are queued with it and start once it is committed.
  */
 export async function cancelOrder(ctx: AppContext, order: OrderRow, actor: UserRow, note: string): Promise<boolean> {
+  // Orders the seller entered in accounting are changed there, never from the portal.
+  if (order.origin === '1c' || order.origin === 'moysklad') return false;
   return transaction(ctx.database, async (tx) => {
-    const now = ctx.clock.now();
-    const result = await tx.db
-      .updateTable('orders')
-      .set({ status: 'cancelled', updated_at: now })
-      .where('id', '=', order.id)
-      .where('status', '=', 'new')
-      // Orders the seller entered in accounting are changed there, never from the portal.
-      .where('origin', 'not in', ['1c', 'moysklad'])
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) !== 1) return false;
-    await tx.db
-      .insertInto('order_status_history')
-      .values({ order_id: order.id, status: 'cancelled', note: note.slice(0, 500), source: 'portal', changed_by: actor.id, created_at: now })
-      .execute();
-    await ctx.outbox.enqueue(tx, 'send_status_mail', { orderId: order.id, status: 'cancelled' });
-    await queueExports(ctx, tx, order.id);
-    return true;
+    const changed = await changeOrderStatus(ctx, tx, {
+      orderId: order.id,
+      to: 'cancelled',
+      note,
+      source: 'portal',
+      actor: { id: actor.id, name: actor.name },
+      at: ctx.clock.now(),
+      from: ['new'],
+    });
+    return changed.ok;
   });
 }
 

@@ -9,6 +9,7 @@ import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
 import type { Quote } from '../pricing/quote.js';
 import { queueExportsSync } from './export.js';
 import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
+import { recordOrderEventSync } from './events.js';
 import { nextOrderNumber } from './numbering.js';
 
 export interface CheckoutInput {
@@ -152,6 +153,14 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
     actor.id,
     now,
   );
+  recordOrderEventSync(tx.statements, {
+    orderId: order.id,
+    kind: 'placed',
+    data: { origin: order.origin, company: company.companyName ?? '', byRole: actor.role, total: order.total },
+    source: order.origin === 'api' ? 'api' : 'portal',
+    actor: { id: actor.id, name: actor.name },
+    at: now,
+  });
   // Its PDF, mails and exports start at the first pause in checkouts, once this commit is in.
   ctx.outbox.enqueueSync(tx, 'render_pdf', { orderId: order.id }, 'after_checkout');
   ctx.outbox.enqueueSync(tx, 'send_order_mail', { orderId: order.id }, 'after_checkout');

@@ -11,6 +11,8 @@ import { enteredBySeller } from '../../orders/seller-orders.js';
 import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
+import { orderEvents } from '../../orders/events.js';
+import { describeHistory } from './order-history.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
 
 const PAGE_SIZE = 30;
@@ -60,7 +62,12 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
 
   app.get('/orders/:id', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    const [lines, history, documents] = await Promise.all([orderLines(ctx.db, order.id), statusHistory(ctx.db, order.id), documentsOfOrder(ctx.db, order.id)]);
+    const [lines, history, documents, events] = await Promise.all([
+      orderLines(ctx.db, order.id),
+      statusHistory(ctx.db, order.id),
+      documentsOfOrder(ctx.db, order.id),
+      orderEvents(ctx.db, order.id, { buyerView: true }),
+    ]);
     const user = currentUser(request);
     const bySeller = enteredBySeller(order.origin);
     // An order the seller entered in accounting lives there: its status is accounting's to change.
@@ -70,7 +77,9 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
       order.credit_override_by === null
         ? null
         : ((await ctx.db.selectFrom('users').select('name').where('id', '=', order.credit_override_by).executeTakeFirst())?.name ?? null);
-    return reply.page('orders/order', { order, lines, history, canCancel, invoice, bySeller, documents, overrideBy });
+    // What staff (or accounting) changed in the lines since the buyer placed the order.
+    const changes = describeHistory(events.filter((e) => e.kind === 'lines_changed'), request.t, request.locale);
+    return reply.page('orders/order', { order, lines, history, canCancel, invoice, bySeller, documents, overrideBy, changes });
   });
 
   app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {
@@ -83,7 +92,7 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   // The stored PDF (made by the mail job), or made now; without a browser, the printable page.
   app.get('/orders/:id/pdf', { preHandler: requireLogin }, async (request, reply) => {
     const order = await loadVisible(request);
-    if (!ctx.pdf.available && !existsSync(orderPdfPath(ctx, order.number))) return reply.redirect(`/orders/${order.id}/print`, 303);
+    if (!ctx.pdf.available && !existsSync(orderPdfPath(ctx, order))) return reply.redirect(`/orders/${order.id}/print`, 303);
     const path = await ctx.orderPdfs.ensure(order.id);
     return reply
       .header('content-type', 'application/pdf')

@@ -1,6 +1,7 @@
 import { admin } from './en/admin.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
+import { desk } from './en/desk.js';
 import { exchange } from './en/exchange.js';
 import { finance } from './en/finance.js';
 import { limits } from './en/limits.js';
@@ -26,4 +27,5 @@ export const en = {
   ...sellerOrders,
   ...variants,
   ...limits,
+  ...desk,
 };

@@ -1,6 +1,7 @@
 import { admin } from './ru/admin.js';
 import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
+import { desk } from './ru/desk.js';
 import { exchange } from './ru/exchange.js';
 import { finance } from './ru/finance.js';
 import { limits } from './ru/limits.js';
@@ -26,5 +27,6 @@ export const ru = {
   ...sellerOrders,
   ...variants,
   ...limits,
+  ...desk,
 };
 export type MessageKey = keyof typeof ru;

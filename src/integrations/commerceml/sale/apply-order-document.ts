@@ -8,6 +8,9 @@ import type { Transaction, Updateable } from 'kysely';
 import type { AppContext } from '../../../context.js';
 import type { DB, OrderLineRow, OrderRow, OrderStatus, OrderTable } from '../../../db/schema.js';
 import { transaction } from '../../../db/transaction.js';
+import { recordOrderEvent } from '../../../orders/events.js';
+import { lineChanges } from '../../../orders/line-changes.js';
+import { changeOrderStatus } from '../../../orders/status.js';
 import { attachBuyerId, readCounterparty } from './counterparties.js';
 import { decideStatus } from './decide-status.js';
 import { formatKopecks } from './exchange-values.js';
@@ -61,9 +64,10 @@ export async function applyOrderDocument(
     if (doc.date1c && doc.date1c !== order.external_date) changes.external_date = doc.date1c;
     const newlyPaid = doc.paid !== null && order.paid_at === null;
     if (newlyPaid) changes.paid_at = doc.paid?.at ?? now;
-    if (doc.shipped && order.shipped_at === null) changes.shipped_at = doc.shipped.at ?? now;
+    const newlyShipped = doc.shipped !== null && order.shipped_at === null;
+    if (newlyShipped) changes.shipped_at = doc.shipped?.at ?? now;
+    // The status itself moves through changeOrderStatus below (history, event, mail in one place).
     const statusChanged = decision.status !== order.status;
-    if (statusChanged) changes.status = decision.status;
 
     const ourLines = await trx
       .selectFrom('order_lines')
@@ -82,11 +86,20 @@ export async function applyOrderDocument(
           .insertInto('order_lines')
           .values(replaced.lines.slice(i, i + 100))
           .execute();
-      Object.assign(changes, replaced.totals);
+      // A new revision: the order's PDF is made again from the new lines.
+      Object.assign(changes, replaced.totals, { revision: order.revision + 1 });
       linesNote = `1C изменил состав заказа: строк ${replaced.lines.length}, сумма ${formatKopecks(replaced.totals.total)}`;
+      await recordOrderEvent(trx, {
+        orderId: order.id,
+        kind: 'lines_changed',
+        data: { note: '', totalBefore: order.total, totalAfter: replaced.totals.total, lines: lineChanges(ourLines, replaced.lines) },
+        source: '1c',
+        actor: null,
+        at: now,
+      });
     }
 
-    if (Object.keys(changes).length === 0)
+    if (Object.keys(changes).length === 0 && !statusChanged)
       return { kind: 'unchanged', orderNumber: order.number, buyerAttached, warnings } as const;
 
     // What 1C told us is not news to 1C: an order it already had as it was stays "exported";
@@ -97,28 +110,26 @@ export async function applyOrderDocument(
       .set({ ...changes, updated_at: now, ...(wasInSync ? { exported_at: now } : {}) })
       .where('id', '=', order.id)
       .execute();
-    if (statusChanged || linesNote) {
-      const note = [
-        statusChanged ? statusNote(decision.status, doc) : null,
-        newlyPaid && doc.paid?.number ? `оплата ${doc.paid.number}` : null,
-        linesNote,
-      ]
-        .filter(Boolean)
-        .join('; ');
+    const mark = (what: 'paid' | 'shipped', on: number) =>
+      recordOrderEvent(trx, { orderId: order.id, kind: 'marked', data: { mark: what, on: true, at: on }, source: '1c', actor: null, at: now });
+    if (newlyPaid) await mark('paid', doc.paid?.at ?? now);
+    if (newlyShipped) await mark('shipped', doc.shipped?.at ?? now);
+    const note = [
+      statusChanged ? statusNote(decision.status, doc) : null,
+      newlyPaid && doc.paid?.number ? `оплата ${doc.paid.number}` : null,
+      linesNote,
+    ]
+      .filter(Boolean)
+      .join('; ');
+    if (statusChanged) {
+      await changeOrderStatus(ctx, tx, { orderId: order.id, to: decision.status, note, source: '1c', actor: null, at: now });
+    } else if (linesNote) {
+      // Not a status change, but the buyer's history says what 1C did to the order.
       await trx
         .insertInto('order_status_history')
-        .values({
-          order_id: order.id,
-          status: decision.status,
-          note: note.slice(0, 500),
-          source: '1c',
-          changed_by: null,
-          created_at: now,
-        })
+        .values({ order_id: order.id, status: order.status, note: note.slice(0, 500), source: '1c', changed_by: null, created_at: now })
         .execute();
     }
-    // The buyer's mail starts as soon as this document's transaction is committed.
-    if (statusChanged) await ctx.outbox.enqueue(tx, 'send_status_mail', { orderId: order.id, status: decision.status });
     return { kind: 'updated', orderNumber: order.number, buyerAttached, warnings } as const;
   });
 }

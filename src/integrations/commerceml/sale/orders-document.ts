@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../../context.js';
 import type { DB, OrderLineRow, OrderRow } from '../../../db/schema.js';
+import { recordOrderEvent } from '../../../orders/events.js';
 import { type ExchangeEncoding, contentTypeFor, encodeXmlText } from './encoding.js';
 import { exchangeDate, exchangeDateTime, exchangeTime, formatKopecks, formatQuantity, formatVatRate } from './exchange-values.js';
 import { portalStatusLabel } from './status-map.js';
@@ -55,13 +56,19 @@ export async function ordersPendingExport(db: Kysely<DB>, limit = 500): Promise<
 export async function markOrdersExported(db: Kysely<DB>, orderIds: number[], queriedAt: number): Promise<number> {
   let marked = 0;
   for (const ids of chunks(orderIds)) {
-    const result = await db
-      .updateTable('orders')
-      .set({ exported_at: queriedAt })
-      .where('id', 'in', ids)
-      .where('updated_at', '<=', queriedAt)
-      .executeTakeFirst();
-    marked += Number(result.numUpdatedRows);
+    marked += await db.transaction().execute(async (trx) => {
+      const rows = await trx
+        .updateTable('orders')
+        .set({ exported_at: queriedAt })
+        .where('id', 'in', ids)
+        .where('updated_at', '<=', queriedAt)
+        .returning('id')
+        .execute();
+      for (const row of rows) {
+        await recordOrderEvent(trx, { orderId: row.id, kind: 'exported', data: { system: '1c' }, source: '1c', actor: null, at: queriedAt });
+      }
+      return rows.length;
+    });
   }
   return marked;
 }
