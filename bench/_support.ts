@@ -155,3 +155,17 @@ export async function login(baseUrl: string, email: string, password: string): P
   if (res.status !== 303 || !session) throw new Error(`login failed: ${res.status}`);
   return session;
 }
+
+/** CPU seconds (user + system) one process has used so far, from /proc (Linux reports 100 ticks a second). */
+export function processCpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/** Busy CPU seconds of the whole machine so far, from /proc/stat: the machine is shared. */
+export function machineBusySeconds(): number {
+  const fields = (/^cpu\s+(.*)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1] ?? '').split(' ').map(Number);
+  const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
+  return (fields.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / 100;
+}

@@ -5,6 +5,7 @@ import * as m0003 from './0003_orders.js';
 import * as m0004 from './0004_jobs.js';
 import * as m0005 from './0005_exchange.js';
 import * as m0006 from './0006_order_origin.js';
+import * as m0008 from './0008_api.js';
 import * as m0009 from './0009_order_desk.js';
 import * as m0014 from './0014_relationship.js';
 
@@ -19,6 +20,7 @@ export const migrations: Record<string, Migration> = {
   '0004_jobs': m0004,
   '0005_exchange': m0005,
   '0006_order_origin': m0006,
+  '0008_api': m0008,
   '0009_order_desk': m0009,
   '0014_relationship': m0014,
 };

@@ -7,7 +7,9 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { type AppContext, installationSecret } from './context.js';
 import { adminRoutes } from './http/web/admin/index.js';
 import { accountRoutes } from './http/web/account.js';
+import { apiAccessRoutes } from './http/web/api-access.js';
 import { authRoutes } from './http/web/auth.js';
+import { apiPlugin } from './http/api/plugin.js';
 import { exchangeRoutes } from './http/exchange/routes.js';
 import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
@@ -43,6 +45,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(photoFileRoutes, { ctx });
   await app.register(exchangeRoutes, { ctx });
+  await app.register(apiPlugin, { ctx, prefix: '/api' });
 
   const secret = await installationSecret(ctx.db);
   await app.register(async (web) => {
@@ -61,6 +64,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
     await web.register(priceListRoutes, { ctx });
     await web.register(adminRoutes, { ctx, prefix: '/admin' });
     await web.register(photoAdminRoutes, { ctx });
+    await web.register(apiAccessRoutes, { ctx });
   });
   return app;
 }

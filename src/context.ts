@@ -2,10 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Kysely } from 'kysely';
 import pino, { type Logger } from 'pino';
+import { ApiTokenCache } from './accounts/api-tokens.js';
 import { accountsChangeCounter } from './accounts/generation.js';
 import { LoginThrottle } from './accounts/login-throttle.js';
 import type { CachedSession } from './accounts/sessions.js';
 import { CategoryTreeCache } from './catalog/categories.js';
+import { ProductChanges } from './catalog/changes.js';
 import { catalogChangeCounter } from './catalog/generation.js';
 import { ListingCache } from './catalog/listing.js';
 import { LiveIndex } from './catalog/search/live.js';
@@ -71,6 +73,12 @@ export class AppContext {
   readonly listingCache: ListingCache;
   /** Product search in memory, kept current with the products table (catalog/search/live.ts). */
   readonly searchIndex: LiveIndex;
+  /** Whether a company is disabled, for the API's company checks (accounts generation). */
+  readonly companyDisabledCache: GenerationCache<boolean>;
+  /** Working API tokens by hash (their own generation: tokens, users, companies) and when each was last noted. */
+  readonly apiTokens: ApiTokenCache;
+  /** When the API last compared the catalog for "changed since" syncs (catalog/changes.ts). */
+  readonly productChanges: ProductChanges;
 
   // ---- the outside world
   readonly mailer: Mailer;
@@ -108,6 +116,9 @@ export class AppContext {
     this.categoryCache = new CategoryTreeCache();
     this.listingCache = new ListingCache();
     this.searchIndex = new LiveIndex(this.db);
+    this.companyDisabledCache = new GenerationCache();
+    this.apiTokens = new ApiTokenCache(this.database);
+    this.productChanges = new ProductChanges();
 
     this.mailer = overrides.mailer ?? createMailer(config);
     this.pdf = createPdfRenderer(config, log);

@@ -77,7 +77,8 @@ describe('the access request form', () => {
       });
       expect(res.statusCode).toBe(200);
     }
-    expect(savedMails(t.dataDir)).toHaveLength(20);
+    await t.ctx.worker.runDue(); // the notices go out through the outbox
+    expect(await savedMails(t.dataDir)).toHaveLength(20);
     expect((t.ctx.database.sqlite.prepare('select count(*) as n from access_requests').get() as { n: number }).n).toBe(25);
   });
 });

@@ -14,6 +14,14 @@ export class ListingCache {
   readonly brands = new ShortCache<string[]>(COUNT_TTL_MS);
   readonly specials = new ShortCache<boolean>(COUNT_TTL_MS);
   readonly units = new ShortCache<Map<number, { name: string; precision: number }>>(COUNT_TTL_MS);
+  /** Units with their codes, for the API's product feed (catalog/feed.ts). */
+  readonly feedUnits = new ShortCache<Map<number, FeedUnit>>(COUNT_TTL_MS);
+}
+
+export interface FeedUnit {
+  name: string;
+  code: string;
+  precision: number;
 }
 
 /** The cache and the catalog generation read before any data (undefined: cached for seconds only). */

@@ -6,13 +6,25 @@ const OPTIONS = {
   email: { type: 'string' },
   name: { type: 'string' },
   password: { type: 'string' },
+  role: { type: 'string' },
+  'company-inn': { type: 'string' },
+  scopes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
 export interface ParsedArgs {
   positional: string[];
-  flags: { config?: string; email?: string; name?: string; password?: string; help?: boolean };
+  flags: {
+    config?: string;
+    email?: string;
+    name?: string;
+    password?: string;
+    role?: string;
+    'company-inn'?: string;
+    scopes?: string;
+    help?: boolean;
+  };
 }
 
 /** The command line, by node:util's parseArgs; an unknown option or a missing value throws (say it, show the help). */

@@ -1,3 +1,4 @@
+import { apiTokenCommand, createUserCommand } from './api-commands.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
 import { CliError } from './runtime.js';
@@ -11,6 +12,12 @@ Commands:
   migrate                   apply pending database migrations (a backup is taken first)
   backup <file>             write an online copy of the database to <file>
   create-admin --email <e>  create an administrator [--name <n>] [--password <p>]
+  create-user --role buyer --company-inn <INN> --email <e>
+                            create a buyer of that company (or --role manager, no INN)
+                            [--name <n>] [--password <p>]
+  api-token create --email <e> [--name <n>] [--scopes read,order]
+                            make an API token; it is printed alone on the last line
+  api-token list [--email <e>] | api-token revoke <id>
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
@@ -23,6 +30,8 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   migrate,
   backup,
   'create-admin': createAdmin,
+  'create-user': createUserCommand,
+  'api-token': apiTokenCommand,
   'reset-password': resetPassword,
   'flush-sessions': flushAllSessions,
   mail: mailTest,

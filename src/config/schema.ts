@@ -633,6 +633,34 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description: 'Follow-up jobs run at the same time.',
   },
 
+  'api.rate_limit': {
+    kind: 'integer',
+    default: 20,
+    min: 0,
+    max: 100000,
+    description: 'Requests per second one API token may make before it is answered 429; 0 turns the limit off.',
+  },
+  'api.max_body_kb': {
+    kind: 'integer',
+    default: 1024,
+    min: 16,
+    max: 65536,
+    description: 'Largest request body the API accepts, in KiB; a larger one is refused with 413.',
+  },
+  'api.webhooks.allow_private': {
+    kind: 'boolean',
+    default: false,
+    description:
+      'Let webhooks go to private and loopback addresses (10.x, 192.168.x, 127.0.0.1, …); off, so buyers cannot make the portal probe your own network.',
+  },
+  'api.webhooks.timeout_seconds': {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 60,
+    description: 'How long a webhook receiver may take to answer before the delivery counts as failed and is retried.',
+  },
+
   'integrations.commerceml.login': {
     kind: 'string',
     default: '',

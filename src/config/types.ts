@@ -137,6 +137,17 @@ export interface Config {
     readonly maxAttempts: number;
     readonly concurrency: number;
   };
+  /** The buyers' REST API under /api/v1. */
+  readonly api: {
+    /** Requests per second per token; 0 = no limit. */
+    readonly rateLimit: number;
+    readonly maxBodyKb: number;
+    readonly webhooks: {
+      /** Allow private, loopback and link-local targets (a receiver in the seller's own LAN). */
+      readonly allowPrivate: boolean;
+      readonly timeoutSeconds: number;
+    };
+  };
   readonly integrations: {
     /** The 1C "exchange with site" endpoint (/1c_exchange); off while login is empty. */
     readonly commerceml: {

@@ -281,6 +281,8 @@ export interface OrderTable {
   credit_override_by: Generated<number | null>;
   /** Moves whenever the order's document (lines, totals) changes: the cached PDF is per revision. */
   revision: Generated<number>;
+  /** sha256 of the API request that placed it: the same Idempotency-Key with another body is refused. */
+  request_hash: Generated<string | null>;
   created_at: Millis;
   updated_at: Millis;
 }
@@ -416,6 +418,60 @@ export interface ProductCharacteristicTable {
   sort: Generated<number>;
 }
 
+export interface ApiTokenTable {
+  id: Generated<number>;
+  user_id: number;
+  name: string;
+  /** sha256 of the token; the token itself is shown once and never stored. */
+  token_hash: string;
+  token_prefix: string;
+  /** Space-separated scopes: "read", "order". */
+  scopes: string;
+  created_at: Millis;
+  last_used_at: Millis | null;
+  last_used_ip: Generated<string>;
+  revoked_at: Millis | null;
+  revoked_by: number | null;
+}
+
+export interface WebhookEndpointTable {
+  id: Generated<number>;
+  company_id: number;
+  url: string;
+  /** Standard Webhooks secret, "whsec_" + base64. */
+  secret: string;
+  /** Space-separated event types. */
+  events: string;
+  created_by: number | null;
+  created_at: Millis;
+}
+
+export type WebhookDeliveryStatus = 'pending' | 'delivered' | 'failed' | 'cancelled';
+
+export interface WebhookDeliveryTable {
+  id: Generated<number>;
+  endpoint_id: number;
+  message_id: string;
+  event: string;
+  order_id: number | null;
+  /** The exact JSON body sent with every attempt. */
+  payload: string;
+  status: Generated<WebhookDeliveryStatus>;
+  attempts: Generated<number>;
+  response_status: number | null;
+  response_body: Generated<string>;
+  error: Generated<string>;
+  created_at: Millis;
+  last_attempt_at: Millis | null;
+  delivered_at: Millis | null;
+}
+
+export interface ApiProductChangeTable {
+  product_id: number;
+  fingerprint: string;
+  changed_at: Millis;
+}
+
 export interface DB {
   price_types: PriceTypeTable;
   companies: CompanyTable;
@@ -447,6 +503,10 @@ export interface DB {
   account_terms: AccountTermsTable;
   account_documents: AccountDocumentTable;
   product_characteristics: ProductCharacteristicTable;
+  api_tokens: ApiTokenTable;
+  webhook_endpoints: WebhookEndpointTable;
+  webhook_deliveries: WebhookDeliveryTable;
+  api_product_changes: ApiProductChangeTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;
@@ -470,3 +530,6 @@ export type JobRow = Selectable<JobTable>;
 export type ExchangeRunRow = Selectable<ExchangeRunTable>;
 export type AccountTermsRow = Selectable<AccountTermsTable>;
 export type AccountDocumentRow = Selectable<AccountDocumentTable>;
+export type ApiTokenRow = Selectable<ApiTokenTable>;
+export type WebhookEndpointRow = Selectable<WebhookEndpointTable>;
+export type WebhookDeliveryRow = Selectable<WebhookDeliveryTable>;

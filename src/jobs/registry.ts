@@ -1,5 +1,6 @@
 import { sendAccessDeclinedJob, sendAccessRequestNoticeJob, sendInvitationJob, sendPasswordResetJob } from '../accounts/mail-jobs.js';
 import { renderPdfJob, sendOrderMailJob, sendStatusMailJob } from '../documents/order-jobs.js';
+import { deliverWebhookJob } from '../integrations/webhooks/deliver.js';
 import { exportOrderJob } from '../orders/export.js';
 import type { JobHandler } from './handler.js';
 
@@ -18,6 +19,7 @@ export const JOB_HANDLERS = {
   send_password_reset: sendPasswordResetJob,
   send_access_request_notice: sendAccessRequestNoticeJob,
   send_access_declined: sendAccessDeclinedJob,
+  deliver_webhook: deliverWebhookJob,
 } satisfies Record<string, JobHandler<never>>;
 
 export type JobKind = keyof typeof JOB_HANDLERS;

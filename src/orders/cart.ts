@@ -99,6 +99,10 @@ const CART_SQL = `
 export function readCart(statements: StatementCache, company: BuyingCompany, pricesIncludeVat: boolean): Cart {
   // Rows as arrays: a 30-line cart read twice per order made building row objects a measurable cost.
   const rows = statements.get(CART_SQL, 'arrays').all(company.priceTypeId ?? -1, company.companyId, company.companyId) as CartRow[];
+  return priceLines(company, rows, pricesIncludeVat);
+}
+
+function priceLines(company: BuyingCompany, rows: readonly CartRow[], pricesIncludeVat: boolean): Cart {
   const terms = { priceTypeId: company.priceTypeId, discountBp: company.discountBp };
   const lines: CartLine[] = rows.map((r) => ({
     productId: r[0],
@@ -125,6 +129,41 @@ export function readCart(statements: StatementCache, company: BuyingCompany, pri
     { pricesIncludeVat },
   );
   return { lines, quote: priced };
+}
+
+/** A product and quantity asked for outright (the API), instead of read from the cart. */
+export interface RequestedLine {
+  productId: number;
+  /** In the product's unit, at most 3 decimals; the quantity rule is checked by placeOrder. */
+  quantity: number;
+}
+
+/** CART_SQL's columns for products named outright: the requested quantity comes from the JSON. */
+const LINES_SQL = `
+  select p.id, j.value ->> '$[1]', null, p.sku, p.name, p.variant_name, p.hidden, p.has_variants, p.stock_total,
+         p.vat_bp, p.min_qty, p.multiple, p.external_1c_id, p.external_ms_id,
+         u.name, u.precision, pr.price, sp.price, null
+  from json_each(?) j
+  join products p on p.id = j.value ->> '$[0]'
+  left join units u on u.id = p.unit_id
+  left join prices pr on pr.product_id = p.id and pr.price_type_id = ?
+  left join special_prices sp on sp.product_id = p.id and sp.company_id = ?
+  order by j.key`;
+
+/**
+ * Like readCart, for lines named outright: the same rows, prices and quote, so an API order and a
+ * checkout of the same lines cost the same. A product that no longer exists comes back unavailable.
+ */
+export function readLines(statements: StatementCache, company: BuyingCompany, requested: readonly RequestedLine[], pricesIncludeVat: boolean): Cart {
+  const rows = statements
+    .get(LINES_SQL, 'arrays')
+    .all(JSON.stringify(requested.map((l) => [l.productId, l.quantity])), company.priceTypeId ?? -1, company.companyId) as CartRow[];
+  const byId = new Map(rows.map((r) => [r[0], r]));
+  return priceLines(
+    company,
+    requested.map((l): CartRow => byId.get(l.productId) ?? [l.productId, l.quantity, null, '', '', '', 1, 0, 0, null, 0, 0, null, null, null, null, null, null, null]),
+    pricesIncludeVat,
+  );
 }
 
 /** The cart with today's prices, read when no transaction of someone else holds the connection. */

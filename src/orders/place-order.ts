@@ -5,11 +5,12 @@ import { type CreditConcern, creditConcern, creditPosition } from '../finance/cr
 import { localDate } from '../finance/dates.js';
 import type { SyncTx } from '../db/transaction.js';
 import type { StatementCache } from '../db/statements.js';
-import type { LegalEntityRow, OrderRow, UserRow } from '../db/schema.js';
+import type { LegalEntityRow, OrderOrigin, OrderRow, UserRow } from '../db/schema.js';
 import type { Quote } from '../pricing/quote.js';
 import { queueExportsSync } from './export.js';
-import { type BuyingCompany, type Cart, type CartLine, readCart } from './cart.js';
+import { type BuyingCompany, type Cart, type CartLine, type RequestedLine, readCart, readLines } from './cart.js';
 import { recordOrderEventSync } from './events.js';
+import { queueOrderEventSync } from '../integrations/webhooks/events.js';
 import { nextOrderNumber } from './numbering.js';
 
 export interface CheckoutInput {
@@ -21,13 +22,22 @@ export interface CheckoutInput {
   comment: string;
   /** From the checkout form: a double click or a retried request carries the same key. */
   idempotencyKey: string;
-  /** The total the buyer saw and confirmed, in kopecks. */
-  confirmedTotal: number | null;
+  /**
+   * The total the buyer saw and confirmed, in kopecks; null (garbled) is refused as a changed
+   * price. 'any': the caller takes today's prices (an API order without expected_total).
+   */
+  confirmedTotal: number | null | 'any';
   /**
    * A manager or admin placing an order that credit control (orders.credit_control: block) refuses:
    * the reason is kept on the order. Ignored for buyers, who cannot override.
    */
   creditOverride?: { reason: string };
+  /** Where the order comes from; 'web' when not said. */
+  origin?: OrderOrigin;
+  /** Lines named outright (the API) instead of the company's cart, which is then left as it is. */
+  lines?: readonly RequestedLine[];
+  /** Fingerprint of the request, kept with the order: the API tells a retry from a reused key by it. */
+  requestHash?: string | null;
 }
 
 export type LineProblem =
@@ -76,6 +86,17 @@ function lineProblems(cart: Cart, allowBackorder: boolean): LineProblem[] {
 }
 
 /**
+ * The problems placeOrder would find with these lines now, placing nothing: the API answers
+ * every line at fault at once, also when some lines could not even be matched to a product.
+ */
+export async function checkLines(ctx: AppContext, company: BuyingCompany, lines: readonly RequestedLine[]): Promise<{ problems: LineProblem[]; cart: Cart }> {
+  return ctx.database.db.connection().execute(async () => {
+    const cart = readLines(ctx.database.statements, company, lines, ctx.config.catalog.pricesIncludeVat);
+    return { problems: lineProblems(cart, ctx.config.catalog.allowBackorder), cart };
+  });
+}
+
+/**
  * Places the company's cart as an order, in ONE transaction: re-reads cart, catalog, prices and
  * stock; validates; writes the order with prices copied; numbers it; queues PDF, mail and exports;
  * empties the cart. The same idempotency key returns the order already placed instead of a second.
@@ -96,11 +117,13 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
     | undefined;
   if (existing) return { ok: true, order: existing, duplicate: true, credit: null };
 
-  const cart = readCart(statements, company, ctx.config.catalog.pricesIncludeVat);
+  const cart = input.lines
+    ? readLines(statements, company, input.lines, ctx.config.catalog.pricesIncludeVat)
+    : readCart(statements, company, ctx.config.catalog.pricesIncludeVat);
   if (cart.lines.length === 0) return { ok: false, problem: 'empty_cart' };
   const problems = lineProblems(cart, ctx.config.catalog.allowBackorder);
   if (problems.length > 0) return { ok: false, problem: 'lines', lines: problems, cart };
-  if (input.confirmedTotal !== cart.quote.total) return { ok: false, problem: 'price_changed', cart };
+  if (input.confirmedTotal !== 'any' && input.confirmedTotal !== cart.quote.total) return { ok: false, problem: 'price_changed', cart };
 
   const entity = buyingEntity(statements, company.companyId, input.legalEntityId);
   if (!entity) return { ok: false, problem: 'bad_input', field: 'legal_entity' };
@@ -145,6 +168,8 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
     credit_overdue: credit && credit.overdue > 0 ? credit.overdue : null,
     credit_override_reason: override?.reason ?? null,
     credit_override_by: override?.by ?? null,
+    origin: input.origin ?? 'web',
+    request_hash: input.requestHash ?? null,
     created_at: now,
   }) as OrderRow;
   insertLines(statements, order.id, cart.lines, cart.quote);
@@ -165,7 +190,8 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
   ctx.outbox.enqueueSync(tx, 'render_pdf', { orderId: order.id }, 'after_checkout');
   ctx.outbox.enqueueSync(tx, 'send_order_mail', { orderId: order.id }, 'after_checkout');
   queueExportsSync(ctx, tx, order.id, 'after_checkout');
-  statements.get('delete from cart_items where company_id = ?').run(company.companyId);
+  queueOrderEventSync(ctx, tx, { type: 'order.created', order }, now);
+  if (!input.lines) statements.get('delete from cart_items where company_id = ?').run(company.companyId);
   return { ok: true, order, duplicate: false, credit };
 }
 
@@ -173,11 +199,11 @@ const INSERT_ORDER = `
   insert into orders (number, company_id, legal_entity_id, buyer_name, buyer_inn, buyer_kpp, buyer_address, placed_by, manager_id,
     delivery_address, desired_date, po_number, comment, price_type_id, price_type_name, discount_bp, prices_include_vat,
     subtotal, discount_total, vat_total, total, line_count, idempotency_key, external_1c_id, external_number, exported_at,
-    credit_excess, credit_overdue, credit_override_reason, credit_override_by, created_at, updated_at)
+    credit_excess, credit_overdue, credit_override_reason, credit_override_by, origin, request_hash, created_at, updated_at)
   values (@number, @company_id, @legal_entity_id, @buyer_name, @buyer_inn, @buyer_kpp, @buyer_address, @placed_by, @manager_id,
     @delivery_address, @desired_date, @po_number, @comment, @price_type_id, @price_type_name, @discount_bp, @prices_include_vat,
     @subtotal, @discount_total, @vat_total, @total, @line_count, @idempotency_key, null, null, null,
-    @credit_excess, @credit_overdue, @credit_override_reason, @credit_override_by, @created_at, @created_at)
+    @credit_excess, @credit_overdue, @credit_override_reason, @credit_override_by, @origin, @request_hash, @created_at, @created_at)
   returning *`;
 
 function buyingEntity(statements: StatementCache, companyId: number, legalEntityId: number | null): LegalEntityRow | undefined {

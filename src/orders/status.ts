@@ -2,11 +2,12 @@
  * The one way an order's status changes. The buyer's cancellation, the order desk, 1C's order
  * documents (and MoySklad, webhooks, the API as they come) all call changeOrderStatus, which in
  * the caller's transaction moves the status, writes the status history and the order's event,
- * and queues the buyer's status mail and — for changes made on the portal's side — the export.
+ * and queues the buyer's status mail, the buyer's order.status_changed webhooks and — for changes made on the portal's side — the export.
  */
 import type { AppContext } from '../context.js';
 import type { OrderStatus } from '../db/schema.js';
 import type { Tx } from '../db/transaction.js';
+import { queueOrderEvent } from '../integrations/webhooks/events.js';
 import { type EventActor, type EventSource, recordOrderEvent } from './events.js';
 import { queueExports } from './export.js';
 
@@ -52,7 +53,11 @@ export type StatusContext = Pick<AppContext, 'outbox' | 'orderExporters'>;
 
 export async function changeOrderStatus(ctx: StatusContext, tx: Tx, change: StatusChange): Promise<StatusChangeResult> {
   const trx = tx.db;
-  const order = await trx.selectFrom('orders').select(['id', 'status']).where('id', '=', change.orderId).executeTakeFirst();
+  const order = await trx
+    .selectFrom('orders')
+    .select(['id', 'number', 'company_id', 'origin', 'po_number', 'created_at', 'status'])
+    .where('id', '=', change.orderId)
+    .executeTakeFirst();
   if (!order) return { ok: false, problem: 'not_found' };
   if (order.status === change.to) return { ok: false, problem: 'unchanged', current: order.status };
   if (change.from && !change.from.includes(order.status)) return { ok: false, problem: 'wrong_status', current: order.status };
@@ -77,8 +82,9 @@ export async function changeOrderStatus(ctx: StatusContext, tx: Tx, change: Stat
     actor: change.actor,
     at: change.at,
   });
-  // The buyer's mail (and the export) start as soon as the caller's transaction is committed.
+  // The buyer's mail, webhooks and the export start as soon as the caller's transaction is committed.
   await ctx.outbox.enqueue(tx, 'send_status_mail', { orderId: order.id, status: change.to });
+  await queueOrderEvent(ctx, tx, { type: 'order.status_changed', order: { ...order, status: change.to }, previousStatus: order.status }, change.at);
   if (!fromAccounting(change.source)) await queueExports(ctx, tx, order.id);
   return { ok: true, from: order.status };
 }

@@ -10,7 +10,7 @@ import { type CheckoutInput, type LineProblem, placeOrder } from '../../orders/p
 import { creditConcern, loadCreditPosition } from '../../finance/credit.js';
 import { localDate } from '../../finance/dates.js';
 import { currentUser, formString, requireLogin, safeNext } from '../guards.js';
-import { buyingOrChoose, chooseCompanyUrl, companyBuyingFor } from './buying.js';
+import { buyingOrChoose, } from './buying.js';
 import { creditMessages } from './finance.js';
 import { stockText } from './stock-text.js';
 

@@ -8,7 +8,7 @@ import { brandsIn, hasSpecialPrices, type ListingRow, listProducts, productsById
 import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
 import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
-import { type StockLevel, stockLevel } from '../../catalog/stock-display.js';
+import { stockLevel } from '../../catalog/stock-display.js';
 import { variantGrids } from '../../catalog/variants.js';
 import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';

@@ -1,4 +1,5 @@
 import { admin } from './en/admin.js';
+import { api } from './en/api.js';
 import { catalog } from './en/catalog.js';
 import { common } from './en/common.js';
 import { desk } from './en/desk.js';
@@ -28,4 +29,5 @@ export const en = {
   ...variants,
   ...limits,
   ...desk,
+  ...api,
 };

@@ -1,4 +1,5 @@
 import { admin } from './ru/admin.js';
+import { api } from './ru/api.js';
 import { catalog } from './ru/catalog.js';
 import { common } from './ru/common.js';
 import { desk } from './ru/desk.js';
@@ -28,5 +29,6 @@ export const ru = {
   ...variants,
   ...limits,
   ...desk,
+  ...api,
 };
 export type MessageKey = keyof typeof ru;

@@ -71,7 +71,8 @@ export function settlementKind(operation: string): AccountDocumentKind | null {
 const DUE_REQUISITES = ['Срок оплаты', 'Срок платежа', 'Оплатить до', 'Дата оплаты', 'ДатаПлатежа'];
 const ORDER_REQUISITES = ['Основание', 'Номер заказа', 'Заказ', 'Номер заказа на сайте', 'Заказ покупателя'];
 const FILE_REQUISITES = ['Файл', 'ФайлДокумента', 'Файл документа', 'Печатная форма'];
-const SITE_NUMBER = /\[\s*Номер документа на сайте\s*:\s*([^\]]*?)\s*\]/i;
+// Bounded, and the spaces around the number trimmed after the match: an open-ended group here backtracks polynomially.
+const SITE_NUMBER = /\[\s{0,10}Номер документа на сайте\s{0,10}:([^\]]{0,100})\]/i;
 
 function firstOf(values: Map<string, string>, names: readonly string[]): string {
   for (const name of names) {
@@ -116,7 +117,7 @@ export function readSettlementDocument(doc: XmlNode, kind: AccountDocumentKind):
     amount,
     // A document not posted in 1C does not count yet; one marked for deletion never again.
     status: deleted ? 'deleted' : postedText === 'false' || postedText === 'нет' ? 'draft' : 'active',
-    orderRef: textOf(doc, 'Основание') || firstOf(req, ORDER_REQUISITES) || (SITE_NUMBER.exec(textOf(doc, 'Комментарий'))?.[1] ?? ''),
+    orderRef: textOf(doc, 'Основание') || firstOf(req, ORDER_REQUISITES) || (SITE_NUMBER.exec(textOf(doc, 'Комментарий'))?.[1]?.trim() ?? ''),
     fileRef: textOf(doc, 'Файл') || firstOf(req, FILE_REQUISITES),
     comment: textOf(doc, 'Комментарий'),
     buyer: buyerOf(doc),
