@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { findChromium } from '../src/documents/chromium.js';
 import { type ApiTestApp, apiBuyer, call, newKey, placeApiOrder, sku, startApiApp } from './api-helpers.js';
@@ -278,4 +280,36 @@ describe('reading orders', () => {
     expect(res.headers.get('content-type')).toBe('application/pdf');
     expect(Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
   });
+
+  it.skipIf(!findChromium(process.env.CHROMIUM_PATH ?? '') || !existsSync('/usr/bin/pdftotext'))(
+    'serves the invoice for payment of its own orders only, with the seller’s bank details',
+    async () => {
+      await t.close();
+      t = await startApiApp({
+        documents: { chromium_path: process.env.CHROMIUM_PATH ?? '' },
+        seller: {
+          name: 'ООО «Оптовик-Трейд»',
+          inn: '7707083893',
+          kpp: '773601001',
+          address: '117997, г. Москва, ул. Вавилова, д. 19',
+          bank_name: 'ПАО Сбербанк, г. Москва',
+          bik: '044525225',
+          correspondent_account: '30101810400000000225',
+          settlement_account: '40702810938000000001',
+        },
+      });
+      const { token } = await apiBuyer(t);
+      const placed = await placeApiOrder(t, token, { lines: [{ sku: 'BLT-101', quantity: '2' }] });
+      const res = await fetch(`${t.base}/api/v1/orders/${placed.body.number}/invoice.pdf`, { headers: { authorization: `Bearer ${token}` } });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      const text = execFileSync('pdftotext', ['-layout', '-', '-'], { input: Buffer.from(await res.arrayBuffer()) }).toString('utf8');
+      expect(text).toContain(`Счёт на оплату № ${placed.body.number}`);
+      expect(text).toContain('40702810938000000001');
+      // Another company's buyer asks for the same number: not found, as if there were no such order.
+      const other = await apiBuyer(t);
+      const stranger = await call(t, `/api/v1/orders/${placed.body.number}/invoice.pdf`, { token: other.token });
+      expect(stranger.status).toBe(404);
+    },
+  );
 });

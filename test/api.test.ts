@@ -447,6 +447,7 @@ describe('OpenAPI document and documentation', () => {
       'GET /api/v1/companies',
       'GET /api/v1/orders',
       'GET /api/v1/orders/{number}',
+      'GET /api/v1/orders/{number}/invoice.pdf',
       'GET /api/v1/orders/{number}/pdf',
       'GET /api/v1/products',
       'GET /api/v1/products/{sku}',

@@ -4,13 +4,14 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import type { AppContext } from '../../../context.js';
 import type { OrderRow } from '../../../db/schema.js';
+import { invoiceForViewer } from '../../../documents/invoice.js';
 import { orderFileName } from '../../../documents/order-document.js';
 import { orderPdfPath } from '../../../documents/order-mails.js';
 import { companyOrderByNumber, companyOrdersPage, type OrderCursor } from '../../../orders/order-feed.js';
 import { ORDER_STATUSES, orderLines, statusHistory } from '../../../orders/orders.js';
 import { ApiProblem } from '../problems.js';
 import { COMMON_ERRORS, CompanyHeader, Cursor, decodeCursor, encodeCursor, Limit, Nullable, problemResponses, StringEnum } from '../schemas.js';
-import { callerCompany } from './caller.js';
+import { callerCompany, callerUser } from './caller.js';
 import { OrderSchema, OrderSummarySchema, orderJson, orderSummaryJson } from './present.js';
 
 export const OrderNumberParams = Type.Object({ number: Type.String({ minLength: 1, maxLength: 50, description: 'The order number, e.g. W-000123.' }) });
@@ -133,6 +134,38 @@ export const orderReadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         .header('content-disposition', `inline; filename="${orderFileName(order.number)}"`)
         .header('cache-control', 'private, no-store')
         .send(createReadStream(path));
+    },
+  );
+
+  app.get(
+    '/orders/:number/invoice.pdf',
+    {
+      config: { apiScope: 'read' },
+      schema: {
+        operationId: 'getOrderInvoicePdf',
+        tags: ['orders'],
+        summary: 'The invoice for payment (Счёт на оплату) as PDF',
+        description:
+          'The seller’s invoice for the order with the payment QR code (ГОСТ Р 56042-2014), made for the order as it is now. 404 when the order is cancelled or the seller has not configured bank details.',
+        params: OrderNumberParams,
+        headers: CompanyHeader,
+        response: {
+          200: { description: 'The PDF.', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } },
+          ...problemResponses(...COMMON_ERRORS, 503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const order = await orderOfRequest(ctx, request, request.params.number);
+      if (!ctx.pdf.available) throw new ApiProblem('pdf-unavailable', { headers: { 'retry-after': '3600' } });
+      // The same access rules as the invoice page, on top of the company check above.
+      const outcome = await invoiceForViewer(ctx, callerUser(request), { id: order.id }, request.apiLocale);
+      if (!outcome.ok) throw new ApiProblem('not-found');
+      return (reply as FastifyReply)
+        .type('application/pdf')
+        .header('content-disposition', `inline; filename="${outcome.fileName}"`)
+        .header('cache-control', 'private, no-store')
+        .send(outcome.pdf);
     },
   );
 };
