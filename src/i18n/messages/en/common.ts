@@ -3,7 +3,7 @@ import type { common as ru } from '../ru/common.js';
 export const common: Record<keyof typeof ru, string> = {
   'app.tagline': 'Wholesale order portal',
   'demo.ribbon': 'Demo',
-  'demo.notice': 'Demo mode: the data is sample data; mail is not sent but saved in data/mail.',
+  'demo.notice': 'Demo mode: the data is sample data; mail is not sent but saved in demo-data/mail.',
   'demo.logins': 'Demo logins',
   'nav.home': 'Home',
   'nav.account': 'Profile',
