@@ -1,50 +1,11 @@
-import { SMTPServer } from 'smtp-server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MINUTE } from '../src/clock.js';
 import { findChromium } from '../src/documents/chromium.js';
 import { buildCatalog } from './catalog-fixture.js';
 import { Browser, checkout, makeCompany, makeUser, parseEml, startTestApp, type TestApp } from './helpers.js';
+import { Inbox } from './smtp-inbox.js';
 
 const chromium = findChromium(process.env.CHROMIUM_PATH ?? '');
-
-/** A real SMTP server in this process; `refuse` makes it reject a recipient or everything. */
-class Inbox {
-  readonly messages: { to: string[]; raw: string }[] = [];
-  refuseAll = false;
-  refuse = new Set<string>();
-  private server: SMTPServer;
-  port = 0;
-
-  constructor() {
-    this.server = new SMTPServer({
-      authOptional: true,
-      disabledCommands: ['STARTTLS'],
-      onRcptTo: (address, _session, callback) => {
-        if (this.refuseAll) return callback(new Error('451 try again later'));
-        if (this.refuse.has(address.address)) return callback(new Error('550 no such user'));
-        callback();
-      },
-      onData: (stream, session, callback) => {
-        const chunks: Buffer[] = [];
-        stream.on('data', (c: Buffer) => chunks.push(c));
-        stream.on('end', () => {
-          this.messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
-          callback();
-        });
-      },
-    });
-  }
-  async start() {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.server.address() as { port: number }).port;
-  }
-  async stop() {
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-  to(address: string) {
-    return this.messages.filter((m) => m.to.includes(address));
-  }
-}
 
 let t: TestApp;
 let inbox: Inbox;

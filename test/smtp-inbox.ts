@@ -1,8 +1,10 @@
 import { SMTPServer } from 'smtp-server';
 
-/** A real SMTP server in this process, collecting what it is sent. */
+/** A real SMTP server in this process, collecting what it is sent; `refuse` makes it reject a recipient or everything. */
 export class Inbox {
   readonly messages: { to: string[]; raw: string }[] = [];
+  refuseAll = false;
+  readonly refuse = new Set<string>();
   private server: SMTPServer;
   port = 0;
 
@@ -10,6 +12,11 @@ export class Inbox {
     this.server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
+      onRcptTo: (address, _session, callback) => {
+        if (this.refuseAll) return callback(new Error('451 try again later'));
+        if (this.refuse.has(address.address)) return callback(new Error('550 no such user'));
+        callback();
+      },
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on('data', (c: Buffer) => chunks.push(c));

@@ -27,6 +27,12 @@ export async function orderOfRequest(ctx: AppContext, request: FastifyRequest, n
   return order;
 }
 
+/** A PDF, or why not (503: no browser on the server). */
+const PDF_RESPONSES = {
+  200: { description: 'The PDF.', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } },
+  ...problemResponses(...COMMON_ERRORS, 503),
+};
+
 const OrdersQuery = Type.Object(
   {
     status: Type.Optional(StringEnum(ORDER_STATUSES)),
@@ -118,10 +124,7 @@ export const orderReadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         description: 'The same document the order mail carries.',
         params: OrderNumberParams,
         headers: CompanyHeader,
-        response: {
-          200: { description: 'The PDF.', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } },
-          ...problemResponses(...COMMON_ERRORS, 503),
-        },
+        response: PDF_RESPONSES,
       },
     },
     async (request, reply) => {
@@ -149,10 +152,7 @@ export const orderReadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
           'The seller’s invoice for the order with the payment QR code (ГОСТ Р 56042-2014), made for the order as it is now. 404 when the order is cancelled or the seller has not configured bank details.',
         params: OrderNumberParams,
         headers: CompanyHeader,
-        response: {
-          200: { description: 'The PDF.', content: { 'application/pdf': { schema: Type.String({ format: 'binary' }) } } },
-          ...problemResponses(...COMMON_ERRORS, 503),
-        },
+        response: PDF_RESPONSES,
       },
     },
     async (request, reply) => {
