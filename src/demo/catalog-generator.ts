@@ -1,5 +1,6 @@
 import { normalizeSku } from '../catalog/sku.js';
 import type { Sqlite } from '../db/open.js';
+import { prng } from './prng.js';
 
 /**
  * A deterministic, realistic wholesale catalog (fasteners, electrics, plumbing, tools) written
@@ -19,17 +20,6 @@ export interface GeneratedCatalog {
   leafCategoryIds: number[];
   productIds: number[];
   warehouseIds: number[];
-}
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const UNITS = [
@@ -53,19 +43,142 @@ interface Family {
 }
 
 const FAMILIES: Family[] = [
-  { section: 'Крепёж', group: 'Болты', leaves: ['Болты DIN 933', 'Болты DIN 931', 'Болты мебельные'], nouns: ['Болт шестигранный', 'Болт с полной резьбой', 'Болт мебельный'], sizes: ['М6×20', 'М6×40', 'М8×30', 'М8×50', 'М10×60', 'М12×80', 'М16×100'], finishes: ['оцинкованный', 'нержавеющий A2', 'чёрный 8.8', 'жёлтый цинк'], unit: 0, prefix: 'BLT', price: [300, 4500], multiples: [0, 0, 10, 50, 100] },
-  { section: 'Крепёж', group: 'Гайки и шайбы', leaves: ['Гайки DIN 934', 'Шайбы DIN 125', 'Гайки колпачковые'], nouns: ['Гайка шестигранная', 'Шайба плоская', 'Гайка колпачковая', 'Шайба гроверная'], sizes: ['М5', 'М6', 'М8', 'М10', 'М12', 'М14', 'М20'], finishes: ['оцинкованная', 'нержавеющая A4', 'латунная'], unit: 0, prefix: 'NUT', price: [50, 900], multiples: [0, 100, 200, 500] },
-  { section: 'Крепёж', group: 'Саморезы', leaves: ['Саморезы по дереву', 'Саморезы по металлу', 'Кровельные саморезы'], nouns: ['Саморез по дереву', 'Саморез по металлу', 'Саморез кровельный'], sizes: ['3,5×25', '3,5×35', '4,2×51', '4,8×70', '5,5×25'], finishes: ['жёлтый', 'фосфатированный', 'с шайбой RAL 3005', 'с шайбой RAL 6005'], unit: 3, prefix: 'SMR', price: [9000, 65000], multiples: [0] },
-  { section: 'Электрика', group: 'Кабель', leaves: ['Кабель силовой', 'Провод монтажный', 'Кабель слаботочный'], nouns: ['Кабель ВВГнг-LS', 'Провод ПВС', 'Кабель NYM', 'Провод ПуГВ', 'Кабель UTP'], sizes: ['3×1,5', '3×2,5', '5×4', '2×0,75', '1×6', '4 пары cat.5e'], finishes: ['ГОСТ', 'ТУ', 'бухта 100 м', 'барабан'], unit: 1, prefix: 'CBL', price: [2500, 45000], multiples: [0, 0.5, 1, 100] },
-  { section: 'Электрика', group: 'Автоматика', leaves: ['Автоматические выключатели', 'УЗО', 'Дифавтоматы'], nouns: ['Автоматический выключатель', 'УЗО', 'Дифференциальный автомат'], sizes: ['1P 16А', '1P 25А', '2P 32А', '3P 40А', '3P 63А'], finishes: ['C', 'B', '4,5 кА', '6 кА'], unit: 0, prefix: 'AVT', price: [25000, 480000], multiples: [0, 0, 6, 12] },
-  { section: 'Электрика', group: 'Освещение', leaves: ['Лампы светодиодные', 'Светильники', 'Прожекторы'], nouns: ['Лампа светодиодная', 'Светильник потолочный', 'Прожектор LED', 'Ёлочная гирлянда'], sizes: ['E27 10 Вт', 'E14 7 Вт', 'GU10 5 Вт', '36 Вт', '50 Вт', '100 Вт'], finishes: ['4000K', '3000K', '6500K', 'IP65'], unit: 0, prefix: 'LMP', price: [6000, 350000], multiples: [0, 10, 0] },
-  { section: 'Сантехника', group: 'Трубы и фитинги', leaves: ['Трубы полипропиленовые', 'Фитинги латунные', 'Трубы металлопластиковые'], nouns: ['Труба PPR', 'Муфта', 'Уголок 90°', 'Тройник', 'Труба PEX-AL-PEX'], sizes: ['20 мм', '25 мм', '32 мм', '1/2"', '3/4"', '1"'], finishes: ['PN20', 'PN25', 'армированная', 'никелированная'], unit: 1, prefix: 'PPR', price: [4000, 120000], multiples: [0, 4, 2] },
-  { section: 'Сантехника', group: 'Смесители', leaves: ['Смесители для кухни', 'Смесители для ванной'], nouns: ['Смеситель для кухни', 'Смеситель для ванны', 'Смеситель для раковины'], sizes: ['однорычажный', 'двухвентильный', 'с изливом 25 см'], finishes: ['хром', 'чёрный матовый', 'бронза'], unit: 0, prefix: 'SMS', price: [150000, 1500000], multiples: [0] },
-  { section: 'Инструмент', group: 'Ручной инструмент', leaves: ['Отвёртки', 'Ключи гаечные', 'Молотки'], nouns: ['Отвёртка', 'Ключ комбинированный', 'Молоток слесарный', 'Набор бит'], sizes: ['PH2×100', 'SL5×150', '10 мм', '13 мм', '17 мм', '500 г', '800 г'], finishes: ['CrV', 'S2', 'фибергласс'], unit: 0, prefix: 'TLS', price: [15000, 250000], multiples: [0, 0, 6] },
-  { section: 'Инструмент', group: 'Расходники', leaves: ['Диски отрезные', 'Свёрла по металлу', 'Буры SDS-plus'], nouns: ['Диск отрезной', 'Сверло по металлу', 'Бур SDS-plus'], sizes: ['125×1,2', '230×2,0', '3 мм', '6 мм', '8×160', '10×210'], finishes: ['по металлу', 'HSS-G', 'HSS-Co', 'по бетону'], unit: 0, prefix: 'CON', price: [3000, 90000], multiples: [0, 10, 25] },
+  {
+    section: 'Крепёж',
+    group: 'Болты',
+    leaves: ['Болты DIN 933', 'Болты DIN 931', 'Болты мебельные'],
+    nouns: ['Болт шестигранный', 'Болт с полной резьбой', 'Болт мебельный'],
+    sizes: ['М6×20', 'М6×40', 'М8×30', 'М8×50', 'М10×60', 'М12×80', 'М16×100'],
+    finishes: ['оцинкованный', 'нержавеющий A2', 'чёрный 8.8', 'жёлтый цинк'],
+    unit: 0,
+    prefix: 'BLT',
+    price: [300, 4500],
+    multiples: [0, 0, 10, 50, 100],
+  },
+  {
+    section: 'Крепёж',
+    group: 'Гайки и шайбы',
+    leaves: ['Гайки DIN 934', 'Шайбы DIN 125', 'Гайки колпачковые'],
+    nouns: ['Гайка шестигранная', 'Шайба плоская', 'Гайка колпачковая', 'Шайба гроверная'],
+    sizes: ['М5', 'М6', 'М8', 'М10', 'М12', 'М14', 'М20'],
+    finishes: ['оцинкованная', 'нержавеющая A4', 'латунная'],
+    unit: 0,
+    prefix: 'NUT',
+    price: [50, 900],
+    multiples: [0, 100, 200, 500],
+  },
+  {
+    section: 'Крепёж',
+    group: 'Саморезы',
+    leaves: ['Саморезы по дереву', 'Саморезы по металлу', 'Кровельные саморезы'],
+    nouns: ['Саморез по дереву', 'Саморез по металлу', 'Саморез кровельный'],
+    sizes: ['3,5×25', '3,5×35', '4,2×51', '4,8×70', '5,5×25'],
+    finishes: ['жёлтый', 'фосфатированный', 'с шайбой RAL 3005', 'с шайбой RAL 6005'],
+    unit: 3,
+    prefix: 'SMR',
+    price: [9000, 65000],
+    multiples: [0],
+  },
+  {
+    section: 'Электрика',
+    group: 'Кабель',
+    leaves: ['Кабель силовой', 'Провод монтажный', 'Кабель слаботочный'],
+    nouns: ['Кабель ВВГнг-LS', 'Провод ПВС', 'Кабель NYM', 'Провод ПуГВ', 'Кабель UTP'],
+    sizes: ['3×1,5', '3×2,5', '5×4', '2×0,75', '1×6', '4 пары cat.5e'],
+    finishes: ['ГОСТ', 'ТУ', 'бухта 100 м', 'барабан'],
+    unit: 1,
+    prefix: 'CBL',
+    price: [2500, 45000],
+    multiples: [0, 0.5, 1, 100],
+  },
+  {
+    section: 'Электрика',
+    group: 'Автоматика',
+    leaves: ['Автоматические выключатели', 'УЗО', 'Дифавтоматы'],
+    nouns: ['Автоматический выключатель', 'УЗО', 'Дифференциальный автомат'],
+    sizes: ['1P 16А', '1P 25А', '2P 32А', '3P 40А', '3P 63А'],
+    finishes: ['C', 'B', '4,5 кА', '6 кА'],
+    unit: 0,
+    prefix: 'AVT',
+    price: [25000, 480000],
+    multiples: [0, 0, 6, 12],
+  },
+  {
+    section: 'Электрика',
+    group: 'Освещение',
+    leaves: ['Лампы светодиодные', 'Светильники', 'Прожекторы'],
+    nouns: ['Лампа светодиодная', 'Светильник потолочный', 'Прожектор LED', 'Ёлочная гирлянда'],
+    sizes: ['E27 10 Вт', 'E14 7 Вт', 'GU10 5 Вт', '36 Вт', '50 Вт', '100 Вт'],
+    finishes: ['4000K', '3000K', '6500K', 'IP65'],
+    unit: 0,
+    prefix: 'LMP',
+    price: [6000, 350000],
+    multiples: [0, 10, 0],
+  },
+  {
+    section: 'Сантехника',
+    group: 'Трубы и фитинги',
+    leaves: ['Трубы полипропиленовые', 'Фитинги латунные', 'Трубы металлопластиковые'],
+    nouns: ['Труба PPR', 'Муфта', 'Уголок 90°', 'Тройник', 'Труба PEX-AL-PEX'],
+    sizes: ['20 мм', '25 мм', '32 мм', '1/2"', '3/4"', '1"'],
+    finishes: ['PN20', 'PN25', 'армированная', 'никелированная'],
+    unit: 1,
+    prefix: 'PPR',
+    price: [4000, 120000],
+    multiples: [0, 4, 2],
+  },
+  {
+    section: 'Сантехника',
+    group: 'Смесители',
+    leaves: ['Смесители для кухни', 'Смесители для ванной'],
+    nouns: ['Смеситель для кухни', 'Смеситель для ванны', 'Смеситель для раковины'],
+    sizes: ['однорычажный', 'двухвентильный', 'с изливом 25 см'],
+    finishes: ['хром', 'чёрный матовый', 'бронза'],
+    unit: 0,
+    prefix: 'SMS',
+    price: [150000, 1500000],
+    multiples: [0],
+  },
+  {
+    section: 'Инструмент',
+    group: 'Ручной инструмент',
+    leaves: ['Отвёртки', 'Ключи гаечные', 'Молотки'],
+    nouns: ['Отвёртка', 'Ключ комбинированный', 'Молоток слесарный', 'Набор бит'],
+    sizes: ['PH2×100', 'SL5×150', '10 мм', '13 мм', '17 мм', '500 г', '800 г'],
+    finishes: ['CrV', 'S2', 'фибергласс'],
+    unit: 0,
+    prefix: 'TLS',
+    price: [15000, 250000],
+    multiples: [0, 0, 6],
+  },
+  {
+    section: 'Инструмент',
+    group: 'Расходники',
+    leaves: ['Диски отрезные', 'Свёрла по металлу', 'Буры SDS-plus'],
+    nouns: ['Диск отрезной', 'Сверло по металлу', 'Бур SDS-plus'],
+    sizes: ['125×1,2', '230×2,0', '3 мм', '6 мм', '8×160', '10×210'],
+    finishes: ['по металлу', 'HSS-G', 'HSS-Co', 'по бетону'],
+    unit: 0,
+    prefix: 'CON',
+    price: [3000, 90000],
+    multiples: [0, 10, 25],
+  },
 ];
 
-const BRANDS = ['Стройметиз', 'KRAFT', 'Fischer', 'Sormat', 'IEK', 'Schneider Electric', 'Gauss', 'Valtec', 'Грохе-Рус', 'Зубр', 'Bosch', 'Makita'];
+const BRANDS = [
+  'Стройметиз',
+  'KRAFT',
+  'Fischer',
+  'Sormat',
+  'IEK',
+  'Schneider Electric',
+  'Gauss',
+  'Valtec',
+  'Грохе-Рус',
+  'Зубр',
+  'Bosch',
+  'Makita',
+];
 const WAREHOUSES = ['Основной склад', 'Склад Подольск'];
 
 function ean13(n: number): string {
@@ -81,8 +194,12 @@ export function generateCatalog(sqlite: Sqlite, spec: CatalogSpec): GeneratedCat
   const now = spec.now;
   const result: GeneratedCatalog = { categoryIds: [], leafCategoryIds: [], productIds: [], warehouseIds: [] };
 
-  const insertUnit = sqlite.prepare('insert into units (code, name, full_name, precision) values (?, ?, ?, ?) on conflict(code) do update set name = excluded.name returning id');
-  const insertCategory = sqlite.prepare('insert into categories (parent_id, name, sort, created_at, updated_at) values (?, ?, ?, ?, ?)');
+  const insertUnit = sqlite.prepare(
+    'insert into units (code, name, full_name, precision) values (?, ?, ?, ?) on conflict(code) do update set name = excluded.name returning id',
+  );
+  const insertCategory = sqlite.prepare(
+    'insert into categories (parent_id, name, sort, created_at, updated_at) values (?, ?, ?, ?, ?)',
+  );
   const insertWarehouse = sqlite.prepare('insert into warehouses (name, created_at) values (?, ?)');
   const insertProduct = sqlite.prepare(
     `insert into products (category_id, sku, sku_norm, name, full_name, description, brand, unit_id, vat_bp, min_qty, multiple, created_at, updated_at)
@@ -165,7 +282,12 @@ export function generateCatalog(sqlite: Sqlite, spec: CatalogSpec): GeneratedCat
       const inStock = random() >= 0.15;
       result.warehouseIds.forEach((warehouseId, w) => {
         if (!inStock || (w === 1 && random() < 0.4)) return;
-        const quantity = unitIndex === 2 ? Math.round(random() * 500_000) / 1000 : unitIndex === 1 ? Math.round(random() * 20000) / 10 : Math.floor(random() * (random() < 0.2 ? 8 : 2000));
+        const quantity =
+          unitIndex === 2
+            ? Math.round(random() * 500_000) / 1000
+            : unitIndex === 1
+              ? Math.round(random() * 20000) / 10
+              : Math.floor(random() * (random() < 0.2 ? 8 : 2000));
         insertStock.run(id, warehouseId, quantity);
       });
     }

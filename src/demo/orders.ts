@@ -12,12 +12,13 @@
  */
 import type { Transaction } from 'kysely';
 import { checkQuantity, type QuantityRule } from '../catalog/quantity.js';
-import type { StatementCache } from '../db/statements.js';
 import type { DB, OrderStatus } from '../db/schema.js';
+import type { StatementCache } from '../db/statements.js';
 import { type EventActor, recordOrderEvent } from '../orders/events.js';
 import { lineChanges } from '../orders/line-changes.js';
 import { nextOrderNumber } from '../orders/numbering.js';
 import { quote } from '../pricing/quote.js';
+import { prng } from './prng.js';
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -62,19 +63,11 @@ const COMMENTS = [
   'Доставка до склада покупателя, выгрузка силами водителя.',
   '',
 ];
-const EDIT_NOTES = ['По телефону: поменяли количество, одну позицию убрали — её нет на складе.', 'Покупатель попросил другое количество и отказался от одной позиции.'];
+const EDIT_NOTES = [
+  'По телефону: поменяли количество, одну позицию убрали — её нет на складе.',
+  'Покупатель попросил другое количество и отказался от одной позиции.',
+];
 const CANCEL_NOTES = ['Покупатель отказался: нашли дешевле.', 'Дубль заказа.'];
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Where order i ends up: the newest are new, the oldest completed; every seventh is cancelled. */
 function targetOf(i: number): OrderStatus {
@@ -86,14 +79,30 @@ function targetOf(i: number): OrderStatus {
   return 'completed';
 }
 
-export async function seedDemoOrders(trx: Transaction<DB>, statements: StatementCache, opts: { now: number; numberPrefix: string; pricesIncludeVat: boolean; admin: EventActor }) {
+export async function seedDemoOrders(
+  trx: Transaction<DB>,
+  statements: StatementCache,
+  opts: { now: number; numberPrefix: string; pricesIncludeVat: boolean; admin: EventActor },
+) {
   const random = prng(20_260_301);
   const companies = await demoCompanies(trx);
   if (companies.length === 0) return;
   const pool = (await trx
     .selectFrom('products as p')
     .leftJoin('units as u', 'u.id', 'p.unit_id')
-    .select(['p.id', 'p.sku', 'p.name', 'p.variant_name', 'u.name as unit_name', 'u.precision as unit_precision', 'p.min_qty', 'p.multiple', 'p.vat_bp', 'p.external_1c_id', 'p.external_ms_id'])
+    .select([
+      'p.id',
+      'p.sku',
+      'p.name',
+      'p.variant_name',
+      'u.name as unit_name',
+      'u.precision as unit_precision',
+      'p.min_qty',
+      'p.multiple',
+      'p.vat_bp',
+      'p.external_1c_id',
+      'p.external_ms_id',
+    ])
     .where('p.hidden', '=', 0)
     .where('p.has_variants', '=', 0)
     .where((eb) => eb.exists(eb.selectFrom('prices').select('prices.product_id').whereRef('prices.product_id', '=', 'p.id')))
@@ -119,10 +128,17 @@ export async function seedDemoOrders(trx: Transaction<DB>, statements: Statement
     const before = edited
       ? [
           ...after.map((l, n) => (n === 0 ? { ...l, quantity: demoQuantity(l.product, 1 + Math.floor(random() * 3)) } : l)),
-          { product: pool[(i * 7) % pool.length] as PoolProduct, quantity: demoQuantity(pool[(i * 7) % pool.length] as PoolProduct, 2) },
+          {
+            product: pool[(i * 7) % pool.length] as PoolProduct,
+            quantity: demoQuantity(pool[(i * 7) % pool.length] as PoolProduct, 2),
+          },
         ].filter((l, n, all) => all.findIndex((o) => o.product.id === l.product.id) === n)
       : after;
-    const prices = await companyPrices(trx, company, [...before, ...after].map((l) => l.product.id));
+    const prices = await companyPrices(
+      trx,
+      company,
+      [...before, ...after].map((l) => l.product.id),
+    );
     const placedLines = priceLines(before, prices, company, opts.pricesIncludeVat);
     const finalLines = priceLines(after, prices, company, opts.pricesIncludeVat);
     const totals = finalLines.totals;
@@ -170,12 +186,21 @@ export async function seedDemoOrders(trx: Transaction<DB>, statements: Statement
       .execute();
 
     const history = new DemoHistory(trx, order.id, opts.now);
-    await history.status('new', null, placer, placedAt, '', 'placed', { placedTotal: placedLines.totals.total, company: company.name, byManager });
+    await history.status('new', null, placer, placedAt, '', 'placed', {
+      placedTotal: placedLines.totals.total,
+      company: company.name,
+      byManager,
+    });
     if (edited) {
       await recordOrderEvent(trx, {
         orderId: order.id,
         kind: 'lines_changed',
-        data: { note: EDIT_NOTES[i % EDIT_NOTES.length] ?? '', totalBefore: placedLines.totals.total, totalAfter: totals.total, lines: lineChanges(placedLines.rows, finalLines.rows) },
+        data: {
+          note: EDIT_NOTES[i % EDIT_NOTES.length] ?? '',
+          totalBefore: placedLines.totals.total,
+          totalAfter: totals.total,
+          lines: lineChanges(placedLines.rows, finalLines.rows),
+        },
         source: 'portal',
         actor: company.manager,
         at: placedAt + 2 * HOUR,
@@ -183,7 +208,13 @@ export async function seedDemoOrders(trx: Transaction<DB>, statements: Statement
     }
     const staff = i % 6 === 5 ? opts.admin : company.manager;
     if (target === 'cancelled') {
-      await history.status('cancelled', 'new', i % 2 ? staff : placer, placedAt + 5 * HOUR, CANCEL_NOTES[i % CANCEL_NOTES.length] ?? '');
+      await history.status(
+        'cancelled',
+        'new',
+        i % 2 ? staff : placer,
+        placedAt + 5 * HOUR,
+        CANCEL_NOTES[i % CANCEL_NOTES.length] ?? '',
+      );
       continue;
     }
     const reached = PATH.indexOf(target);
@@ -192,7 +223,13 @@ export async function seedDemoOrders(trx: Transaction<DB>, statements: Statement
       const status = PATH[step] as OrderStatus;
       const at = placedAt + (STEP_HOURS[step] ?? 0) * HOUR;
       if (at >= opts.now) break;
-      await history.status(status, previous, staff, at, step === 1 || status === 'shipped' ? (COMMENTS[(i + step) % COMMENTS.length] ?? '') : '');
+      await history.status(
+        status,
+        previous,
+        staff,
+        at,
+        step === 1 || status === 'shipped' ? (COMMENTS[(i + step) % COMMENTS.length] ?? '') : '',
+      );
       if (status === 'shipped') await history.mark('shipped', staff, at);
       previous = status;
     }
@@ -219,20 +256,39 @@ class DemoHistory {
     kind: 'placed' | 'status' = 'status',
     placed?: { placedTotal: number; company: string; byManager: boolean },
   ) {
-    await this.trx.insertInto('order_status_history').values({ order_id: this.orderId, status: to, note, source: 'portal', changed_by: actor.id, created_at: at }).execute();
+    await this.trx
+      .insertInto('order_status_history')
+      .values({ order_id: this.orderId, status: to, note, source: 'portal', changed_by: actor.id, created_at: at })
+      .execute();
     if (kind === 'placed' && placed) {
       await recordOrderEvent(this.trx, {
         orderId: this.orderId,
         kind: 'placed',
-        data: { origin: 'web', company: placed.company, byRole: placed.byManager ? 'manager' : 'buyer', total: placed.placedTotal },
+        data: {
+          origin: 'web',
+          company: placed.company,
+          byRole: placed.byManager ? 'manager' : 'buyer',
+          total: placed.placedTotal,
+        },
         source: 'portal',
         actor,
         at,
       });
       return;
     }
-    await recordOrderEvent(this.trx, { orderId: this.orderId, kind: 'status_changed', data: { from: from ?? 'new', to, note }, source: 'portal', actor, at });
-    await this.trx.updateTable('orders').set({ status: to, updated_at: Math.min(at, this.now) }).where('id', '=', this.orderId).execute();
+    await recordOrderEvent(this.trx, {
+      orderId: this.orderId,
+      kind: 'status_changed',
+      data: { from: from ?? 'new', to, note },
+      source: 'portal',
+      actor,
+      at,
+    });
+    await this.trx
+      .updateTable('orders')
+      .set({ status: to, updated_at: Math.min(at, this.now) })
+      .where('id', '=', this.orderId)
+      .execute();
   }
 
   async mark(mark: 'paid' | 'shipped', actor: EventActor, at: number) {
@@ -241,7 +297,14 @@ class DemoHistory {
       .set(mark === 'paid' ? { paid_at: at } : { shipped_at: at })
       .where('id', '=', this.orderId)
       .execute();
-    await recordOrderEvent(this.trx, { orderId: this.orderId, kind: 'marked', data: { mark, on: true, at }, source: 'portal', actor, at });
+    await recordOrderEvent(this.trx, {
+      orderId: this.orderId,
+      kind: 'marked',
+      data: { mark, on: true, at },
+      source: 'portal',
+      actor,
+      at,
+    });
   }
 }
 
@@ -255,9 +318,23 @@ function demoQuantity(p: PoolProduct, units: number): number {
 
 async function companyPrices(trx: Transaction<DB>, company: DemoCompany, productIds: number[]) {
   const [base, special, priceType] = await Promise.all([
-    trx.selectFrom('prices').select(['product_id', 'price']).where('price_type_id', '=', company.priceTypeId ?? -1).where('product_id', 'in', productIds).execute(),
-    trx.selectFrom('special_prices').select(['product_id', 'price']).where('company_id', '=', company.id).where('product_id', 'in', productIds).execute(),
-    trx.selectFrom('price_types').select('name').where('id', '=', company.priceTypeId ?? -1).executeTakeFirst(),
+    trx
+      .selectFrom('prices')
+      .select(['product_id', 'price'])
+      .where('price_type_id', '=', company.priceTypeId ?? -1)
+      .where('product_id', 'in', productIds)
+      .execute(),
+    trx
+      .selectFrom('special_prices')
+      .select(['product_id', 'price'])
+      .where('company_id', '=', company.id)
+      .where('product_id', 'in', productIds)
+      .execute(),
+    trx
+      .selectFrom('price_types')
+      .select('name')
+      .where('id', '=', company.priceTypeId ?? -1)
+      .executeTakeFirst(),
   ]);
   return {
     base: new Map(base.map((r) => [r.product_id, r.price])),
@@ -305,7 +382,10 @@ function priceLines(
       },
     ];
   });
-  return { rows, totals: { subtotal: priced.subtotal, discount_total: priced.discountTotal, vat_total: priced.vatTotal, total: priced.total } };
+  return {
+    rows,
+    totals: { subtotal: priced.subtotal, discount_total: priced.discountTotal, vat_total: priced.vatTotal, total: priced.total },
+  };
 }
 
 async function demoCompanies(trx: Transaction<DB>): Promise<DemoCompany[]> {
@@ -325,8 +405,19 @@ async function demoCompanies(trx: Transaction<DB>): Promise<DemoCompany[]> {
       .orderBy('id')
       .executeTakeFirst();
     if (!entity) continue;
-    const buyer = await trx.selectFrom('users').select(['id', 'name']).where('company_id', '=', c.id).where('role', '=', 'buyer').orderBy('id').executeTakeFirst();
-    const address = await trx.selectFrom('company_addresses').select('address').where('company_id', '=', c.id).orderBy('id').executeTakeFirst();
+    const buyer = await trx
+      .selectFrom('users')
+      .select(['id', 'name'])
+      .where('company_id', '=', c.id)
+      .where('role', '=', 'buyer')
+      .orderBy('id')
+      .executeTakeFirst();
+    const address = await trx
+      .selectFrom('company_addresses')
+      .select('address')
+      .where('company_id', '=', c.id)
+      .orderBy('id')
+      .executeTakeFirst();
     out.push({
       id: c.id,
       name: c.name,
