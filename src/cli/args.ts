@@ -7,12 +7,22 @@ const OPTIONS = {
   name: { type: 'string' },
   password: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  'dry-run': { type: 'boolean' },
+  'hide-absent': { type: 'boolean' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
 export interface ParsedArgs {
   positional: string[];
-  flags: { config?: string; email?: string; name?: string; password?: string; help?: boolean };
+  flags: {
+    config?: string;
+    email?: string;
+    name?: string;
+    password?: string;
+    help?: boolean;
+    'dry-run'?: boolean;
+    'hide-absent'?: boolean;
+  };
 }
 
 /** The command line, by node:util's parseArgs; an unknown option or a missing value throws (say it, show the help). */

@@ -16,6 +16,9 @@
  *      different?", so an identical re-run changes nothing.
  *   4. `await staging.drop()` in a finally.
  *
+ * `applyStaged(..., { dryRun: true })` counts and rolls back (a dry-run report);
+ * `{ prepare: async (trx) => … }` runs first in the same transaction (e.g. adopting keys).
+ *
  * Options, through `coverage` (records.ts `Coverage`):
  *   - partial update: `{ groups: false, products: false, offers: false }` — only what was
  *     staged changes; fields left null keep their stored value.
@@ -39,4 +42,4 @@ export {
 } from './records.js';
 export { Staging } from './staging.js';
 export { STAGING_STATEMENTS, type StagingCounts, type StagingRow, StagingRows } from './staging-rows.js';
-export { type ApplyCounts, type ApplyResult, applyStaged } from './switch.js';
+export { type ApplyCounts, type ApplyResult, applyStaged, type SwitchOptions } from './switch.js';

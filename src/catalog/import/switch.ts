@@ -54,8 +54,41 @@ export async function applyStaged(
   settings: Settings,
   coverage: Coverage,
   now: number,
+  options: SwitchOptions = {},
 ): Promise<ApplyResult> {
+  let dryResult: ApplyResult | null = null;
+  try {
+    return await switchStaged(db, searchIndex, settings, coverage, now, options, (r) => {
+      dryResult = r;
+    });
+  } catch (error) {
+    if (error === DRY_RUN && dryResult) return dryResult;
+    throw error;
+  }
+}
+
+export interface SwitchOptions {
+  /** Count what would change, then roll back: nothing stored and the search index stay as they were. */
+  readonly dryRun?: boolean;
+  /** Runs first inside the switch's transaction (a reader's key adoption), rolled back with a dry run. */
+  readonly prepare?: (trx: Transaction<DB>) => Promise<void>;
+}
+
+/** Thrown to roll a dry run back once its counts are known. */
+const DRY_RUN = new Error('dry run: rolled back');
+
+async function switchStaged(
+  db: Kysely<DB>,
+  searchIndex: LiveIndex,
+  settings: Settings,
+  coverage: Coverage,
+  now: number,
+  options: SwitchOptions,
+  keep: (result: ApplyResult) => void,
+): Promise<ApplyResult> {
+  const dryRun = options.dryRun === true;
   return db.transaction().execute(async (trx) => {
+    if (options.prepare) await options.prepare(trx);
     const counts: ApplyCounts = {
       price_types_created: await applyPriceTypes(trx, settings, now),
       warehouses_created: await applyWarehouses(trx, now),
@@ -89,6 +122,11 @@ export async function applyStaged(
     const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
       union select id from cml_barcodes_changed`;
     const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
+    if (dryRun) {
+      // Counted; the search index and the database stay as they were.
+      keep({ counts, photos: [] });
+      throw DRY_RUN;
+    }
     if (changedCount >= FULL_REINDEX_AT) await reindexProducts(searchIndex, trx);
     else if (changedCount > 0 || barcodesChanged > 0) {
       const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
