@@ -151,3 +151,28 @@ describe('a spreadsheet import', () => {
     expect(await products()).toEqual([]);
   });
 });
+
+describe('optovik import', () => {
+  it('prints the report, exits 1 on problems and 0 on a clean file', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const { tempDir } = await import('./helpers.js');
+    const dir = tempDir('optovik-import-cli-');
+    const config = join(dir, 'config.yml');
+    writeFileSync(config, 'data_dir: ./data\nlog:\n  level: warn\n');
+    const bin = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args, '--config', config], { cwd: dir, env: { ...process.env, HOME: dir }, encoding: 'utf8' });
+    writeFileSync(join(dir, 'bad.csv'), 'Артикул;Наименование;Остаток\nC-1;Кабель;много\n');
+    const bad = run(['import', join(dir, 'bad.csv')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('row 2, column Остаток: «много» is not a number');
+    writeFileSync(join(dir, 'good.csv'), 'Артикул;Наименование;Остаток\nC-1;Кабель;3\n');
+    const dry = run(['import', join(dir, 'good.csv'), '--dry-run']);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('created 1, changed 0, hidden 0');
+    const real = run(['import', join(dir, 'good.csv'), '--hide-absent']);
+    expect(real.stdout).toContain('created 1, changed 0, hidden 0');
+    expect(run(['import', join(dir, 'good.csv')]).stdout).toContain('created 0, changed 0, hidden 0');
+  }, 60_000);
+});
