@@ -10,6 +10,8 @@ const OPTIONS = {
   'company-inn': { type: 'string' },
   scopes: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  'dry-run': { type: 'boolean' },
+  'hide-absent': { type: 'boolean' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
@@ -24,6 +26,8 @@ export interface ParsedArgs {
     'company-inn'?: string;
     scopes?: string;
     help?: boolean;
+    'dry-run'?: boolean;
+    'hide-absent'?: boolean;
   };
 }
 

@@ -1,6 +1,7 @@
 import { apiTokenCommand, createUserCommand } from './api-commands.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
+import { importFile } from './import.js';
 import { CliError } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -21,6 +22,7 @@ Commands:
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
+  import <file.csv|xlsx>    import a catalog/price/stock spreadsheet [--dry-run] [--hide-absent]
 
 The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
 Without a config file Optovik runs in demo mode.`;
@@ -35,6 +37,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   'reset-password': resetPassword,
   'flush-sessions': flushAllSessions,
   mail: mailTest,
+  import: importFile,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
     return configCheck(args);

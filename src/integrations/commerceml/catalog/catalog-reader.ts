@@ -4,30 +4,19 @@
  * never by its name: split packages (import___, offers___, prices___, rests___) and 3.1
  * folders are just files holding fewer of these parts.
  */
+import {
+  type Coverage,
+  type NamedRecord,
+  type RecordSink,
+  TOTAL_STOCK,
+  type UnitRecord,
+} from '../../../catalog/import/records.js';
 import { normalizeBarcode } from '../../../catalog/sku.js';
 import { at, child, children, decimal, isTrue, requisites, textOf } from '../xml/node.js';
 import type { XmlNode, XmlVisitor } from '../xml/reader.js';
-import {
-  type Coverage,
-  type GroupRecord,
-  type NamedRecord,
-  type PriceRecord,
-  type ProductRecord,
-  type StockRecord,
-  TOTAL_STOCK,
-  type UnitRecord,
-} from './records.js';
 
-export interface CatalogSink {
-  group(record: GroupRecord): void;
-  priceType(record: NamedRecord): void;
-  warehouse(record: NamedRecord): void;
-  product(record: ProductRecord): void;
-  price(record: PriceRecord): void;
-  stock(record: StockRecord): void;
-  /** A problem with one element that does not spoil the rest of the file. */
-  warning(line: number, message: string): void;
-}
+/** The 1C reader writes into the source-neutral sink of src/catalog/import. */
+export type CatalogSink = RecordSink;
 
 interface Property {
   readonly name: string;
@@ -78,7 +67,8 @@ export function catalogVisitor(dictionary: CatalogDictionary, sink: CatalogSink)
   return {
     open(name, attrs, path) {
       const parent = path.at(-1);
-      if (name in SECTION_COVERAGE && attrs.СодержитТолькоИзменения !== undefined) setCoverage(name, attrs.СодержитТолькоИзменения);
+      if (name in SECTION_COVERAGE && attrs.СодержитТолькоИзменения !== undefined)
+        setCoverage(name, attrs.СодержитТолькоИзменения);
       if (name === 'Склад' && parent !== 'Склады') return undefined;
       return parent !== undefined && COLLECT.has(`${parent}/${name}`) ? true : undefined;
     },

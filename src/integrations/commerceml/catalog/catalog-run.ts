@@ -9,15 +9,15 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { Coverage } from '../../../catalog/import/records.js';
+import { Staging } from '../../../catalog/import/staging.js';
+import type { StagingCounts } from '../../../catalog/import/staging-rows.js';
+import { type ApplyCounts, applyStaged } from '../../../catalog/import/switch.js';
 import { PhotoError, storePhoto } from '../../../catalog/photos.js';
 import type { AppContext } from '../../../context.js';
 import { safeRelativePath } from '../exchange/paths.js';
 import { XmlError } from '../xml/reader.js';
-import { type ApplyCounts, applyStaged } from './apply.js';
 import type { FromReader, ToReader } from './read-worker.js';
-import type { Coverage } from './records.js';
-import { Staging } from './staging.js';
-import type { StagingCounts } from './staging-rows.js';
 
 export interface SliceResult {
   readonly done: boolean;
@@ -60,7 +60,8 @@ export class CatalogRun {
     worker.on('message', (message: FromReader) => this.deliver(message));
     worker.on('error', (err) => this.deliver({ type: 'error', message: `reader stopped: ${err.message}`, line: null }));
     worker.on('exit', (code) => {
-      if (this.worker === worker && code !== 0) this.deliver({ type: 'error', message: `reader stopped (exit ${code})`, line: null });
+      if (this.worker === worker && code !== 0)
+        this.deliver({ type: 'error', message: `reader stopped (exit ${code})`, line: null });
     });
     this.worker = worker;
   }
@@ -85,7 +86,8 @@ export class CatalogRun {
     if (this.read.has(name)) return { done: true, message: `${name} already read` };
     const worker = this.worker;
     if (!worker) throw new Error('the catalog run was not started');
-    if (this.reading && this.reading.name !== name) throw new Error(`${name} was asked for while ${this.reading.name} was still being read`);
+    if (this.reading && this.reading.name !== name)
+      throw new Error(`${name} was asked for while ${this.reading.name} was still being read`);
     if (!this.reading) {
       this.reading = { name, bytes: 0, total: 0 };
       worker.postMessage({ type: 'read', file: join(this.dir, name), name } satisfies ToReader);
@@ -104,7 +106,10 @@ export class CatalogRun {
         for (const part of ['groups', 'products', 'offers'] as const) this.coverage[part] ||= message.coverage[part];
         this.staged = message.counts;
         const c = this.staged;
-        return { done: true, message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far` };
+        return {
+          done: true,
+          message: `${name} read: ${c.groups} groups, ${c.products} products, ${c.prices} prices, ${c.stock} stock rows so far`,
+        };
       }
       // Whatever else has arrived meanwhile goes into the same transaction.
       const batch = [message];
@@ -116,7 +121,8 @@ export class CatalogRun {
         reading.total = m.total;
         worker.postMessage({ type: 'ack' } satisfies ToReader);
       }
-      if (Date.now() >= deadline) return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
+      if (Date.now() >= deadline)
+        return { done: false, message: `${name}: read ${mb(reading.bytes)} of ${mb(reading.total)} MB` };
     }
   }
 
@@ -173,7 +179,8 @@ export class CatalogRun {
       } catch (err) {
         if (err instanceof PhotoError && err.code === 'duplicate') continue;
         this.counts.photo_problems = (this.counts.photo_problems ?? 0) + 1;
-        const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'named in the catalog but not sent by 1C' : (err as Error).message;
+        const reason =
+          (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'named in the catalog but not sent by 1C' : (err as Error).message;
         this.note(`picture ${path}: ${reason}`);
       }
     }

@@ -4,10 +4,10 @@
  * the main thread writes the previous batch to SQLite and keeps answering buyers.
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Coverage } from '../../../catalog/import/records.js';
+import { type StagingCounts, type StagingRow, StagingRows } from '../../../catalog/import/staging-rows.js';
 import { XmlError, XmlFileCursor } from '../xml/reader.js';
 import { CatalogDictionary, catalogVisitor } from './catalog-reader.js';
-import type { Coverage } from './records.js';
-import { type StagingCounts, type StagingRow, StagingRows } from './staging-rows.js';
 
 export type ToReader = { type: 'read'; file: string; name: string } | { type: 'ack' };
 export type FromReader =
@@ -39,7 +39,11 @@ async function read(file: string, name: string): Promise<void> {
     });
     send({ type: 'end', name, coverage: { ...dictionary.coverage }, counts: { ...rows.counts } });
   } catch (err) {
-    send({ type: 'error', message: err instanceof Error ? err.message : String(err), line: err instanceof XmlError ? err.line : null });
+    send({
+      type: 'error',
+      message: err instanceof Error ? err.message : String(err),
+      line: err instanceof XmlError ? err.line : null,
+    });
   }
 }
 

@@ -2,9 +2,8 @@
  * Records → rows for the staging tables (statement number + parameters). Runs where the file is
  * parsed (the read worker), so the thread that writes SQLite only runs prepared statements.
  */
-import { normalizeSku } from '../../../catalog/sku.js';
-import type { CatalogSink } from './catalog-reader.js';
-import type { GroupRecord, NamedRecord, PriceRecord, ProductRecord, StockRecord } from './records.js';
+import { normalizeSku } from '../sku.js';
+import type { GroupRecord, NamedRecord, PriceRecord, ProductRecord, RecordSink, StockRecord } from './records.js';
 
 /**
  * A product said twice in one run (import.xml, then offers.xml) merges: what the file gives
@@ -54,7 +53,7 @@ export interface StagingCounts {
   stock: number;
 }
 
-export class StagingRows implements CatalogSink {
+export class StagingRows implements RecordSink {
   private rows: StagingRow[] = [];
   /** Unit keys already staged in this run (most products share a handful of units). */
   private readonly units = new Set<string>();

@@ -1,7 +1,8 @@
 /**
- * What one CommerceML catalog file says, as plain records, before anything touches the
- * database. The reader (catalog-reader.ts) makes them; the staging tables (staging.ts) keep them
- * until the whole run is in and apply.ts switches the catalog in one transaction.
+ * What a catalog source says, as plain source-neutral records keyed by the source's external
+ * ids, before anything touches the database. A reader (the 1C catalog-reader.ts, later MoySklad
+ * and spreadsheets) makes them; the staging tables (staging.ts) keep them until the whole run is
+ * in and switch.ts switches the catalog in one transaction.
  */
 
 export interface GroupRecord {
@@ -77,4 +78,16 @@ export interface Coverage {
   groups: boolean;
   products: boolean;
   offers: boolean;
+}
+
+/** Where a reader puts what it read: the staging rows (staging-rows.ts) implement it. */
+export interface RecordSink {
+  group(record: GroupRecord): void;
+  priceType(record: NamedRecord): void;
+  warehouse(record: NamedRecord): void;
+  product(record: ProductRecord): void;
+  price(record: PriceRecord): void;
+  stock(record: StockRecord): void;
+  /** A problem with one element that does not spoil the rest of the file. */
+  warning(line: number, message: string): void;
 }

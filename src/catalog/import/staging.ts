@@ -10,8 +10,8 @@
  * (WITHOUT ROWID) made every insert move big rows around — twice as slow.
  */
 import type { Kysely } from 'kysely';
-import type { Sqlite } from '../../../db/open.js';
-import type { DB } from '../../../db/schema.js';
+import type { Sqlite } from '../../db/open.js';
+import type { DB } from '../../db/schema.js';
 import { STAGING_STATEMENTS, type StagingRow } from './staging-rows.js';
 
 const TABLES = `

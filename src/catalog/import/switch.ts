@@ -5,11 +5,11 @@
  * same package twice changes nothing (no updated_at moves, no cache is dropped for nothing).
  */
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
-import { reindexProducts } from '../../../catalog/search.js';
-import type { LiveIndex } from '../../../catalog/search/live.js';
-import { countedWarehouses } from '../../../catalog/stock.js';
-import type { Config } from '../../../config/types.js';
-import type { DB } from '../../../db/schema.js';
+import type { Config } from '../../config/types.js';
+import type { DB } from '../../db/schema.js';
+import type { LiveIndex } from '../search/live.js';
+import { reindexProducts } from '../search.js';
+import { countedWarehouses } from '../stock.js';
 import { type Coverage, TOTAL_STOCK } from './records.js';
 
 export interface ApplyCounts {
@@ -54,8 +54,41 @@ export async function applyStaged(
   settings: Settings,
   coverage: Coverage,
   now: number,
+  options: SwitchOptions = {},
 ): Promise<ApplyResult> {
+  let dryResult: ApplyResult | null = null;
+  try {
+    return await switchStaged(db, searchIndex, settings, coverage, now, options, (r) => {
+      dryResult = r;
+    });
+  } catch (error) {
+    if (error === DRY_RUN && dryResult) return dryResult;
+    throw error;
+  }
+}
+
+export interface SwitchOptions {
+  /** Count what would change, then roll back: nothing stored and the search index stay as they were. */
+  readonly dryRun?: boolean;
+  /** Runs first inside the switch's transaction (a reader's key adoption), rolled back with a dry run. */
+  readonly prepare?: (trx: Transaction<DB>) => Promise<void>;
+}
+
+/** Thrown to roll a dry run back once its counts are known. */
+const DRY_RUN = new Error('dry run: rolled back');
+
+async function switchStaged(
+  db: Kysely<DB>,
+  searchIndex: LiveIndex,
+  settings: Settings,
+  coverage: Coverage,
+  now: number,
+  options: SwitchOptions,
+  keep: (result: ApplyResult) => void,
+): Promise<ApplyResult> {
+  const dryRun = options.dryRun === true;
   return db.transaction().execute(async (trx) => {
+    if (options.prepare) await options.prepare(trx);
     const counts: ApplyCounts = {
       price_types_created: await applyPriceTypes(trx, settings, now),
       warehouses_created: await applyWarehouses(trx, now),
@@ -77,17 +110,23 @@ export async function applyStaged(
     await applyCharacteristics(trx);
     counts.prices_changed = await applyPrices(trx);
     counts.stock_changed = await applyStock(trx, settings.stockWarehouses);
-    counts.unknown_offers = (
-      await list(
-        trx,
-        sql<{ n: number }>`select count(*) as n from (select ext from cml_prices union select ext from cml_stock) o
+    counts.unknown_offers =
+      (
+        await list(
+          trx,
+          sql<{ n: number }>`select count(*) as n from (select ext from cml_prices union select ext from cml_stock) o
           where not exists (select 1 from products p where p.external_1c_id = o.ext)`,
-      )
-    )[0]?.n ?? 0;
+        )
+      )[0]?.n ?? 0;
 
     const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
       union select id from cml_barcodes_changed`;
     const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
+    if (dryRun) {
+      // Counted; the search index and the database stay as they were.
+      keep({ counts, photos: [] });
+      throw DRY_RUN;
+    }
     if (changedCount >= FULL_REINDEX_AT) await reindexProducts(searchIndex, trx);
     else if (changedCount > 0 || barcodesChanged > 0) {
       const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
@@ -104,7 +143,10 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
   let created = 0;
   for (const type of staged) {
     if (wanted.length > 0 && !wanted.includes(type.ext.toLowerCase()) && !wanted.includes(type.name.toLowerCase())) continue;
-    const byExt = await run(trx, sql`update price_types set name = ${type.name} where external_1c_id = ${type.ext} and name is not ${type.name}`);
+    const byExt = await run(
+      trx,
+      sql`update price_types set name = ${type.name} where external_1c_id = ${type.ext} and name is not ${type.name}`,
+    );
     const exists = await list(trx, sql<{ id: number }>`select id from price_types where external_1c_id = ${type.ext}`);
     if (byExt > 0 || exists.length > 0) continue;
     const adopted = await run(
@@ -113,7 +155,10 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
         where id = (select id from price_types where external_1c_id is null and lower(name) = lower(${type.name}) limit 1)`,
     );
     if (adopted === 0) {
-      await run(trx, sql`insert into price_types (name, is_default, external_1c_id, created_at) values (${type.name}, 0, ${type.ext}, ${now})`);
+      await run(
+        trx,
+        sql`insert into price_types (name, is_default, external_1c_id, created_at) values (${type.name}, 0, ${type.ext}, ${now})`,
+      );
       created++;
     }
   }
@@ -128,9 +173,15 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
   if (preferred !== '') {
     const match = await list(
       trx,
-      sql<{ id: number }>`select id from price_types where external_1c_id = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
+      sql<{
+        id: number;
+      }>`select id from price_types where external_1c_id = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
     );
-    if (match[0]) await run(trx, sql`update price_types set is_default = (id = ${match[0].id}) where is_default is not (id = ${match[0].id})`);
+    if (match[0])
+      await run(
+        trx,
+        sql`update price_types set is_default = (id = ${match[0].id}) where is_default is not (id = ${match[0].id})`,
+      );
   } else {
     await run(
       trx,
@@ -141,7 +192,8 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
 }
 
 async function applyWarehouses(trx: Transaction<DB>, now: number): Promise<number> {
-  const needsTotal = (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
+  const needsTotal =
+    (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
   if (needsTotal > 0) await run(trx, sql`insert or ignore into cml_warehouses values (${TOTAL_STOCK}, 'Основной склад')`);
   await run(
     trx,
@@ -222,7 +274,9 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
     (
       await list(
         trx,
-        sql<{ top: number }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0)) as top`,
+        sql<{
+          top: number;
+        }>`select max(coalesce((select max(id) from products), 0), coalesce((select seq from sqlite_sequence where name = 'products'), 0)) as top`,
       )
     )[0]?.top ?? 0;
   await sql`drop table if exists temp.cml_resolved`.execute(trx);
@@ -386,7 +440,10 @@ async function applyStock(trx: Transaction<DB>, stockWarehouses: readonly string
 async function photosToAttach(trx: Transaction<DB>): Promise<Array<[number, string[]]>> {
   const rows = await list(
     trx,
-    sql<{ id: number; images: string }>`select r.id, r.images from cml_resolved r where r.images is not null and r.images <> '[]'`,
+    sql<{
+      id: number;
+      images: string;
+    }>`select r.id, r.images from cml_resolved r where r.images is not null and r.images <> '[]'`,
   );
   const result: Array<[number, string[]]> = [];
   for (const row of rows) {

@@ -1,0 +1,208 @@
+/**
+ * A price-list sheet (rows of cells) → source-neutral catalog records, keyed by SKU. Columns are
+ * found by their header (Russian or English), the header being the first row with an SKU column
+ * and a name column (1C's printed price lists put title rows above it). A row without an SKU but
+ * with a name is a group row: the products below it go to that category unless the file has a
+ * category column. Every problem names its row and column; a file with problems is not applied.
+ */
+import { normalizeSku } from '../../../catalog/sku.js';
+
+export type Field = 'sku' | 'name' | 'category' | 'unit' | `price:${string}` | `stock:${string}`;
+
+const SYNONYMS: Record<string, Field> = {
+  артикул: 'sku',
+  код: 'sku',
+  sku: 'sku',
+  article: 'sku',
+  наименование: 'name',
+  название: 'name',
+  товар: 'name',
+  name: 'name',
+  product: 'name',
+  категория: 'category',
+  группа: 'category',
+  category: 'category',
+  group: 'category',
+  'ед.': 'unit',
+  ед: 'unit',
+  'ед. изм.': 'unit',
+  единица: 'unit',
+  unit: 'unit',
+  остаток: 'stock:',
+  stock: 'stock:',
+  количество: 'stock:',
+};
+
+/** The field a header names, or null; price and stock columns carry their type / warehouse. */
+export function fieldOf(header: string): Field | null {
+  const h = header.trim().replace(/\s+/g, ' ');
+  const lower = h.toLowerCase();
+  const direct = SYNONYMS[lower];
+  if (direct) return direct;
+  const price = /^(цена|price)\s*[:\-–(]?\s*(.*?)\)?$/i.exec(h);
+  if (price) return `price:${(price[2] ?? '').trim()}`;
+  const stock = /^(остаток|склад|stock|warehouse)\s*[:\-–(]?\s*(.*?)\)?$/i.exec(h);
+  if (stock) return `stock:${(stock[2] ?? '').trim()}`;
+  return null;
+}
+
+export interface Mapping {
+  readonly headerRow: number;
+  /** Column index (0-based) → field. */
+  readonly columns: ReadonlyMap<number, Field>;
+  readonly headers: readonly string[];
+}
+
+export function columnLetter(index: number): string {
+  let n = index + 1;
+  let s = '';
+  while (n > 0) {
+    const r = (n - 1) % 26;
+    s = String.fromCharCode(65 + r) + s;
+    n = Math.floor((n - 1) / 26);
+  }
+  return s;
+}
+
+function letterIndex(letter: string): number | null {
+  if (!/^[A-Z]{1,3}$/i.test(letter)) return null;
+  let n = 0;
+  for (const c of letter.toUpperCase()) n = n * 26 + (c.charCodeAt(0) - 64);
+  return n - 1;
+}
+
+/**
+ * Finds the header among the first rows. `overrides` (config `integrations.spreadsheet.columns`)
+ * maps a header text or a column letter to a field and wins over the synonyms.
+ */
+export function findMapping(
+  rows: readonly (readonly string[])[],
+  overrides: Readonly<Record<string, string>> = {},
+): Mapping | null {
+  const byHeader = new Map(Object.entries(overrides).map(([k, v]) => [k.trim().toLowerCase(), v as Field]));
+  for (let r = 0; r < Math.min(rows.length, 30); r++) {
+    const row = rows[r] ?? [];
+    const columns = new Map<number, Field>();
+    row.forEach((cell, c) => {
+      const field = byHeader.get(cell.trim().toLowerCase()) ?? fieldOf(cell);
+      if (field && !(field === 'sku' && [...columns.values()].includes('sku'))) columns.set(c, field);
+    });
+    for (const [key, field] of Object.entries(overrides)) {
+      const index = letterIndex(key);
+      if (index !== null) columns.set(index, field as Field);
+    }
+    const fields = [...columns.values()];
+    if (fields.includes('sku') && fields.includes('name')) return { headerRow: r, columns, headers: row.map((c) => c.trim()) };
+  }
+  return null;
+}
+
+export interface SheetProduct {
+  readonly row: number;
+  readonly sku: string;
+  readonly skuNorm: string;
+  readonly name: string;
+  readonly category: string | null;
+  readonly unit: string | null;
+  /** Price type name (as in the header, '' = the default) → kopecks. */
+  readonly prices: ReadonlyMap<string, number>;
+  /** Warehouse name ('' = the total) → quantity. */
+  readonly stock: ReadonlyMap<string, number>;
+}
+
+export interface Problem {
+  readonly row: number;
+  readonly column: string;
+  readonly message: string;
+}
+
+export function formatProblem(p: Problem): string {
+  return p.column ? `row ${p.row}, column ${p.column}: ${p.message}` : `row ${p.row}: ${p.message}`;
+}
+
+/** "1 234,50", "1234.5", "1 234" → number; anything else → null. */
+export function parseNumber(text: string): number | null {
+  const t = text.replace(/[\s\u00a0\u202f]/g, '').replace(/(руб\.?|₽|р\.)$/i, '');
+  if (!/^-?\d+([.,]\d+)?$/.test(t)) return null;
+  return Number(t.replace(',', '.'));
+}
+
+export interface ReadSheet {
+  readonly mapping: Mapping | null;
+  readonly products: SheetProduct[];
+  readonly problems: Problem[];
+}
+
+/** Rows are numbered from 1 as the user sees them in the file. */
+export function readSheet(rows: readonly (readonly string[])[], overrides: Readonly<Record<string, string>> = {}): ReadSheet {
+  const problems: Problem[] = [];
+  const mapping = findMapping(rows, overrides);
+  if (!mapping) {
+    problems.push({
+      row: 1,
+      column: '',
+      message: rows.length === 0 ? 'the sheet is empty' : 'no header row with an SKU (Артикул) and a name (Наименование) column',
+    });
+    return { mapping, products: [], problems };
+  }
+  const products: SheetProduct[] = [];
+  const seen = new Map<string, number>();
+  let group: string | null = null;
+  const hasCategory = [...mapping.columns.values()].includes('category');
+  for (let r = mapping.headerRow + 1; r < rows.length; r++) {
+    const row = rows[r] ?? [];
+    const rowNo = r + 1;
+    const get = (field: Field): string => {
+      for (const [c, f] of mapping.columns) if (f === field) return (row[c] ?? '').trim();
+      return '';
+    };
+    if (row.every((c) => c.trim() === '')) continue;
+    const sku = get('sku');
+    const name = get('name');
+    if (sku === '') {
+      if (name !== '' || row.some((c) => c.trim() !== '')) group = (name || row.find((c) => c.trim() !== '') || '').trim();
+      continue;
+    }
+    const skuNorm = normalizeSku(sku);
+    const header = (c: number): string => mapping.headers[c] || columnLetter(c);
+    const skuColumn = [...mapping.columns].find(([, f]) => f === 'sku')?.[0] ?? 0;
+    const first = seen.get(skuNorm);
+    if (first !== undefined) {
+      problems.push({ row: rowNo, column: header(skuColumn), message: `SKU «${sku}» is already on row ${first}` });
+      continue;
+    }
+    seen.set(skuNorm, rowNo);
+    if (name === '')
+      problems.push({
+        row: rowNo,
+        column: header([...mapping.columns].find(([, f]) => f === 'name')?.[0] ?? 0),
+        message: 'the name is empty',
+      });
+    const prices = new Map<string, number>();
+    const stock = new Map<string, number>();
+    for (const [c, field] of mapping.columns) {
+      const text = (row[c] ?? '').trim();
+      if (text === '') continue;
+      if (field.startsWith('price:') || field.startsWith('stock:')) {
+        const value = parseNumber(text);
+        if (value === null || value < 0) {
+          problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a number` });
+          continue;
+        }
+        if (field.startsWith('price:')) prices.set(field.slice(6), Math.round(value * 100));
+        else stock.set(field.slice(6), value);
+      }
+    }
+    products.push({
+      row: rowNo,
+      sku,
+      skuNorm,
+      name,
+      category: hasCategory ? get('category') || null : group,
+      unit: get('unit') || null,
+      prices,
+      stock,
+    });
+  }
+  return { mapping, products, problems };
+}

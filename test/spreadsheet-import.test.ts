@@ -1,0 +1,178 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { formatProblem } from '../src/integrations/spreadsheet/import/sheet.js';
+import { importSpreadsheet } from '../src/integrations/spreadsheet/import/run.js';
+import { startTestApp, type TestApp } from './helpers.js';
+
+/** windows-1251 for the letters these tests use (А–я, Ё/ё). */
+function cp1251(text: string): Buffer {
+  const out: number[] = [];
+  for (const ch of text) {
+    const code = ch.codePointAt(0) as number;
+    if (code >= 0x410 && code <= 0x44f) out.push(code - 0x410 + 0xc0);
+    else if (code === 0x401) out.push(0xa8);
+    else if (code === 0x451) out.push(0xb8);
+    else out.push(code);
+  }
+  return Buffer.from(out);
+}
+
+let t: TestApp;
+beforeEach(async () => {
+  t = await startTestApp();
+  const now = t.clock.now();
+  await t.ctx.db
+    .deleteFrom('price_types')
+    .execute()
+    .catch(() => undefined);
+  await t.ctx.db
+    .insertInto('price_types')
+    .values({ name: 'Оптовая', is_default: 1, external_1c_id: null, created_at: now })
+    .execute();
+});
+afterEach(async () => {
+  await t.close();
+});
+
+async function products() {
+  return t.ctx.db
+    .selectFrom('products')
+    .leftJoin('categories', 'categories.id', 'products.category_id')
+    .select(['products.sku', 'products.name', 'products.hidden', 'products.stock_total', 'categories.name as category'])
+    .orderBy('products.sku')
+    .execute();
+}
+
+async function priceOf(sku: string): Promise<number | undefined> {
+  const row = await t.ctx.db
+    .selectFrom('prices')
+    .innerJoin('products', 'products.id', 'prices.product_id')
+    .select('prices.price')
+    .where('products.sku', '=', sku)
+    .executeTakeFirst();
+  return row?.price;
+}
+
+const CSV =
+  '\ufeffАртикул;Наименование;Категория;Ед.;Цена Оптовая;Остаток\nA-1;Гвоздь 100;Крепёж;шт;12,50;100\nA-2;"Шуруп ""евро""; 4x40";Крепёж;шт;1 200;5\n';
+
+describe('a spreadsheet import', () => {
+  it('is a dry run first: counts what would change, changes nothing', async () => {
+    const file = join(t.dataDir, 'list.csv');
+    writeFileSync(file, CSV);
+    const report = await importSpreadsheet(t.ctx, file, { dryRun: true, hideAbsent: false });
+    expect(report.problems).toEqual([]);
+    expect(report.counts?.products_created).toBe(2);
+    expect(report.mapping.map((m) => m.field)).toEqual(['sku', 'name', 'category', 'unit', 'price:Оптовая', 'stock:']);
+    expect(await products()).toEqual([]);
+  });
+
+  it('applies a UTF-8 BOM CSV with ";" and an identical re-run changes nothing', async () => {
+    const file = join(t.dataDir, 'list.csv');
+    writeFileSync(file, CSV);
+    const first = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(first.counts?.products_created).toBe(2);
+    expect(await products()).toMatchObject([
+      { sku: 'A-1', name: 'Гвоздь 100', hidden: 0, stock_total: 100, category: 'Крепёж' },
+      { sku: 'A-2', name: 'Шуруп "евро"; 4x40', hidden: 0, stock_total: 5, category: 'Крепёж' },
+    ]);
+    expect(await priceOf('A-1')).toBe(1250);
+    expect(await priceOf('A-2')).toBe(120000);
+    const again = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(again.counts).toMatchObject({ products_created: 0, products_updated: 0, prices_changed: 0, stock_changed: 0 });
+  });
+
+  it('reads windows-1251 with tabs, changes only what was edited, hides the absent when asked', async () => {
+    const file = join(t.dataDir, 'list.csv');
+    writeFileSync(file, CSV);
+    await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    writeFileSync(file, cp1251('Код\tНазвание\tЦена Оптовая\nA-1\tГвоздь 100\t13\n'));
+    const dry = await importSpreadsheet(t.ctx, file, { dryRun: true, hideAbsent: true });
+    expect(dry.problems).toEqual([]);
+    expect(dry.counts).toMatchObject({ products_created: 0, products_hidden: 1, prices_changed: 1 });
+    expect(await priceOf('A-1')).toBe(1250);
+    await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: true });
+    expect(await priceOf('A-1')).toBe(1300);
+    expect((await products()).map((p) => [p.sku, p.hidden])).toEqual([
+      ['A-1', 0],
+      ['A-2', 1],
+    ]);
+  });
+
+  it('reads a 1C-style XLSX price list: title rows above the header, group rows between products', async () => {
+    const { default: Excel } = await import('exceljs');
+    const workbook = new Excel.Workbook();
+    const sheet = workbook.addWorksheet('Прайс');
+    sheet.addRow(['Прайс-лист ООО «Ромашка»']);
+    sheet.mergeCells('A1:D1');
+    sheet.addRow(['на 03.12.2026']);
+    sheet.addRow(['Артикул', 'Наименование', 'Ед.', 'Цена Оптовая']);
+    sheet.addRow(['', 'Крепёж']);
+    sheet.addRow(['K-1', 'Болт М8', 'шт', 7.5]);
+    sheet.addRow(['', 'Инструмент']);
+    sheet.addRow(['T-1', 'Молоток', 'шт', 450]);
+    const file = join(t.dataDir, 'price.xlsx');
+    await workbook.xlsx.writeFile(file);
+    const report = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(report.problems).toEqual([]);
+    expect(await products()).toMatchObject([
+      { sku: 'K-1', name: 'Болт М8', category: 'Крепёж' },
+      { sku: 'T-1', name: 'Молоток', category: 'Инструмент' },
+    ]);
+    expect(await priceOf('K-1')).toBe(750);
+  });
+
+  it('refuses a broken file with row and column, changing nothing', async () => {
+    const file = join(t.dataDir, 'bad.csv');
+    writeFileSync(file, 'SKU,Name,Price Розница,Stock\nB-1,One,10,1\nB-1,Again,10,1\nB-2,Two,"12,5.0",x\n');
+    const report = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(report.problems.map(formatProblem)).toEqual([
+      'row 3, column SKU: SKU «B-1» is already on row 2',
+      'row 4, column Price Розница: «12,5.0» is not a number',
+      'row 4, column Stock: «x» is not a number',
+      'row 1, column Price Розница: unknown price type «Розница»',
+    ]);
+    expect(await products()).toEqual([]);
+  });
+
+  it('refuses a zip that is not an XLSX, and an empty sheet', async () => {
+    const zip = join(t.dataDir, 'fake.xlsx');
+    writeFileSync(zip, Buffer.concat([Buffer.from([0x50, 0x4b, 0x03, 0x04]), Buffer.alloc(60)]));
+    const bad = await importSpreadsheet(t.ctx, zip, { dryRun: false, hideAbsent: false });
+    expect(bad.problems[0]?.message).toMatch(/not a readable XLSX/);
+    const { default: Excel } = await import('exceljs');
+    const workbook = new Excel.Workbook();
+    workbook.addWorksheet('Пусто');
+    const empty = join(t.dataDir, 'empty.xlsx');
+    await workbook.xlsx.writeFile(empty);
+    const none = await importSpreadsheet(t.ctx, empty, { dryRun: false, hideAbsent: false });
+    expect(none.problems.map(formatProblem)).toEqual(['row 1: the sheet is empty']);
+    expect(await products()).toEqual([]);
+  });
+});
+
+describe('optovik import', () => {
+  it('prints the report, exits 1 on problems and 0 on a clean file', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { resolve } = await import('node:path');
+    const { tempDir } = await import('./helpers.js');
+    const dir = tempDir('optovik-import-cli-');
+    const config = join(dir, 'config.yml');
+    writeFileSync(config, 'data_dir: ./data\nlog:\n  level: warn\n');
+    const bin = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [bin, ...args, '--config', config], { cwd: dir, env: { ...process.env, HOME: dir }, encoding: 'utf8' });
+    writeFileSync(join(dir, 'bad.csv'), 'Артикул;Наименование;Остаток\nC-1;Кабель;много\n');
+    const bad = run(['import', join(dir, 'bad.csv')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stdout).toContain('row 2, column Остаток: «много» is not a number');
+    writeFileSync(join(dir, 'good.csv'), 'Артикул;Наименование;Остаток\nC-1;Кабель;3\n');
+    const dry = run(['import', join(dir, 'good.csv'), '--dry-run']);
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain('created 1, changed 0, hidden 0');
+    const real = run(['import', join(dir, 'good.csv'), '--hide-absent']);
+    expect(real.stdout).toContain('created 1, changed 0, hidden 0');
+    expect(run(['import', join(dir, 'good.csv')]).stdout).toContain('created 0, changed 0, hidden 0');
+  }, 60_000);
+});
