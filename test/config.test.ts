@@ -334,7 +334,6 @@ describe('bad input', () => {
 
   it('MoySklad: the token from the environment, each mistake named by its key', () => {
     const ms = (body: string) => `integrations:\n  moysklad:\n${body}`;
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${NAME} syntax of config.yml
     const config = load(ms('    token: ${MS_TOKEN}\n    price_types: [Оптовая = Опт]\n'), { MS_TOKEN: 'abc123' });
     expect(config.integrations.moysklad.token).toBe('abc123');
     expect(config.integrations.moysklad.baseUrl).toBe('https://api.moysklad.ru/api/remap/1.2');
