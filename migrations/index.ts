@@ -6,6 +6,7 @@ import * as m0004 from './0004_jobs.js';
 import * as m0005 from './0005_exchange.js';
 import * as m0006 from './0006_order_origin.js';
 import * as m0009 from './0009_order_desk.js';
+import * as m0010 from './0010_moysklad.js';
 import * as m0014 from './0014_relationship.js';
 
 /**
@@ -20,5 +21,6 @@ export const migrations: Record<string, Migration> = {
   '0005_exchange': m0005,
   '0006_order_origin': m0006,
   '0009_order_desk': m0009,
+  '0010_moysklad': m0010,
   '0014_relationship': m0014,
 };

@@ -72,6 +72,7 @@ export class FakeMoySklad {
   private server: Server;
   private failures: Failure[] = [];
   private postDelayMs = 0;
+  private postDelays = 0;
   private bucket: number;
   private bucketAt = Date.now();
   private inFlight = 0;
@@ -105,14 +106,16 @@ export class FakeMoySklad {
     this.failures.push({ count, status, ...where });
   }
 
-  /** POSTs are carried out at once but answered only after `ms` (a client timeout then retries). */
-  delayPosts(ms: number): void {
+  /** The next `count` POSTs are carried out at once but answered only after `ms` (a client timeout then retries). */
+  delayPosts(ms: number, count = 1): void {
     this.postDelayMs = ms;
+    this.postDelays = count;
   }
 
   /** Every write moves the server's clock on, so `updated` always grows. */
   tick(): string {
-    this.clockMs = Math.max(this.clockMs + 1000, Date.now());
+    // A minute per write: far enough apart for an incremental look (which starts a minute early) to tell them apart.
+    this.clockMs += 61_000;
     return mskDate(this.clockMs);
   }
 
@@ -214,7 +217,10 @@ export class FakeMoySklad {
       }
       if (this.opts.latencyMs) await pause(this.opts.latencyMs);
       const [status, payload] = this.route(req.method ?? 'GET', path, url.searchParams, body);
-      if (req.method === 'POST' && this.postDelayMs > 0) await pause(this.postDelayMs);
+      if (req.method === 'POST' && this.postDelays > 0) {
+        this.postDelays -= 1;
+        await pause(this.postDelayMs);
+      }
       answer(status, payload);
     } finally {
       this.inFlight -= 1;
@@ -272,6 +278,8 @@ export class FakeMoySklad {
     if (method === 'POST' && !id && type === 'customerorder') return this.createOrder(body);
     if (method === 'POST' && !id && type === 'counterparty') {
       const fields = JSON.parse(body) as Json;
+      const before = fields.syncId ? this.all('counterparty').find((c) => c.syncId === fields.syncId) : undefined;
+      if (before) return [200, this.shape(before)];
       if (!fields.name) return [412, errors(3000, "Ошибка сохранения объекта: поле 'name' не может быть пустым или отсутствовать", 'name')];
       return [200, this.put('counterparty', { ...fields, companyType: fields.companyType ?? 'legal' })];
     }
@@ -382,7 +390,7 @@ export class FakeMoySklad {
       if (ref === undefined) continue;
       const href = (ref as { meta?: { href?: string; type?: string } }).meta?.href;
       if (!href) return [400, errors(2010, "Ошибка формата: поле 'meta' не содержит 'href'")];
-      const [type = '', id = ''] = href.replace(`${HOST}/entity/`, '').split('/');
+      const [type = '', id = ''] = href.slice(href.indexOf('/entity/') + '/entity/'.length).split('/');
       if (expected && type !== expected) return [400, errors(2024, `Неверный тип ссылки: '${type}'`)];
       if (!this.entities.get(type)?.has(id)) return [404, notFound(type, id)];
     }

@@ -747,6 +747,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     max: 86400,
     description: 'How often the running portal asks MoySklad for what changed (catalog, stock, buyers, order states), in seconds.',
   },
+  'integrations.moysklad.timeout_seconds': {
+    kind: 'integer',
+    default: 300,
+    min: 1,
+    max: 3600,
+    description: 'Longest wait for one answer from MoySklad, in seconds (MoySklad may take up to 300 s on big requests).',
+  },
   'integrations.moysklad.request_budget': {
     kind: 'integer',
     default: 11,

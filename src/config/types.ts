@@ -160,6 +160,7 @@ export interface Config {
       readonly token: string;
       readonly baseUrl: string;
       readonly pollSeconds: number;
+      readonly timeoutSeconds: number;
       /** Requests in any 3 seconds. */
       readonly requestBudget: number;
       readonly maxParallel: number;

@@ -1,5 +1,6 @@
 import { sendAccessDeclinedJob, sendAccessRequestNoticeJob, sendInvitationJob, sendPasswordResetJob } from '../accounts/mail-jobs.js';
 import { renderPdfJob, sendOrderMailJob, sendStatusMailJob } from '../documents/order-jobs.js';
+import { moyskladSyncJob } from '../integrations/moysklad/jobs.js';
 import { exportOrderJob } from '../orders/export.js';
 import type { JobHandler } from './handler.js';
 
@@ -14,6 +15,7 @@ export const JOB_HANDLERS = {
   send_order_mail: sendOrderMailJob,
   send_status_mail: sendStatusMailJob,
   export_order: exportOrderJob,
+  moysklad_sync: moyskladSyncJob,
   send_invitation: sendInvitationJob,
   send_password_reset: sendPasswordResetJob,
   send_access_request_notice: sendAccessRequestNoticeJob,
