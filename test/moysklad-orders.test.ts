@@ -78,7 +78,7 @@ describe('orders pushed to MoySklad', () => {
     expect(sent.agent.meta.href).toContain(`/entity/counterparty/${agent.id}`);
     expect(sent.organization.meta.href).toContain(`/entity/organization/${ms.org.id}`);
     expect(sent.store.meta.href).toContain(`/entity/store/${ms.store.id}`);
-    expect(sent.state.meta.href).toContain(ms.states['Новый']);
+    expect(sent.state.meta.href).toContain(ms.states.Новый);
     expect(sent.description).toContain('Позвонить за час');
     expect(sent.description).toContain('PO: PO-77');
     expect(sent.shipmentAddress).toBe('Москва, Складская 1');
@@ -105,7 +105,7 @@ describe('orders pushed to MoySklad', () => {
     await t.worker.runDue();
     const pushed = fake.all('customerorder')[0];
     if (!pushed) throw new Error('not pushed');
-    fake.change('customerorder', pushed.id, { state: fake.stateRef(ms.states['Отгружен'] ?? '') });
+    fake.change('customerorder', pushed.id, { state: fake.stateRef(ms.states.Отгружен ?? '') });
 
     const result = await t.ctx.moysklad?.sync({ full: false });
     expect(result).toMatchObject({ ok: true, counts: { statuses_changed: 1 } });
@@ -140,7 +140,7 @@ describe('orders pushed to MoySklad', () => {
       moment: '2026-12-02 10:15:00.000',
       agent: fake.ref('counterparty', agent.id),
       organization: fake.ref('organization', ms.org.id),
-      state: fake.stateRef(ms.states['Подтвержден'] ?? ''),
+      state: fake.stateRef(ms.states.Подтвержден ?? ''),
       vatIncluded: true,
       positionRows: [{ id: 'p1', quantity: 4, price: 12322, discount: 0, vat: 20, vatEnabled: true, assortment: fake.ref('product', ms.products.get('BLT-101') ?? '') }],
     });
