@@ -7,12 +7,14 @@ const OPTIONS = {
   name: { type: 'string' },
   password: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
+  /** moysklad sync: everything, not only what changed. */
+  full: { type: 'boolean' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
 export interface ParsedArgs {
   positional: string[];
-  flags: { config?: string; email?: string; name?: string; password?: string; help?: boolean };
+  flags: { config?: string; email?: string; name?: string; password?: string; help?: boolean; full?: boolean };
 }
 
 /** The command line, by node:util's parseArgs; an unknown option or a missing value throws (say it, show the help). */

@@ -1,5 +1,6 @@
 import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
+import { moysklad } from './moysklad.js';
 import { CliError } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -14,6 +15,8 @@ Commands:
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
+  moysklad check            check the MoySklad token and list its price types, stores, states
+  moysklad sync [--full]    one MoySklad sync now (--full: everything, not only changes)
 
 The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
 Without a config file Optovik runs in demo mode.`;
@@ -26,6 +29,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   'reset-password': resetPassword,
   'flush-sessions': flushAllSessions,
   mail: mailTest,
+  moysklad,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
     return configCheck(args);
