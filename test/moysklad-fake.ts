@@ -66,6 +66,8 @@ export class FakeMoySklad {
   readonly entities = new Map<string, Map<string, Entity>>();
   /** assortment id → store id → stock. */
   readonly stock = new Map<string, Map<string, number>>();
+  /** assortment id → when its stock last changed (Moscow time, real clock, as changedSince compares). */
+  private readonly stockChanged = new Map<string, string>();
   readonly priceTypes: Json[] = [];
   readonly states: Json[] = [];
   url = '';
@@ -140,6 +142,13 @@ export class FakeMoySklad {
 
   all(type: string): Entity[] {
     return [...(this.entities.get(type)?.values() ?? [])];
+  }
+
+  setStock(assortmentId: string, storeId: string, quantity: number): void {
+    const byStore = this.stock.get(assortmentId) ?? new Map<string, number>();
+    byStore.set(storeId, quantity);
+    this.stock.set(assortmentId, byStore);
+    this.stockChanged.set(assortmentId, mskDate(Date.now()));
   }
 
   addPriceType(name: string): Json {
@@ -263,6 +272,16 @@ export class FakeMoySklad {
       return [200, { meta: { href: `${HOST}/entity/customerorder/metadata`, mediaType: 'application/json' }, attributes: [], states: this.states, createShared: false }];
     }
     if (method === 'GET' && path === '/report/stock/bystore') return this.list('stockbystore', this.stockRows(), q, path);
+    if (method === 'GET' && path === '/report/stock/bystore/current') {
+      // A bare array, no paging; with changedSince only what changed since (at most 24 h back).
+      const since = q.get('changedSince');
+      const rows: Json[] = [];
+      for (const [assortmentId, byStore] of this.stock) {
+        if (since && (this.stockChanged.get(assortmentId) ?? '') < since) continue;
+        for (const [storeId, stock] of byStore) rows.push({ assortmentId, storeId, stock });
+      }
+      return [200, rows];
+    }
     const m = /^\/entity\/([a-z]+)(?:\/([^/]+))?(?:\/(positions))?$/.exec(path);
     if (!m) return [404, errors(1002, `Неизвестный путь: '${path}'`)];
     const [, type = '', id, sub] = m;

@@ -108,7 +108,7 @@ export class MoySkladClient {
   private async json<T>(method: string, path: string, query: Query, body: unknown, repeatable: boolean): Promise<T> {
     const url = this.url(path, query);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const tries = this.options.maxTries ?? 6;
+    const tries = this.options.maxTries ?? 5;
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {

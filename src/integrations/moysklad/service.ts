@@ -9,6 +9,7 @@
 import type { AppContext } from '../../context.js';
 import { MoySkladClient, type ClientStats } from './client.js';
 import { type Directory, loadDirectory } from './directory.js';
+import { type CatalogWatermarks, pullCatalog } from './pull-catalog.js';
 import { pullOrders } from './pull-orders.js';
 import { fromMsk, toMsk } from './wire.js';
 
@@ -101,7 +102,7 @@ export class MoySklad {
     const started = ctx.clock.now();
     const run = await ctx.db
       .insertInto('exchange_runs')
-      .values({ kind: 'sale', source: 'moysklad', status: 'running', started_at: started, message: full ? 'full sync' : 'changes' })
+      .values({ kind: 'catalog', source: 'moysklad', status: 'running', started_at: started, message: full ? 'full sync' : 'changes' })
       .returning('id')
       .executeTakeFirstOrThrow();
     const counts: Record<string, number> = {};
@@ -119,9 +120,19 @@ export class MoySklad {
       if (full) this.cachedDirectory = null;
       onProgress?.('MoySklad: reading the organization, stores, states and price types');
       const directory = await this.directory();
+      // Stock changes are asked for by the portal's clock (MoySklad keeps no stock `updated`), a minute early.
+      const stockNow = toMsk(Date.now() - OVERLAP_MS).slice(0, 19);
+      const since: CatalogWatermarks = {};
+      for (const what of ['productfolder', 'product', 'variant', 'stock'] as const) {
+        const mark = await this.setting(WATERMARK(what));
+        if (mark !== null) since[what] = what === 'stock' ? mark : overlap(mark);
+      }
+      const catalog = await pullCatalog(ctx, client, directory, { full, since, now: stockNow, ...(onProgress ? { onProgress } : {}) });
+      Object.assign(counts, catalog.counts);
+      for (const [what, mark] of Object.entries(catalog.watermarks)) await this.setSetting(WATERMARK(what), mark);
       onProgress?.('MoySklad: orders');
-      const since = full ? null : await this.setting(WATERMARK('customerorder'));
-      const orders = await pullOrders(ctx, client, directory, since === null ? null : overlap(since));
+      const ordersSince = full ? null : await this.setting(WATERMARK('customerorder'));
+      const orders = await pullOrders(ctx, client, directory, ordersSince === null ? null : overlap(ordersSince));
       Object.assign(counts, orders.counts);
       if (orders.watermark) await this.setSetting(WATERMARK('customerorder'), orders.watermark);
       if (full) await this.setSetting('moysklad.last_full_at', String(started));
