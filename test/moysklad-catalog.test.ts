@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buyerAt, startTestApp, type TestApp } from './helpers.js';
+import { buyerAt, makeCompany, startTestApp, type TestApp } from './helpers.js';
 import { type Entity, FakeMoySklad, TOKEN } from './moysklad-fake.js';
 
 let t: TestApp;
@@ -202,5 +202,35 @@ describe('the MoySklad catalog', () => {
     expect(next.ok).toBe(true);
     expect(next.counts.products_created).toBe(1500);
     expect(await priceOf(ids.bolt.id, 'Опт')).toBe(999);
+  });
+
+  it('brings counterparties in as companies with their requisites, price type and discount; a known INN is linked, not doubled', async () => {
+    const known = await makeCompany(t.ctx, { name: 'Ромашка' }); // INN 7701234567
+    fake.put('counterparty', {
+      name: 'ООО «Василёк»',
+      legalTitle: 'Общество с ограниченной ответственностью «Василёк»',
+      companyType: 'legal',
+      inn: '6161012345',
+      kpp: '616101001',
+      legalAddress: '344000, Ростов-на-Дону, пр. Буденновский, 10',
+      actualAddress: '344000, Ростов-на-Дону, ул. Станиславского, 5',
+      priceType: { id: ids.wholesale, name: 'Оптовая' },
+      discounts: [{ discount: fake.ref('personaldiscount', 'd1'), personalDiscount: 5 }],
+    });
+    const romashka = fake.put('counterparty', { name: 'ООО «Ромашка»', inn: '7701234567' });
+    fake.put('counterparty', { name: 'Без ИНН' });
+    const result = await sync(true);
+    expect(result.counts).toMatchObject({ counterparties_read: 3, companies_created: 1, companies_linked: 1 });
+    const vasilek = await t.ctx.db
+      .selectFrom('companies')
+      .innerJoin('legal_entities', 'legal_entities.company_id', 'companies.id')
+      .innerJoin('price_types', 'price_types.id', 'companies.price_type_id')
+      .select(['companies.name', 'companies.discount_bp', 'price_types.name as price_type', 'legal_entities.name as legal_name', 'legal_entities.kpp'])
+      .where('legal_entities.inn', '=', '6161012345')
+      .executeTakeFirstOrThrow();
+    expect(vasilek).toEqual({ name: 'ООО «Василёк»', discount_bp: 500, price_type: 'Опт', legal_name: 'Общество с ограниченной ответственностью «Василёк»', kpp: '616101001' });
+    const linked = await t.ctx.db.selectFrom('companies').select('external_ms_id').where('id', '=', known.id).executeTakeFirstOrThrow();
+    expect(linked.external_ms_id).toBe(romashka.id);
+    expect(await t.ctx.db.selectFrom('users').select('id').execute()).toHaveLength(0);
   });
 });

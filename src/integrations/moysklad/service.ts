@@ -10,6 +10,7 @@ import type { AppContext } from '../../context.js';
 import { MoySkladClient, type ClientStats } from './client.js';
 import { type Directory, loadDirectory } from './directory.js';
 import { type CatalogWatermarks, pullCatalog } from './pull-catalog.js';
+import { pullCounterparties } from './pull-counterparties.js';
 import { pullOrders } from './pull-orders.js';
 import { fromMsk, toMsk } from './wire.js';
 
@@ -130,6 +131,11 @@ export class MoySklad {
       const catalog = await pullCatalog(ctx, client, directory, { full, since, now: stockNow, ...(onProgress ? { onProgress } : {}) });
       Object.assign(counts, catalog.counts);
       for (const [what, mark] of Object.entries(catalog.watermarks)) await this.setSetting(WATERMARK(what), mark);
+      onProgress?.('MoySklad: counterparties');
+      const cpSince = full ? null : await this.setting(WATERMARK('counterparty'));
+      const counterparties = await pullCounterparties(ctx, client, cpSince === null ? null : overlap(cpSince));
+      Object.assign(counts, counterparties.counts);
+      if (counterparties.watermark) await this.setSetting(WATERMARK('counterparty'), counterparties.watermark);
       onProgress?.('MoySklad: orders');
       const ordersSince = full ? null : await this.setting(WATERMARK('customerorder'));
       const orders = await pullOrders(ctx, client, directory, ordersSince === null ? null : overlap(ordersSince));
