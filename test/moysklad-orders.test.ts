@@ -144,8 +144,8 @@ describe('orders pushed to MoySklad', () => {
       vatIncluded: true,
       positionRows: [{ id: 'p1', quantity: 4, price: 12322, discount: 0, vat: 20, vatEnabled: true, assortment: fake.ref('product', ms.products.get('BLT-101') ?? '') }],
     });
-    // A customerorder for someone who does not buy on the portal stays out.
-    const stranger = fake.put('counterparty', { name: 'ИП Чужой', inn: '500100732259' });
+    // A customerorder for someone who does not buy on the portal (a retail customer with no INN) stays out.
+    const stranger = fake.put('counterparty', { name: 'Иванов Пётр', companyType: 'individual' });
     fake.put('customerorder', { name: '00078', agent: fake.ref('counterparty', stranger.id), organization: fake.ref('organization', ms.org.id), positionRows: [] });
 
     const result = await t.ctx.moysklad?.sync({ full: false });
