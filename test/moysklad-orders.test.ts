@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DeepPartialRecord } from '../src/config/load.js';
 import { buildCatalog } from './catalog-fixture.js';
-import { buyerAt, checkout, parseEml, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, checkout, makeUser, parseEml, startTestApp, type TestApp } from './helpers.js';
 import { type Entity, FakeMoySklad, TOKEN } from './moysklad-fake.js';
 import { Inbox } from './smtp-inbox.js';
 
@@ -179,6 +179,31 @@ describe('a MoySklad sync', () => {
     expect(result?.message).toBe(
       'integrations.moysklad.organization: MoySklad has no legal entity "ООО «Нет такой»"; it has "ООО «Оптовик-Юг»", "ИП Склад"',
     );
+  });
+});
+
+describe('the accounting exchange page', () => {
+  it('lists MoySklad runs with their requests, syncs on "sync now" and re-sends an order as one customerorder', async () => {
+    await world();
+    const { orderId } = await placeOrder();
+    await t.worker.runDue();
+    const admin = await makeUser(t.ctx, 'admin');
+    const browser = new Browser(t.app);
+    await browser.login(admin.email);
+
+    const queued = await browser.post('/admin/exchange/moysklad-sync', { full: '1' }, { csrfFrom: '/admin/exchange' });
+    expect(queued.location).toBe('/admin/exchange?notice=exchange.msSyncQueued');
+    await t.worker.runDue();
+    const page = await browser.get('/admin/exchange');
+    expect(page.body).toContain('МойСклад: каталог, покупатели, заказы');
+    expect(page.body).toMatch(/Запросов: \d+, отказов 429: 0/);
+    expect(page.body).toContain('Синхронизировать сейчас');
+
+    const order = await orderRow(orderId);
+    const resent = await browser.post('/admin/exchange/resend', { number: order.number }, { csrfFrom: '/admin/exchange' });
+    expect(resent.location).toBe(`/admin/exchange?resent=${encodeURIComponent(order.number)}`);
+    await t.worker.runDue();
+    expect(fake.all('customerorder')).toHaveLength(1);
   });
 });
 
