@@ -9,6 +9,7 @@ import { adminRoutes } from './http/web/admin/index.js';
 import { accountRoutes } from './http/web/account.js';
 import { authRoutes } from './http/web/auth.js';
 import { exchangeRoutes } from './http/exchange/routes.js';
+import { moyskladHookRoutes } from './http/hooks/moysklad.js';
 import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
 import { financeRoutes } from './http/web/finance.js';
@@ -43,6 +44,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   });
   await app.register(photoFileRoutes, { ctx });
   await app.register(exchangeRoutes, { ctx });
+  await app.register(moyskladHookRoutes, { ctx });
 
   const secret = await installationSecret(ctx.db);
   await app.register(async (web) => {

@@ -182,6 +182,29 @@ describe('a MoySklad sync', () => {
   });
 });
 
+describe('MoySklad webhooks', () => {
+  it('name a changed order, which is read back through the API; a wrong secret is refused', async () => {
+    await world({ webhook_secret: 'hook-secret-42' });
+    const { orderId } = await placeOrder();
+    await t.worker.runDue();
+    const pushed = fake.all('customerorder')[0];
+    if (!pushed) throw new Error('not pushed');
+    fake.change('customerorder', pushed.id, { state: fake.stateRef(ms.states.Подтвержден ?? '') });
+    const payload = {
+      auditContext: { meta: { type: 'audit', href: `${fake.url}/audit/x` }, uid: 'manager@shop', moment: '2026-12-02 12:05:13' },
+      events: [{ meta: { type: 'customerorder', href: `https://api.moysklad.ru/api/remap/1.2/entity/customerorder/${pushed.id}` }, action: 'UPDATE', updatedFields: ['state'] }],
+    };
+    const refused = await t.app.inject({ method: 'POST', url: '/hooks/moysklad?k=guess&requestId=1', payload });
+    expect(refused.statusCode).toBe(403);
+    const before = fake.log.length;
+    const accepted = await t.app.inject({ method: 'POST', url: '/hooks/moysklad?k=hook-secret-42&requestId=2', payload });
+    expect(accepted.statusCode).toBe(204);
+    for (let i = 0; i < 50 && (await orderRow(orderId)).status !== 'confirmed'; i++) await new Promise((r) => setTimeout(r, 50));
+    expect((await orderRow(orderId)).status).toBe('confirmed');
+    expect(fake.log.slice(before).map((r) => `${r.method} ${r.path}`)).toContain(`GET /entity/customerorder/${pushed.id}`);
+  });
+});
+
 describe('the accounting exchange page', () => {
   it('lists MoySklad runs with their requests, syncs on "sync now" and re-sends an order as one customerorder', async () => {
     await world();

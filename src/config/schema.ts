@@ -817,6 +817,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description:
       'How MoySklad order states (name or id) map to portal statuses (new, confirmed, in_progress, shipped, completed, cancelled), as "state = status"; unmapped states leave the status as it is.',
   },
+  'integrations.moysklad.webhook_secret': {
+    kind: 'string',
+    default: '',
+    secret: true,
+    description:
+      'A secret of your choosing for MoySklad webhooks on customer orders (URL <public_url>/hooks/moysklad?k=<secret>); empty: no webhooks, states come by polling only.',
+  },
   'integrations.moysklad.brand_attribute': {
     kind: 'string',
     default: 'Бренд',

@@ -173,6 +173,7 @@ export interface Config {
       readonly newOrderState: string;
       /** "state = portal status" items, checked when the config is loaded. */
       readonly orderStateMap: readonly string[];
+      readonly webhookSecret: string;
       readonly brandAttribute: string;
       readonly vatIncluded: boolean;
     };

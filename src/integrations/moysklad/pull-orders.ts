@@ -34,7 +34,7 @@ export async function pullOrders(ctx: AppContext, client: MoySkladClient, direct
   return { counts, watermark };
 }
 
-async function applyOrder(ctx: AppContext, client: MoySkladClient, directory: Directory, row: MsCustomerOrder, counts: OrderPullCounts): Promise<void> {
+export async function applyOrder(ctx: AppContext, client: MoySkladClient, directory: Directory, row: MsCustomerOrder, counts: OrderPullCounts): Promise<void> {
   const stateId = idOf(row.state);
   const status = stateId ? (directory.stateStatus.get(stateId) ?? null) : null;
   const stateName = directory.states.find((s) => s.id === stateId)?.name ?? '';

@@ -11,7 +11,8 @@ import { MoySkladClient, type ClientStats } from './client.js';
 import { type Directory, loadDirectory } from './directory.js';
 import { type CatalogWatermarks, pullCatalog } from './pull-catalog.js';
 import { pullCounterparties } from './pull-counterparties.js';
-import { pullOrders } from './pull-orders.js';
+import { applyOrder, type OrderPullCounts, pullOrders } from './pull-orders.js';
+import type { MsCustomerOrder } from './wire.js';
 import { fromMsk, toMsk } from './wire.js';
 
 /** Writes become visible in MoySklad's lists with a small delay: each incremental look starts this much earlier. */
@@ -74,6 +75,21 @@ export class MoySklad {
       });
     }
     return this.running;
+  }
+
+  /**
+   * A webhook named these customer orders as changed: each is read back through the API (the
+   * webhook's body is never trusted) and applied as a poll would.
+   */
+  async refreshOrders(ids: readonly string[]): Promise<OrderPullCounts> {
+    const counts: OrderPullCounts = { orders_seen: 0, statuses_changed: 0, orders_from_moysklad: 0 };
+    const directory = await this.directory();
+    for (const id of new Set(ids)) {
+      const order = await this.client().get<MsCustomerOrder>(`/entity/customerorder/${encodeURIComponent(id)}`);
+      counts.orders_seen += 1;
+      await applyOrder(this.ctx, this.client(), directory, order, counts);
+    }
+    return counts;
   }
 
   /** `serve`: a sync every poll_seconds, a full one when the last is a day old. */
