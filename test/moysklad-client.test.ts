@@ -100,6 +100,14 @@ describe('MoySkladClient', () => {
     expect(fake.log.filter((r) => r.status === 429)).toHaveLength(0);
   });
 
+  it('counts a stock report as the 5 units it costs (4 for other requests): no 429 at a user token\'s budget', async () => {
+    await startFake({ units: 45, unitCost: 4 });
+    const c = client({ requestBudget: 11 });
+    await Promise.all(Array.from({ length: 14 }, () => c.get('/report/stock/bystore')));
+    expect(c.stats.http429).toBe(0);
+    expect(fake.log.filter((r) => r.status === 429)).toHaveLength(0);
+  });
+
   it('never sends more at once than max_parallel', async () => {
     await startFake({ parallel: 2, latencyMs: 50 });
     fake.put('product', { name: 'Болт' });

@@ -54,6 +54,8 @@ export type Query = Record<string, string | number | undefined>;
 
 const WINDOW_MS = 3000;
 const PAGE = 1000;
+/** Stock reports cost 5 rate units where another request costs 4 (a user token from 2026-12-01). */
+const STOCK_REPORT_WEIGHT = 5 / 4;
 
 interface Answer {
   status: number;
@@ -64,7 +66,8 @@ interface Answer {
 export class MoySkladClient {
   readonly stats: ClientStats = { requests: 0, http429: 0, retries: 0 };
   private readonly base: string;
-  private readonly starts: number[] = [];
+  /** When each request of the last 3 s started, and its weight in requests. */
+  private readonly starts: { at: number; weight: number }[] = [];
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
   /** No request starts before this moment (the server said the budget is spent). */
@@ -143,7 +146,7 @@ export class MoySkladClient {
   }
 
   private async send(method: string, url: string, payload: string | undefined): Promise<Answer> {
-    await this.acquire();
+    await this.acquire(url.includes('/report/stock/') ? STOCK_REPORT_WEIGHT : 1);
     try {
       this.stats.requests += 1;
       const response = await fetch(url, {
@@ -171,18 +174,25 @@ export class MoySkladClient {
   }
 
   /** Waits for a free slot (max_parallel) and a free place in the 3 s window (request_budget). */
-  private async acquire(): Promise<void> {
+  private async acquire(weight: number): Promise<void> {
     while (this.inFlight >= this.options.maxParallel) await new Promise<void>((resolve) => this.waiting.push(resolve));
     this.inFlight += 1;
     for (;;) {
       const now = Date.now();
-      while (this.starts.length > 0 && (this.starts[0] ?? 0) <= now - WINDOW_MS) this.starts.shift();
-      const waitBudget = this.starts.length >= this.options.requestBudget ? (this.starts[0] ?? now) + WINDOW_MS - now : 0;
+      while (this.starts.length > 0 && (this.starts[0]?.at ?? 0) <= now - WINDOW_MS) this.starts.shift();
+      let used = this.starts.reduce((sum, s) => sum + s.weight, 0);
+      // Wait until enough of the oldest starts leave the window for this one to fit.
+      let waitBudget = 0;
+      for (const s of this.starts) {
+        if (used + weight <= this.options.requestBudget + 1e-9) break;
+        used -= s.weight;
+        waitBudget = s.at + WINDOW_MS - now;
+      }
       const wait = Math.max(waitBudget, this.pausedUntil - now);
       if (wait <= 0) break;
       await sleep(wait);
     }
-    this.starts.push(Date.now());
+    this.starts.push({ at: Date.now(), weight });
   }
 
   private release(): void {
