@@ -68,6 +68,8 @@ export class FakeMoySklad {
   readonly stock = new Map<string, Map<string, number>>();
   /** assortment id → when its stock last changed (Moscow time, real clock, as changedSince compares). */
   private readonly stockChanged = new Map<string, string>();
+  /** The stock report's rows, built once per stock change (a bench asks for 160 pages of them). */
+  private stockCache: Json[] | null = null;
   readonly priceTypes: Json[] = [];
   readonly states: Json[] = [];
   url = '';
@@ -149,6 +151,7 @@ export class FakeMoySklad {
     byStore.set(storeId, quantity);
     this.stock.set(assortmentId, byStore);
     this.stockChanged.set(assortmentId, mskDate(Date.now()));
+    this.stockCache = null;
   }
 
   addPriceType(name: string): Json {
@@ -376,6 +379,7 @@ export class FakeMoySklad {
   }
 
   private stockRows(): Json[] {
+    if (this.stockCache) return this.stockCache;
     const rows: Json[] = [];
     const stores = this.all('store');
     for (const [assortmentId, byStore] of this.stock) {
@@ -385,6 +389,7 @@ export class FakeMoySklad {
         stockByStore: stores.map((s) => ({ ...meta('store', s.id), name: s.name, stock: byStore.get(s.id) ?? 0, reserve: 0, inTransit: 0 })),
       });
     }
+    this.stockCache = rows;
     return rows;
   }
 
