@@ -112,6 +112,8 @@ export class MoySkladClient {
     const url = this.url(path, query);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const tries = this.options.maxTries ?? 5;
+    // A 429 says how long to wait: waited out up to 20 times, apart from the tries on failures.
+    let refusals = 0;
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {
@@ -125,7 +127,9 @@ export class MoySkladClient {
         continue;
       }
       if (answer.status >= 200 && answer.status < 300) return parseJson<T>(answer.body, method, path);
-      if (answer.status === 429 && attempt < tries) {
+      if (answer.status === 429 && refusals < 20) {
+        refusals += 1;
+        attempt -= 1;
         this.stats.retries += 1;
         await sleep(this.pauseFor429(answer.headers));
         continue;
