@@ -6,6 +6,7 @@
  * then returns what the first one made). Errors say what went wrong in words an admin can act on.
  */
 import { gunzipSync } from 'node:zlib';
+import { withoutTrailingSlashes } from './wire.js';
 
 export interface ClientOptions {
   baseUrl: string;
@@ -74,7 +75,7 @@ export class MoySkladClient {
   private pausedUntil = 0;
 
   constructor(private readonly options: ClientOptions) {
-    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.base = withoutTrailingSlashes(options.baseUrl);
   }
 
   async get<T>(path: string, query: Query = {}): Promise<T> {

@@ -85,9 +85,16 @@ export function idOf(ref: Ref | Meta | undefined): string | null {
   return path.slice(path.lastIndexOf('/') + 1) || null;
 }
 
+/** The URL without its trailing slashes (a loop, not a regex: no backtracking on hostile input). */
+export function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
 /** A reference to send: `{meta: {href, type, mediaType}}`, href under the configured base URL. */
 export function refTo(baseUrl: string, path: string, type: string, id: string): Ref {
-  return { meta: { href: `${baseUrl.replace(/\/+$/, '')}/${path}/${id}`, type, mediaType: 'application/json' } };
+  return { meta: { href: `${withoutTrailingSlashes(baseUrl)}/${path}/${id}`, type, mediaType: 'application/json' } };
 }
 
 const MSK_OFFSET_MS = 3 * 3600_000;
