@@ -134,6 +134,8 @@ export class MoySklad {
       return { runId: run.id, ok, message, counts };
     };
     try {
+      // The catalog staging is the 1C import's: never two catalog runs at once.
+      if (ctx.exchange.catalogBusy()) throw new Error('a 1C catalog exchange is running; this MoySklad sync gives way, the next one catches up');
       if (full) this.cachedDirectory = null;
       onProgress?.('MoySklad: reading the organization, stores, states and price types');
       const directory = await this.directory();

@@ -460,6 +460,11 @@ export class Exchange {
     return { session, runId: await this.ensureRun(session, 'catalog') };
   }
 
+  /** A 1C catalog run (or an admin's upload) holds the staging tables right now: other catalog readers wait. */
+  catalogBusy(): boolean {
+    return [...this.sessions.values()].some((s) => s.type === 'catalog' && !this.finished(s));
+  }
+
   /** Waits for a manual upload to finish (tests, CLI). */
   async idle(): Promise<void> {
     while ([...this.sessions.values()].some((s) => s.manual)) await new Promise((r) => setTimeout(r, 20));
