@@ -73,6 +73,8 @@ export class FakeMoySklad {
   readonly priceTypes: Json[] = [];
   readonly states: Json[] = [];
   url = '';
+  /** Bench hook: `/__control/<name>` (no auth, no gzip rule) runs this, e.g. to change data in a child process. */
+  control: ((name: string) => unknown) | null = null;
   private server: Server;
   private failures: Failure[] = [];
   private postDelayMs = 0;
@@ -193,6 +195,7 @@ export class FakeMoySklad {
       this.respond(req, res, status, payload, extra);
     };
 
+    if (this.control && path.startsWith('/__control/')) return answer(200, this.control(path.slice('/__control/'.length)) ?? {});
     if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       entry.status = 415;
       res.writeHead(415, this.limitHeaders());
