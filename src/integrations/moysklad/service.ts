@@ -67,6 +67,11 @@ export class MoySklad {
     return this.cachedDirectory;
   }
 
+  /** A sync is running (it may hold the catalog staging the 1C import shares). */
+  get syncing(): boolean {
+    return this.running !== null;
+  }
+
   /** One sync; a second call while one runs gets the running one's result. */
   sync(options: SyncOptions): Promise<SyncResult> {
     if (!this.running) {
