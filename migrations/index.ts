@@ -8,6 +8,7 @@ import * as m0006 from './0006_order_origin.js';
 import * as m0008 from './0008_api.js';
 import * as m0009 from './0009_order_desk.js';
 import * as m0014 from './0014_relationship.js';
+import * as m0015 from './0015_moysklad.js';
 
 /**
  * Every migration, in order. Append only: a migration that has run on someone's database is
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '0008_api': m0008,
   '0009_order_desk': m0009,
   '0014_relationship': m0014,
+  '0015_moysklad': m0015,
 };

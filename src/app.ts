@@ -11,6 +11,7 @@ import { apiAccessRoutes } from './http/web/api-access.js';
 import { authRoutes } from './http/web/auth.js';
 import { apiPlugin } from './http/api/plugin.js';
 import { exchangeRoutes } from './http/exchange/routes.js';
+import { moyskladHookRoutes } from './http/hooks/moysklad.js';
 import { cartRoutes } from './http/web/cart.js';
 import { catalogRoutes } from './http/web/catalog.js';
 import { financeRoutes } from './http/web/finance.js';
@@ -46,6 +47,7 @@ export async function buildApp(ctx: AppContext): Promise<FastifyInstance> {
   await app.register(photoFileRoutes, { ctx });
   await app.register(exchangeRoutes, { ctx });
   await app.register(apiPlugin, { ctx, prefix: '/api' });
+  await app.register(moyskladHookRoutes, { ctx });
 
   const secret = await installationSecret(ctx.db);
   await app.register(async (web) => {

@@ -23,6 +23,8 @@ import { createMailer, type Mailer } from './documents/mailer.js';
 import { OrderPdfs } from './documents/order-pdfs.js';
 import { createPdfRenderer, type PdfRenderer } from './documents/pdf.js';
 import { Exchange } from './integrations/commerceml/exchange/service.js';
+import { MoySkladExporter } from './integrations/moysklad/push-order.js';
+import { MoySklad } from './integrations/moysklad/service.js';
 import { Outbox } from './jobs/outbox.js';
 import { JobWorker } from './jobs/worker.js';
 import type { OrderExporter } from './orders/export.js';
@@ -92,6 +94,8 @@ export class AppContext {
   readonly orderExporters: readonly OrderExporter[];
   /** The 1C exchange: its sessions, the per-type lock and the catalog run in progress. */
   readonly exchange: Exchange;
+  /** MoySklad (client, its budget, the sync in progress); null while integrations.moysklad.token is empty. */
+  readonly moysklad: MoySklad | null;
 
   /** Runs queued jobs; `serve` starts it, tests call runDue(). Built last: its jobs use all of the above. */
   readonly worker: JobWorker;
@@ -129,15 +133,17 @@ export class AppContext {
       windowMs: config.auth.lockoutMinutes * MINUTE,
     });
     // A push integration (MoySklad) adds its exporter here when config turns it on.
-    this.orderExporters = overrides.orderExporters ?? [];
+    this.moysklad = config.integrations.moysklad.token === '' ? null : new MoySklad(this);
+    this.orderExporters = overrides.orderExporters ?? (this.moysklad ? [new MoySkladExporter(this.moysklad)] : []);
     this.exchange = new Exchange(this);
 
     this.worker = new JobWorker(this);
   }
 
-  /** Stops the worker, abandons unfinished 1C runs, closes the browser, the mailer and the database. */
+  /** Stops the worker and MoySklad's schedule, abandons unfinished 1C runs, closes the browser, the mailer and the database. */
   async close(): Promise<void> {
     await this.worker.stop();
+    await this.moysklad?.close();
     await this.exchange.close();
     await this.pdf.close();
     this.mailer.close();

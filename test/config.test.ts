@@ -332,6 +332,24 @@ describe('bad input', () => {
     );
   });
 
+  it('MoySklad: the token from the environment, each mistake named by its key', () => {
+    const ms = (body: string) => `integrations:\n  moysklad:\n${body}`;
+    const config = load(ms('    token: ${MS_TOKEN}\n    price_types: [Оптовая = Опт]\n'), { MS_TOKEN: 'abc123' });
+    expect(config.integrations.moysklad.token).toBe('abc123');
+    expect(config.integrations.moysklad.baseUrl).toBe('https://api.moysklad.ru/api/remap/1.2');
+    expect(problems(ms('    order_state_map: [Новый = brand_new]\n'))).toBe(
+      'config.yml: integrations.moysklad.order_state_map[0]: "brand_new" is not one of new, confirmed, in_progress, shipped, completed, cancelled',
+    );
+    expect(problems(ms('    price_types: [Оптовая]\n'))).toBe(
+      'config.yml: integrations.moysklad.price_types[0]: must look like "name in MoySklad = value", got "Оптовая"',
+    );
+    expect(problems(ms('    price_types: [Оптовая = Опт]\n    default_price_type: Розница\n'))).toBe(
+      'config.yml: integrations.moysklad.default_price_type: "Розница" is not among integrations.moysklad.price_types',
+    );
+    expect(problems(ms('    poll_seconds: 1\n'))).toBe('config.yml: integrations.moysklad.poll_seconds: must be an integer 5–86400, got 1');
+    expect(problems(ms('    tokn: x\n'))).toMatch(/integrations\.moysklad\.tokn: unknown key/);
+  });
+
   it('smtp.from empty while smtp.host is set', () => {
     expect(problems('smtp:\n  host: mail.example.com\n  from: ""\n')).toBe(
       'config.yml: smtp.from: must not be empty when smtp.host is set',

@@ -12,6 +12,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'dry-run': { type: 'boolean' },
   'hide-absent': { type: 'boolean' },
+  /** moysklad sync: everything, not only what changed. */
+  full: { type: 'boolean' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
@@ -28,6 +30,7 @@ export interface ParsedArgs {
     help?: boolean;
     'dry-run'?: boolean;
     'hide-absent'?: boolean;
+    full?: boolean;
   };
 }
 

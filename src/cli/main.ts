@@ -2,6 +2,7 @@ import { apiTokenCommand, createUserCommand } from './api-commands.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
 import { importFile } from './import.js';
+import { moysklad } from './moysklad.js';
 import { CliError } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -23,6 +24,8 @@ Commands:
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
   import <file.csv|xlsx>    import a catalog/price/stock spreadsheet [--dry-run] [--hide-absent]
+  moysklad check            check the MoySklad token and list its price types, stores, states
+  moysklad sync [--full]    one MoySklad sync now (--full: everything, not only changes)
 
 The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
 Without a config file Optovik runs in demo mode.`;
@@ -38,6 +41,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   'flush-sessions': flushAllSessions,
   mail: mailTest,
   import: importFile,
+  moysklad,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
     return configCheck(args);

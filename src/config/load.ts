@@ -398,6 +398,21 @@ function checkCrossRules(values: Map<ConfigKey, LeafValue>, report: Report): voi
     report('smtp.from', 'must not be empty when smtp.host is set');
   }
   checkSellerRequisites(values, report);
+  checkMoySklad(values, report);
+}
+
+/** MoySklad's price types: the default must be one of those mapped, and no portal name twice from one MoySklad name. */
+function checkMoySklad(values: Map<ConfigKey, LeafValue>, report: Report): void {
+  const mapped = (values.get('integrations.moysklad.price_types') as readonly string[]).map((item) => item.slice(0, item.lastIndexOf('=')).trim());
+  const seen = new Set<string>();
+  for (const [index, name] of mapped.entries()) {
+    if (seen.has(name)) report(`integrations.moysklad.price_types[${index}]`, `"${name}" is mapped twice`);
+    seen.add(name);
+  }
+  const fallback = String(values.get('integrations.moysklad.default_price_type') ?? '');
+  if (fallback !== '' && mapped.length > 0 && !seen.has(fallback)) {
+    report('integrations.moysklad.default_price_type', `"${fallback}" is not among integrations.moysklad.price_types`);
+  }
 }
 
 /**

@@ -109,11 +109,11 @@ export function proxyAddressProblem(item: string): string | null {
 }
 
 /** `1C name = portal value` items; the value must be one of `values` when given. */
-export function mappingItem(values?: readonly string[]): (item: string) => string | null {
+export function mappingItem(values?: readonly string[], system = '1C'): (item: string) => string | null {
   return (item) => {
     const eq = item.lastIndexOf('=');
     if (eq <= 0 || item.slice(0, eq).trim() === '' || item.slice(eq + 1).trim() === '') {
-      return `must look like "name in 1C = ${values ? values[0] : 'value'}", got "${item}"`;
+      return `must look like "name in ${system} = ${values ? values[0] : 'value'}", got "${item}"`;
     }
     const value = item.slice(eq + 1).trim();
     if (values && !values.includes(value)) return `"${value}" is not one of ${values.join(', ')}`;
@@ -753,6 +753,114 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     checkItem: mappingItem(PORTAL_ORDER_STATUSES),
     description:
       'How the order status text from 1C maps to portal statuses (new, confirmed, in_progress, shipped, completed, cancelled), as "1C status = portal status".',
+  },
+
+  'integrations.moysklad.token': {
+    kind: 'string',
+    default: '',
+    secret: true,
+    description:
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal ${NAME} syntax of config.yml
+      'MoySklad access token of the portal’s own MoySklad user (sent as Bearer); use ${ENV_NAME} to keep it out of this file. Empty turns MoySklad off.',
+  },
+  'integrations.moysklad.base_url': {
+    kind: 'url',
+    default: 'https://api.moysklad.ru/api/remap/1.2',
+    description: 'Address of the MoySklad JSON API 1.2; change it only for a test server.',
+  },
+  'integrations.moysklad.poll_seconds': {
+    kind: 'integer',
+    default: 60,
+    min: 5,
+    max: 86400,
+    description: 'How often the running portal asks MoySklad for what changed (catalog, stock, buyers, order states), in seconds.',
+  },
+  'integrations.moysklad.timeout_seconds': {
+    kind: 'integer',
+    default: 300,
+    min: 1,
+    max: 3600,
+    description: 'Longest wait for one answer from MoySklad, in seconds (MoySklad may take up to 300 s on big requests).',
+  },
+  'integrations.moysklad.request_budget': {
+    kind: 'integer',
+    default: 11,
+    min: 1,
+    max: 45,
+    description:
+      'Requests the portal sends MoySklad in any 3 seconds; 11 fits a user token from December 2026 (45 units, 4 per request).',
+  },
+  'integrations.moysklad.max_parallel': {
+    kind: 'integer',
+    default: 4,
+    min: 1,
+    max: 5,
+    description: 'Requests to MoySklad at the same time; MoySklad allows 5 per user, so 4 leaves room for a person in the web interface.',
+  },
+  'integrations.moysklad.price_types': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    checkItem: mappingItem(undefined, 'MoySklad'),
+    description:
+      'Which MoySklad price types become which portal price types, as "MoySklad name = portal name"; empty takes every MoySklad price type under its own name.',
+  },
+  'integrations.moysklad.default_price_type': {
+    kind: 'string',
+    default: '',
+    description: 'The MoySklad price type (name) for buyers whose counterparty has none; empty takes MoySklad’s default (the first).',
+  },
+  'integrations.moysklad.stores': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    description: 'Names (or ids) of the MoySklad stores whose stock counts on the portal; empty counts every store.',
+  },
+  'integrations.moysklad.organization': {
+    kind: 'string',
+    default: '',
+    description:
+      'The seller’s legal entity in MoySklad (name, INN or id) that orders are placed for; empty takes the only one (several: name it here).',
+  },
+  'integrations.moysklad.order_store': {
+    kind: 'string',
+    default: '',
+    description: 'The MoySklad store (name or id) a new order reserves from; empty takes the first of stores, or none.',
+  },
+  'integrations.moysklad.new_order_state': {
+    kind: 'string',
+    default: 'Новый',
+    description: 'The MoySklad order state (name or id) a portal order gets when it is created in MoySklad; empty leaves MoySklad’s default.',
+  },
+  'integrations.moysklad.order_state_map': {
+    kind: 'list',
+    default: Object.freeze([
+      'Новый = new',
+      'Подтвержден = confirmed',
+      'Собран = in_progress',
+      'Отгружен = shipped',
+      'Доставлен = completed',
+      'Возврат = cancelled',
+      'Отменен = cancelled',
+    ]) as readonly string[],
+    checkItem: mappingItem(PORTAL_ORDER_STATUSES, 'MoySklad'),
+    description:
+      'How MoySklad order states (name or id) map to portal statuses (new, confirmed, in_progress, shipped, completed, cancelled), as "state = status"; unmapped states leave the status as it is.',
+  },
+  'integrations.moysklad.webhook_secret': {
+    kind: 'string',
+    default: '',
+    secret: true,
+    description:
+      'A secret of your choosing for MoySklad webhooks on customer orders (URL <public_url>/hooks/moysklad?k=<secret>); empty: no webhooks, states come by polling only.',
+  },
+  'integrations.moysklad.brand_attribute': {
+    kind: 'string',
+    default: 'Бренд',
+    description: 'Name of the MoySklad custom product attribute that is the brand; empty: no brands.',
+  },
+  'integrations.moysklad.vat_included': {
+    kind: 'boolean',
+    default: true,
+    description: 'Prices in MoySklad include VAT; sent with every order as vatIncluded.',
   },
 
   'log.level': {

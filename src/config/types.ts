@@ -166,6 +166,28 @@ export interface Config {
       /** "1C status = portal status" items, checked when the config is loaded. */
       readonly statusMap: readonly string[];
     };
+    /** MoySklad's JSON API 1.2 (docs/moysklad.md); off while token is empty. */
+    readonly moysklad: {
+      readonly token: string;
+      readonly baseUrl: string;
+      readonly pollSeconds: number;
+      readonly timeoutSeconds: number;
+      /** Requests in any 3 seconds. */
+      readonly requestBudget: number;
+      readonly maxParallel: number;
+      /** "MoySklad name = portal name" items, checked when the config is loaded. */
+      readonly priceTypes: readonly string[];
+      readonly defaultPriceType: string;
+      readonly stores: readonly string[];
+      readonly organization: string;
+      readonly orderStore: string;
+      readonly newOrderState: string;
+      /** "state = portal status" items, checked when the config is loaded. */
+      readonly orderStateMap: readonly string[];
+      readonly webhookSecret: string;
+      readonly brandAttribute: string;
+      readonly vatIncluded: boolean;
+    };
   };
   readonly log: {
     readonly level: LogLevel;

@@ -272,6 +272,8 @@ export interface OrderTable {
   origin: Generated<OrderOrigin>;
   /** MoySklad's id of the customerorder, once pushed (or when MoySklad made it). */
   external_ms_id: string | null;
+  /** The order's own UUID, given by a trigger on insert: the syncId of its MoySklad customerorder. */
+  uuid: string | null;
   /** Kopecks the order went over the credit limit when placed; null = within it. */
   credit_excess: Generated<number | null>;
   /** Overdue debt of the buyer when the order was placed; null = none. */
@@ -352,12 +354,15 @@ export interface SentMailTable {
 }
 
 export type ExchangeRunKind = 'catalog' | 'sale' | 'upload';
+/** The accounting system of a run. */
+export type ExchangeRunSource = '1c' | 'moysklad' | 'spreadsheet';
 export type ExchangeRunStatus = 'running' | 'success' | 'failed' | 'abandoned';
 
 export interface ExchangeRunTable {
   id: Generated<number>;
   kind: ExchangeRunKind;
   status: ExchangeRunStatus;
+  source: Generated<ExchangeRunSource>;
   /** JSON: [{ name, bytes }]. */
   files: Generated<string>;
   /** JSON: { products_created: 3, ... }. */

@@ -1,6 +1,7 @@
 import { sendAccessDeclinedJob, sendAccessRequestNoticeJob, sendInvitationJob, sendPasswordResetJob } from '../accounts/mail-jobs.js';
 import { renderPdfJob, sendOrderMailJob, sendStatusMailJob } from '../documents/order-jobs.js';
 import { deliverWebhookJob } from '../integrations/webhooks/deliver.js';
+import { moyskladSyncJob } from '../integrations/moysklad/jobs.js';
 import { exportOrderJob } from '../orders/export.js';
 import type { JobHandler } from './handler.js';
 
@@ -15,6 +16,7 @@ export const JOB_HANDLERS = {
   send_order_mail: sendOrderMailJob,
   send_status_mail: sendStatusMailJob,
   export_order: exportOrderJob,
+  moysklad_sync: moyskladSyncJob,
   send_invitation: sendInvitationJob,
   send_password_reset: sendPasswordResetJob,
   send_access_request_notice: sendAccessRequestNoticeJob,

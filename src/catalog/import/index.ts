@@ -42,4 +42,4 @@ export {
 } from './records.js';
 export { Staging } from './staging.js';
 export { STAGING_STATEMENTS, type StagingCounts, type StagingRow, StagingRows } from './staging-rows.js';
-export { type ApplyCounts, type ApplyResult, applyStaged, type SwitchOptions } from './switch.js';
+export { type ApplyCounts, type ApplyResult, applyStaged, type IdColumn, type SwitchOptions } from './switch.js';

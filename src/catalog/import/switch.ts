@@ -34,7 +34,13 @@ export interface ApplyResult {
 
 type Settings = Pick<Config['integrations']['commerceml'], 'priceTypes' | 'defaultPriceType' | 'fractionalUnits'> & {
   readonly stockWarehouses: readonly string[];
+  /** The column that holds the source's ids (the staging's `ext`): 1C's by default, MoySklad's for its reader. */
+  readonly idColumn?: IdColumn;
 };
+
+/** Where each accounting system's ids are kept, on every table the switch writes. */
+export type IdColumn = 'external_1c_id' | 'external_ms_id';
+type Id = RawBuilder<unknown>;
 
 /** Above this many changed products the search index is rebuilt whole (faster than by id). */
 const FULL_REINDEX_AT = 20_000;
@@ -87,11 +93,12 @@ async function switchStaged(
   keep: (result: ApplyResult) => void,
 ): Promise<ApplyResult> {
   const dryRun = options.dryRun === true;
+  const id: Id = sql.raw(settings.idColumn ?? 'external_1c_id');
   return db.transaction().execute(async (trx) => {
     if (options.prepare) await options.prepare(trx);
     const counts: ApplyCounts = {
-      price_types_created: await applyPriceTypes(trx, settings, now),
-      warehouses_created: await applyWarehouses(trx, now),
+      price_types_created: await applyPriceTypes(trx, id, settings, now),
+      warehouses_created: await applyWarehouses(trx, id, now),
       categories_created: 0,
       categories_updated: 0,
       categories_hidden: 0,
@@ -103,23 +110,23 @@ async function switchStaged(
       unknown_offers: 0,
     };
     await applyUnits(trx, settings.fractionalUnits);
-    Object.assign(counts, await applyCategories(trx, coverage, now));
-    Object.assign(counts, await applyProducts(trx, coverage, now));
+    Object.assign(counts, await applyCategories(trx, id, coverage, now));
+    Object.assign(counts, await applyProducts(trx, id, coverage, now));
     const barcodesChanged = await applyBarcodes(trx);
     await applyProperties(trx);
     await applyCharacteristics(trx);
-    counts.prices_changed = await applyPrices(trx);
-    counts.stock_changed = await applyStock(trx, settings.stockWarehouses);
+    counts.prices_changed = await applyPrices(trx, id);
+    counts.stock_changed = await applyStock(trx, id, settings.stockWarehouses);
     counts.unknown_offers =
       (
         await list(
           trx,
           sql<{ n: number }>`select count(*) as n from (select ext from cml_prices union select ext from cml_stock) o
-          where not exists (select 1 from products p where p.external_1c_id = o.ext)`,
+          where not exists (select 1 from products p where p.${id} = o.ext)`,
         )
       )[0]?.n ?? 0;
 
-    const changedProducts = sql`select id from products where updated_at = ${now} and external_1c_id is not null
+    const changedProducts = sql`select id from products where updated_at = ${now} and ${id} is not null
       union select id from cml_barcodes_changed`;
     const changedCount = (await list(trx, sql<{ n: number }>`select count(*) as n from (${changedProducts})`))[0]?.n ?? 0;
     if (dryRun) {
@@ -137,7 +144,7 @@ async function switchStaged(
 }
 
 /** By Ид, else by name (a price type made by hand before 1C was connected), else new. */
-async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: number): Promise<number> {
+async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings, now: number): Promise<number> {
   const staged = await list(trx, sql<{ ext: string; name: string }>`select ext, name from cml_price_types`);
   const wanted = settings.priceTypes.map((n) => n.toLowerCase());
   let created = 0;
@@ -145,19 +152,19 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
     if (wanted.length > 0 && !wanted.includes(type.ext.toLowerCase()) && !wanted.includes(type.name.toLowerCase())) continue;
     const byExt = await run(
       trx,
-      sql`update price_types set name = ${type.name} where external_1c_id = ${type.ext} and name is not ${type.name}`,
+      sql`update price_types set name = ${type.name} where ${id} = ${type.ext} and name is not ${type.name}`,
     );
-    const exists = await list(trx, sql<{ id: number }>`select id from price_types where external_1c_id = ${type.ext}`);
+    const exists = await list(trx, sql<{ id: number }>`select id from price_types where ${id} = ${type.ext}`);
     if (byExt > 0 || exists.length > 0) continue;
     const adopted = await run(
       trx,
-      sql`update price_types set external_1c_id = ${type.ext}
-        where id = (select id from price_types where external_1c_id is null and lower(name) = lower(${type.name}) limit 1)`,
+      sql`update price_types set ${id} = ${type.ext}
+        where id = (select id from price_types where ${id} is null and lower(name) = lower(${type.name}) limit 1)`,
     );
     if (adopted === 0) {
       await run(
         trx,
-        sql`insert into price_types (name, is_default, external_1c_id, created_at) values (${type.name}, 0, ${type.ext}, ${now})`,
+        sql`insert into price_types (name, is_default, ${id}, created_at) values (${type.name}, 0, ${type.ext}, ${now})`,
       );
       created++;
     }
@@ -165,17 +172,15 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
   // Shop-made files may name the price type instead of giving its Ид.
   await run(
     trx,
-    sql`update cml_prices set price_type = (select pt.external_1c_id from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.external_1c_id is not null)
-      where price_type not in (select external_1c_id from price_types where external_1c_id is not null)
-        and exists (select 1 from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.external_1c_id is not null)`,
+    sql`update cml_prices set price_type = (select pt.${id} from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.${id} is not null)
+      where price_type not in (select ${id} from price_types where ${id} is not null)
+        and exists (select 1 from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.${id} is not null)`,
   );
   const preferred = settings.defaultPriceType.trim();
   if (preferred !== '') {
     const match = await list(
       trx,
-      sql<{
-        id: number;
-      }>`select id from price_types where external_1c_id = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
+      sql<{ id: number }>`select id from price_types where ${id} = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
     );
     if (match[0])
       await run(
@@ -191,24 +196,24 @@ async function applyPriceTypes(trx: Transaction<DB>, settings: Settings, now: nu
   return created;
 }
 
-async function applyWarehouses(trx: Transaction<DB>, now: number): Promise<number> {
+async function applyWarehouses(trx: Transaction<DB>, id: Id, now: number): Promise<number> {
   const needsTotal =
     (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
   if (needsTotal > 0) await run(trx, sql`insert or ignore into cml_warehouses values (${TOTAL_STOCK}, 'Основной склад')`);
   await run(
     trx,
-    sql`update warehouses set name = w.name from cml_warehouses w where warehouses.external_1c_id = w.ext and warehouses.name is not w.name and w.ext <> ${TOTAL_STOCK}`,
+    sql`update warehouses set name = w.name from cml_warehouses w where warehouses.${id} = w.ext and warehouses.name is not w.name and w.ext <> ${TOTAL_STOCK}`,
   );
   await run(
     trx,
-    sql`update warehouses set external_1c_id = w.ext from cml_warehouses w
-      where warehouses.external_1c_id is null and warehouses.name = w.name
-        and not exists (select 1 from warehouses x where x.external_1c_id = w.ext)`,
+    sql`update warehouses set ${id} = w.ext from cml_warehouses w
+      where warehouses.${id} is null and warehouses.name = w.name
+        and not exists (select 1 from warehouses x where x.${id} = w.ext)`,
   );
   return run(
     trx,
-    sql`insert into warehouses (name, external_1c_id, created_at)
-      select w.name, w.ext, ${now} from cml_warehouses w where not exists (select 1 from warehouses x where x.external_1c_id = w.ext)`,
+    sql`insert into warehouses (name, ${id}, created_at)
+      select w.name, w.ext, ${now} from cml_warehouses w where not exists (select 1 from warehouses x where x.${id} = w.ext)`,
   );
 }
 
@@ -223,30 +228,30 @@ async function applyUnits(trx: Transaction<DB>, fractional: readonly string[]): 
   );
 }
 
-async function applyCategories(trx: Transaction<DB>, coverage: Coverage, now: number) {
+async function applyCategories(trx: Transaction<DB>, id: Id, coverage: Coverage, now: number) {
   const categories_updated = await run(
     trx,
     sql`update categories set name = g.name, hidden = g.deleted, sort = g.sort, updated_at = ${now}
-      from cml_groups g where categories.external_1c_id = g.ext
+      from cml_groups g where categories.${id} = g.ext
         and (categories.name is not g.name or categories.hidden is not g.deleted or categories.sort is not g.sort)`,
   );
   const categories_created = await run(
     trx,
-    sql`insert into categories (name, sort, hidden, external_1c_id, created_at, updated_at)
+    sql`insert into categories (name, sort, hidden, ${id}, created_at, updated_at)
       select g.name, g.sort, g.deleted, g.ext, ${now}, ${now} from cml_groups g
-      where not exists (select 1 from categories c where c.external_1c_id = g.ext)`,
+      where not exists (select 1 from categories c where c.${id} = g.ext)`,
   );
   await run(
     trx,
-    sql`update categories set parent_id = (select p.id from categories p where p.external_1c_id = g.parent_ext), updated_at = ${now}
-      from cml_groups g where categories.external_1c_id = g.ext
-        and categories.parent_id is not (select p.id from categories p where p.external_1c_id = g.parent_ext)`,
+    sql`update categories set parent_id = (select p.id from categories p where p.${id} = g.parent_ext), updated_at = ${now}
+      from cml_groups g where categories.${id} = g.ext
+        and categories.parent_id is not (select p.id from categories p where p.${id} = g.parent_ext)`,
   );
   const categories_hidden = coverage.groups
     ? await run(
         trx,
         sql`update categories set hidden = 1, updated_at = ${now}
-          where external_1c_id is not null and hidden = 0 and not exists (select 1 from cml_groups g where g.ext = categories.external_1c_id)`,
+          where ${id} is not null and hidden = 0 and not exists (select 1 from cml_groups g where g.ext = categories.${id})`,
       )
     : 0;
   return { categories_created, categories_updated, categories_hidden };
@@ -257,7 +262,7 @@ async function applyCategories(trx: Transaction<DB>, coverage: Coverage, now: nu
  * name fill gaps but never rename a catalog product; a variant inherits what its offer lacks
  * from its product.
  */
-async function resolveProducts(trx: Transaction<DB>): Promise<void> {
+async function resolveProducts(trx: Transaction<DB>, id: Id): Promise<void> {
   // A variant whose product is not in the files (2.04 catalogs list only `A#B`) gets one.
   await run(
     trx,
@@ -295,19 +300,19 @@ async function resolveProducts(trx: Transaction<DB>): Promise<void> {
         case when ps.name is not null and length(s.name) > length(ps.name) + 3 and substr(s.name, 1, length(ps.name) + 2) = ps.name || ' ('
           and substr(s.name, -1) = ')' then substr(s.name, length(ps.name) + 3, length(s.name) - length(ps.name) - 3) end,
         p.variant_name, '') as variant_name,
-      coalesce((select c.id from categories c where c.external_1c_id = s.group_ext), p.category_id,
-        (select c.id from categories c where c.external_1c_id = ps.group_ext)) as category_id,
+      coalesce((select c.id from categories c where c.${id} = s.group_ext), p.category_id,
+        (select c.id from categories c where c.${id} = ps.group_ext)) as category_id,
       coalesce((select u.id from units u where u.code = s.unit_key), p.unit_id, (select u.id from units u where u.code = ps.unit_key)) as unit_id,
       case when s.vat_bp is null then coalesce(p.vat_bp, case when ps.vat_bp >= 0 then ps.vat_bp end)
            when s.vat_bp < 0 then null else s.vat_bp end as vat_bp,
       case when s.deleted = 1 then 1 when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden
     from cml_products s
-    left join products p on p.external_1c_id = s.ext
+    left join products p on p.${id} = s.ext
     left join cml_products ps on ps.ext = s.parent_ext`.execute(trx);
 }
 
-async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: number) {
-  await resolveProducts(trx);
+async function applyProducts(trx: Transaction<DB>, id: Id, coverage: Coverage, now: number) {
+  await resolveProducts(trx, id);
   const products_updated = await run(
     trx,
     sql`update products set sku = r.sku, sku_norm = r.sku_norm, name = r.name, full_name = r.full_name, description = r.description,
@@ -321,7 +326,7 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
   );
   const products_created = await run(
     trx,
-    sql`insert into products (id, external_1c_id, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
+    sql`insert into products (id, ${id}, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
         vat_bp, hidden, created_at, updated_at)
       select r.id, r.ext, r.sku, r.sku_norm, r.name, r.full_name, r.description, r.brand, r.variant_name, r.category_id, r.unit_id,
         r.vat_bp, r.hidden, ${now}, ${now}
@@ -330,20 +335,20 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
   await run(
     trx,
     sql`update products set parent_id = pp.id, updated_at = ${now}
-      from cml_resolved r join products pp on pp.external_1c_id = r.parent_ext
+      from cml_resolved r join products pp on pp.${id} = r.parent_ext
       where r.parent_ext is not null and products.id = r.id and products.parent_id is not pp.id`,
   );
   await run(
     trx,
     sql`update products set has_variants = 1, updated_at = ${now}
-      where has_variants = 0 and id in (select pp.id from products pp join cml_resolved r on pp.external_1c_id = r.parent_ext)`,
+      where has_variants = 0 and id in (select pp.id from products pp join cml_resolved r on pp.${id} = r.parent_ext)`,
   );
   let products_hidden = 0;
   if (coverage.products) {
     products_hidden += await run(
       trx,
       sql`update products set hidden = 1, updated_at = ${now}
-        where external_1c_id is not null and parent_id is null and hidden = 0
+        where ${id} is not null and parent_id is null and hidden = 0
           and id not in (select id from cml_resolved)`,
     );
   }
@@ -351,7 +356,7 @@ async function applyProducts(trx: Transaction<DB>, coverage: Coverage, now: numb
     products_hidden += await run(
       trx,
       sql`update products set hidden = 1, updated_at = ${now}
-        where external_1c_id is not null and parent_id is not null and hidden = 0
+        where ${id} is not null and parent_id is not null and hidden = 0
           and id not in (select id from cml_resolved)`,
     );
   }
@@ -401,25 +406,25 @@ async function applyCharacteristics(trx: Transaction<DB>): Promise<void> {
   );
 }
 
-async function applyPrices(trx: Transaction<DB>): Promise<number> {
+async function applyPrices(trx: Transaction<DB>, id: Id): Promise<number> {
   return run(
     trx,
     sql`insert into prices (product_id, price_type_id, price)
       select p.id, pt.id, s.price from cml_prices s
-        join products p on p.external_1c_id = s.ext
-        join price_types pt on pt.external_1c_id = s.price_type
+        join products p on p.${id} = s.ext
+        join price_types pt on pt.${id} = s.price_type
       order by p.id, pt.id, s.rowid
       on conflict (product_id, price_type_id) do update set price = excluded.price where prices.price <> excluded.price`,
   );
 }
 
-async function applyStock(trx: Transaction<DB>, stockWarehouses: readonly string[]): Promise<number> {
+async function applyStock(trx: Transaction<DB>, id: Id, stockWarehouses: readonly string[]): Promise<number> {
   const changed = await run(
     trx,
     sql`insert into stock (product_id, warehouse_id, quantity)
       select p.id, w.id, s.quantity from cml_stock s
-        join products p on p.external_1c_id = s.ext
-        join warehouses w on w.external_1c_id = s.warehouse_ext
+        join products p on p.${id} = s.ext
+        join warehouses w on w.${id} = s.warehouse_ext
       order by p.id, w.id, s.rowid
       on conflict (product_id, warehouse_id) do update set quantity = excluded.quantity where stock.quantity <> excluded.quantity`,
   );

@@ -7,7 +7,8 @@ const NAMES: Record<AccountingSystem, string> = { '1c': '1C', moysklad: 'MoySkla
 export function accountingExchanges(config: Config): AccountingSystem[] {
   const systems: AccountingSystem[] = [];
   if (config.integrations.commerceml.login !== '') systems.push('1c');
-  // MoySklad, once configured, belongs here too: its states then drive the statuses.
+  // MoySklad's order states then drive the statuses.
+  if (config.integrations.moysklad.token !== '') systems.push('moysklad');
   return systems;
 }
 

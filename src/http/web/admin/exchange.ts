@@ -4,6 +4,8 @@ import type { AppContext } from '../../../context.js';
 import { uploadPackage } from '../../../integrations/commerceml/exchange/manual-upload.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
+import { transaction } from '../../../db/transaction.js';
+import { queueExports } from '../../../orders/export.js';
 import { requireRole } from '../../guards.js';
 import { nextPart, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
 
@@ -31,7 +33,16 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
       login: settings.login,
       resent: typeof q.resent === 'string' ? q.resent.slice(0, 40) : '',
       unknown: typeof q.unknown === 'string' ? q.unknown.slice(0, 40) : '',
+      moysklad: ctx.moysklad ? { url: ctx.config.integrations.moysklad.baseUrl, seconds: ctx.config.integrations.moysklad.pollSeconds } : null,
     });
+  });
+
+  // MoySklad's "sync now": one sync through the jobs worker; its run appears in the list above.
+  app.post('/exchange/moysklad-sync', admin, async (request, reply) => {
+    if (!ctx.moysklad) return reply.redirect('/admin/exchange', 303);
+    const full = (request.body as Record<string, unknown> | undefined)?.full === '1';
+    await transaction(ctx.database, (tx) => ctx.outbox.enqueue(tx, 'moysklad_sync', { full }));
+    return reply.redirect('/admin/exchange?notice=exchange.msSyncQueued', 303);
   });
 
   async function readFieldsBeforeFiles(request: FastifyRequest) {
@@ -58,7 +69,10 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   app.post('/exchange/resend', admin, async (request, reply) => {
     const number = String((request.body as Record<string, unknown> | undefined)?.number ?? '').trim();
     const order = number ? await ctx.db.selectFrom('orders').select(['id', 'number']).where('number', '=', number).executeTakeFirst() : undefined;
-    if (!order || !(await resendOrder(ctx.db, order.id))) return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
+    if (!order) return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
+    // Pushed systems (MoySklad) get the order again through a job; its syncId keeps it one order there.
+    if (ctx.orderExporters.length > 0) await transaction(ctx.database, (tx) => queueExports(ctx, tx, order.id));
+    else if (!(await resendOrder(ctx.db, order.id))) return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
     return reply.redirect(`/admin/exchange?resent=${encodeURIComponent(order.number)}`, 303);
   });
 }

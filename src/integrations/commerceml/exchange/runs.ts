@@ -1,16 +1,22 @@
 /** The exchange_runs rows admins see: one per catalog run, order file or manual upload. */
 import type { Kysely } from 'kysely';
-import type { DB, ExchangeRunKind, ExchangeRunStatus } from '../../../db/schema.js';
+import type { DB, ExchangeRunKind, ExchangeRunSource, ExchangeRunStatus } from '../../../db/schema.js';
 
 export interface RunFile {
   name: string;
   bytes: number;
 }
 
-export async function startRun(db: Kysely<DB>, kind: ExchangeRunKind, now: number, message = ''): Promise<number> {
+export async function startRun(
+  db: Kysely<DB>,
+  kind: ExchangeRunKind,
+  now: number,
+  message = '',
+  source: ExchangeRunSource = '1c',
+): Promise<number> {
   const row = await db
     .insertInto('exchange_runs')
-    .values({ kind, status: 'running', started_at: now, message })
+    .values({ kind, source, status: 'running', started_at: now, message })
     .returning('id')
     .executeTakeFirstOrThrow();
   return row.id;

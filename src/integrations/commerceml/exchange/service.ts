@@ -72,6 +72,8 @@ export class Exchange {
     if (wait > 0) return failure(`Too many failed logins from this address; try again in ${Math.ceil(wait / 60_000)} min`);
     if (!this.login(authorization, ip)) return failure('Invalid login or password');
     await this.prepare();
+    // The catalog staging is shared with MoySklad's reader: one catalog run at a time.
+    if (type === 'catalog' && this.ctx.moysklad?.syncing) return failure('A MoySklad sync is using the catalog import right now; try again in a minute');
     const now = this.now();
     for (const other of [...this.sessions.values()]) {
       if (now - other.lastSeen > SESSION_TTL_MS)
@@ -449,6 +451,7 @@ export class Exchange {
    */
   async openUpload(): Promise<{ session: Session; runId: number } | { error: string }> {
     await this.prepare();
+    if (this.ctx.moysklad?.syncing) return { error: 'A MoySklad sync is using the catalog import right now; try again in a minute.' };
     const busy = [...this.sessions.values()].find((s) => s.type === 'catalog' && !this.finished(s));
     if (busy && (busy.busy || this.now() - busy.lastSeen < BUSY_WINDOW_MS))
       return { error: 'An exchange with 1C is running right now; try again when it has finished.' };
@@ -458,6 +461,11 @@ export class Exchange {
     session.manual = true;
     await mkdir(session.dir, { recursive: true });
     return { session, runId: await this.ensureRun(session, 'catalog') };
+  }
+
+  /** A 1C catalog run (or an admin's upload) holds the staging tables right now: other catalog readers wait. */
+  catalogBusy(): boolean {
+    return [...this.sessions.values()].some((s) => s.type === 'catalog' && !this.finished(s));
   }
 
   /** Waits for a manual upload to finish (tests, CLI). */

@@ -194,7 +194,7 @@ async function record(
   dryRun: boolean,
 ): Promise<void> {
   const now = ctx.clock.now();
-  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}${dryRun ? ' (dry run)' : ''}`);
+  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}${dryRun ? ' (dry run)' : ''}`, 'spreadsheet');
   await updateRun(ctx.db, id, {
     status,
     files: [{ name: file, bytes: 0 }],

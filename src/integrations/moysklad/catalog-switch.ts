@@ -1,0 +1,90 @@
+/**
+ * The thin adapter between MoySklad's reader and the one catalog importer (src/catalog/import):
+ * the reader hands over source-neutral records, they wait in the staging tables, and apply()
+ * switches the catalog in ONE transaction with MoySklad's own id column (external_ms_id).
+ */
+import type { AppContext } from '../../context.js';
+import {
+  type ApplyCounts,
+  applyStaged,
+  type Coverage,
+  type GroupRecord,
+  type IdColumn,
+  type NamedRecord,
+  type PriceRecord,
+  type ProductRecord,
+  Staging,
+  StagingRows,
+  type StockRecord,
+} from '../../catalog/import/index.js';
+
+export interface SwitchSettings {
+  idColumn: IdColumn;
+  /** Staged price type names to take; empty: all. */
+  priceTypes: readonly string[];
+  defaultPriceType: string;
+  fractionalUnits: readonly string[];
+}
+
+export class CatalogSwitch {
+  private readonly staging: Staging;
+  private readonly rows = new StagingRows();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly settings: SwitchSettings,
+  ) {
+    this.staging = new Staging(ctx.db, ctx.database.sqlite);
+  }
+
+  get staged() {
+    return this.rows.counts;
+  }
+
+  async start(): Promise<void> {
+    await this.staging.reset();
+  }
+
+  group(r: GroupRecord): void {
+    this.rows.group(r);
+  }
+  priceType(r: NamedRecord): void {
+    this.rows.priceType(r);
+  }
+  warehouse(r: NamedRecord): void {
+    this.rows.warehouse(r);
+  }
+  product(r: ProductRecord): void {
+    this.rows.product(r);
+  }
+  price(r: PriceRecord): void {
+    this.rows.price(r);
+  }
+  stock(r: StockRecord): void {
+    this.rows.stock(r);
+  }
+
+  /** Writes what was handed over since the last flush to the staging tables. */
+  async flush(): Promise<void> {
+    await this.staging.write(this.rows.take().rows);
+  }
+
+  /** The switch: one transaction; `coverage` says which parts were read whole (what is missing from them is hidden). */
+  async apply(coverage: Coverage): Promise<ApplyCounts> {
+    await this.flush();
+    const { config, clock } = this.ctx;
+    return (
+      await applyStaged(
+        this.ctx.db,
+        this.ctx.searchIndex,
+        { ...this.settings, stockWarehouses: config.catalog.stockWarehouses },
+        coverage,
+        clock.now(),
+      )
+    ).counts;
+  }
+
+  async close(): Promise<void> {
+    await this.staging.drop();
+  }
+}

@@ -1,0 +1,281 @@
+/**
+ * The catalog from MoySklad: folders → categories, products and variants (characteristics → the
+ * same variant model the 1C import uses), units, barcodes, article, custom attributes →
+ * properties (one of them the brand), archived → hidden, sale prices per mapped price type,
+ * stock per counted store. Everything is read first (1,000 rows a page, no per-product requests)
+ * into the staging the 1C import uses, then switched in one transaction: a failed page leaves the
+ * catalog as it was. A full sync reads everything and hides what MoySklad no longer has; an
+ * incremental one reads only what changed since the last (`updated>=`, stock by `changedSince`).
+ */
+import type { AppContext } from '../../context.js';
+import type { ApplyCounts, ProductRecord, UnitRecord } from '../../catalog/import/index.js';
+import { CatalogSwitch } from './catalog-switch.js';
+import type { MoySkladClient, Query } from './client.js';
+import type { Directory } from './directory.js';
+import { idOf, type Meta, type Ref } from './wire.js';
+
+interface MsAttribute {
+  name: string;
+  value?: unknown;
+}
+
+interface MsSalePrice {
+  value: number;
+  priceType: { id: string };
+}
+
+interface MsGood {
+  meta: { type: string };
+  id: string;
+  updated: string;
+  name: string;
+  archived?: boolean;
+  code?: string;
+  article?: string;
+  description?: string;
+  productFolder?: Ref;
+  uom?: Ref;
+  vat?: number;
+  vatEnabled?: boolean;
+  effectiveVat?: number;
+  effectiveVatEnabled?: boolean;
+  barcodes?: Record<string, string>[];
+  attributes?: MsAttribute[];
+  salePrices?: MsSalePrice[];
+  characteristics?: { name: string; value: string }[];
+  product?: Ref;
+}
+
+interface MsFolder {
+  id: string;
+  updated: string;
+  name: string;
+  archived?: boolean;
+  productFolder?: Ref;
+}
+
+interface MsUom {
+  id: string;
+  name: string;
+  code?: string;
+  description?: string;
+}
+
+interface StockByStoreRow {
+  meta: Meta;
+  stockByStore: { meta: Meta; stock?: number }[];
+}
+
+export type CatalogWatermarks = Partial<Record<'productfolder' | 'product' | 'variant' | 'stock', string>>;
+
+export interface CatalogPull {
+  counts: ApplyCounts & { folders_read: number; products_read: number; variants_read: number; stock_rows_read: number };
+  watermarks: CatalogWatermarks;
+}
+
+const mappedName = (items: readonly string[], name: string): string | null => {
+  if (items.length === 0) return name;
+  for (const item of items) {
+    const eq = item.lastIndexOf('=');
+    if (item.slice(0, eq).trim().toLowerCase() === name.toLowerCase()) return item.slice(eq + 1).trim();
+  }
+  return null;
+};
+
+function text(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object' && 'name' in value) return String((value as { name: unknown }).name);
+  if (typeof value === 'boolean') return value ? 'да' : 'нет';
+  return String(value);
+}
+
+export async function pullCatalog(
+  ctx: AppContext,
+  client: MoySkladClient,
+  directory: Directory,
+  opts: { full: boolean; since: CatalogWatermarks; now: string; onProgress?: (text: string) => void },
+): Promise<CatalogPull> {
+  const config = ctx.config.integrations.moysklad;
+  const priceTypeNames = config.priceTypes;
+  const defaultMs = config.defaultPriceType !== '' ? config.defaultPriceType : (directory.priceTypes[0]?.name ?? '');
+  const sw = new CatalogSwitch(ctx, {
+    idColumn: 'external_ms_id',
+    priceTypes: [],
+    defaultPriceType: mappedName(priceTypeNames, defaultMs) ?? '',
+    fractionalUnits: ctx.config.integrations.commerceml.fractionalUnits,
+  });
+  const watermarks: CatalogWatermarks = {};
+  const mark = (what: keyof CatalogWatermarks, updated: string) => {
+    const current = watermarks[what];
+    if (current === undefined || updated > current) watermarks[what] = updated;
+  };
+  const read = { folders_read: 0, products_read: 0, variants_read: 0, stock_rows_read: 0 };
+  const changed = (what: keyof CatalogWatermarks): Query => {
+    const since = opts.full ? undefined : opts.since[what];
+    // Archived rows come too: they are hidden on the portal, not left as they were.
+    return { filter: `${since ? `updated>=${since};` : ''}archived=true;archived=false`, order: 'updated,asc' };
+  };
+
+  await sw.start();
+  try {
+    const wantedPriceTypes = new Set<string>();
+    for (const type of directory.priceTypes) {
+      const name = mappedName(priceTypeNames, type.name);
+      if (name === null) continue;
+      wantedPriceTypes.add(type.id);
+      sw.priceType({ ext: type.id, name });
+    }
+    const stockStores = new Set(directory.stockStores.map((s) => s.id));
+    for (const store of directory.stockStores) sw.warehouse({ ext: store.id, name: store.name });
+
+    const units = new Map<string, UnitRecord>();
+    for (const uom of await client.all<MsUom>('/entity/uom')) {
+      units.set(uom.id, { key: uom.code || uom.name, name: uom.name, fullName: uom.description ?? uom.name });
+    }
+
+    opts.onProgress?.('MoySklad: folders');
+    for await (const page of client.pages<MsFolder>('/entity/productfolder', changed('productfolder'))) {
+      for (const f of page) {
+        read.folders_read++;
+        mark('productfolder', f.updated);
+        sw.group({ ext: f.id, parentExt: idOf(f.productFolder), name: f.name, deleted: f.archived === true, sort: 0 });
+      }
+      await sw.flush();
+    }
+
+    const good = (g: MsGood, parent: MsGood | null): ProductRecord => {
+      const attributes = g.attributes ?? [];
+      const brand =
+        config.brandAttribute === ''
+          ? undefined
+          : attributes.find((a) => a.name.toLowerCase() === config.brandAttribute.toLowerCase());
+      const vatEnabled = g.effectiveVatEnabled ?? g.vatEnabled;
+      const vat = g.effectiveVat ?? g.vat;
+      const characteristics = g.characteristics?.map((c): readonly [string, string] => [c.name, c.value]) ?? null;
+      const uomId = idOf(g.uom);
+      return {
+        source: 'catalog',
+        ext: g.id,
+        parentExt: parent === null ? null : idOf(g.product),
+        sku: g.article ?? g.code ?? null,
+        name: g.name,
+        fullName: null,
+        description: g.description ?? (parent ? null : ''),
+        brand: brand ? text(brand.value) : parent ? null : '',
+        unit: uomId ? (units.get(uomId) ?? null) : null,
+        groupExt: idOf(g.productFolder),
+        vatBp: vatEnabled === false ? -1 : vat === undefined ? null : vat * 100,
+        variantName: characteristics ? characteristics.map(([, v]) => v).join(', ') : null,
+        characteristics,
+        barcodes: g.barcodes
+          ? [...new Set(g.barcodes.flatMap((b) => Object.values(b)).map((b) => b.trim()))].sort()
+          : parent
+            ? null
+            : [],
+        properties: parent
+          ? null
+          : attributes.filter((a) => a !== brand).map((a): readonly [string, string] => [a.name, text(a.value)]),
+        images: null,
+        deleted: g.archived === true,
+      };
+    };
+    const prices = (g: MsGood) => {
+      for (const p of g.salePrices ?? []) {
+        if (!wantedPriceTypes.has(p.priceType.id) || !(p.value > 0)) continue;
+        sw.price({ ext: g.id, priceType: p.priceType.id, price: Math.round(p.value) });
+      }
+    };
+
+    opts.onProgress?.('MoySklad: products');
+    const productsStaged = new Set<string>();
+    for await (const page of client.pages<MsGood>('/entity/product', changed('product'))) {
+      for (const p of page) {
+        read.products_read++;
+        mark('product', p.updated);
+        productsStaged.add(p.id);
+        sw.product(good(p, null));
+        prices(p);
+      }
+      await sw.flush();
+      opts.onProgress?.(`MoySklad: products ${read.products_read}`);
+    }
+    opts.onProgress?.('MoySklad: variants');
+    for await (const page of client.pages<MsGood>('/entity/variant', changed('variant'))) {
+      for (const v of page) {
+        read.variants_read++;
+        mark('variant', v.updated);
+        const parentId = idOf(v.product);
+        if (parentId && !productsStaged.has(parentId)) {
+          // Only the variant changed: its product is named, not re-said (its stored values stay).
+          productsStaged.add(parentId);
+          sw.product(stub(parentId));
+        }
+        sw.product(good(v, v));
+        prices(v);
+      }
+      await sw.flush();
+    }
+
+    opts.onProgress?.('MoySklad: stock');
+    const stockSince = opts.full ? undefined : opts.since.stock;
+    if (stockSince) {
+      const rows = await client.get<{ assortmentId: string; storeId: string | null; stock?: number }[]>(
+        '/report/stock/bystore/current',
+        {
+          changedSince: stockSince,
+          stockType: 'stock',
+        },
+      );
+      for (const r of rows) {
+        if (r.storeId === null || !stockStores.has(r.storeId)) continue;
+        read.stock_rows_read++;
+        sw.stock({ ext: r.assortmentId, warehouseExt: r.storeId, quantity: r.stock ?? 0 });
+      }
+    } else {
+      for await (const page of client.pages<StockByStoreRow>('/report/stock/bystore', { filter: 'stockMode=all' })) {
+        for (const row of page) {
+          const ext = idOf(row.meta);
+          if (!ext) continue;
+          read.stock_rows_read++;
+          for (const s of row.stockByStore) {
+            const store = idOf(s.meta);
+            if (store && stockStores.has(store)) sw.stock({ ext, warehouseExt: store, quantity: s.stock ?? 0 });
+          }
+        }
+        await sw.flush();
+      }
+    }
+    watermarks.stock = opts.now;
+
+    opts.onProgress?.('MoySklad: switching the catalog');
+    const counts = await sw.apply(
+      opts.full ? { groups: true, products: true, offers: true } : { groups: false, products: false, offers: false },
+    );
+    return { counts: { ...counts, ...read }, watermarks };
+  } finally {
+    await sw.close();
+  }
+}
+
+/** A product named only because a variant of it changed: every field "not said". */
+function stub(ext: string): ProductRecord {
+  return {
+    source: 'offer',
+    ext,
+    parentExt: null,
+    sku: null,
+    name: null,
+    fullName: null,
+    description: null,
+    brand: null,
+    unit: null,
+    groupExt: null,
+    vatBp: null,
+    variantName: null,
+    characteristics: null,
+    barcodes: null,
+    properties: null,
+    images: null,
+    deleted: false,
+  };
+}

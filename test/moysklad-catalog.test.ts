@@ -1,0 +1,236 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { buyerAt, makeCompany, startTestApp, type TestApp } from './helpers.js';
+import { type Entity, FakeMoySklad, TOKEN } from './moysklad-fake.js';
+
+let t: TestApp;
+let fake: FakeMoySklad;
+let ids: { retail: string; wholesale: string; main: Entity; far: Entity; bolts: Entity; bolt: Entity; tee: Entity; old: Entity; teeL: Entity; teeM: Entity };
+
+const PIECE = '19f1edc0-fc42-4001-94cb-c9ec9c62ec10';
+
+function prices(retail: number, wholesale: number) {
+  return [
+    { value: retail, priceType: { id: ids.retail, name: 'Розничная' } },
+    { value: wholesale, priceType: { id: ids.wholesale, name: 'Оптовая' } },
+  ];
+}
+
+beforeEach(async () => {
+  fake = new FakeMoySklad();
+  await fake.start();
+  fake.put('organization', { name: 'ООО «Оптовик-Юг»', inn: '6164000000' });
+  const main = fake.put('store', { name: 'Основной склад' });
+  const far = fake.put('store', { name: 'Склад Подольск' });
+  fake.addState('Новый');
+  const retail = String(fake.addPriceType('Розничная').id);
+  const wholesale = String(fake.addPriceType('Оптовая').id);
+  fake.put('uom', { id: PIECE, name: 'шт', code: '796', description: 'Штука' });
+  ids = { retail, wholesale, main, far } as typeof ids;
+  const fasteners = fake.put('productfolder', { name: 'Крепёж' });
+  const bolts = fake.put('productfolder', { name: 'Болты', productFolder: fake.ref('productfolder', fasteners.id) });
+  const bolt = fake.put('product', {
+    name: 'Болт М8×30',
+    article: 'BLT-101',
+    productFolder: fake.ref('productfolder', bolts.id),
+    uom: fake.ref('uom', PIECE),
+    vat: 20,
+    vatEnabled: true,
+    barcodes: [{ ean13: '4601234567893' }],
+    attributes: [
+      { name: 'Бренд', type: 'string', value: 'KRAFT' },
+      { name: 'Покрытие', type: 'string', value: 'цинк' },
+    ],
+    salePrices: [],
+  });
+  const tee = fake.put('product', { name: 'Футболка базовая', article: 'TEE', uom: fake.ref('uom', PIECE), salePrices: [] });
+  const old = fake.put('product', { name: 'Снятый товар', article: 'OLD-1', archived: true, salePrices: [] });
+  Object.assign(ids, { bolts, bolt, tee, old });
+  fake.change('product', bolt.id, { salePrices: prices(1511, 1222) });
+  fake.change('product', tee.id, { salePrices: prices(59000, 49000) });
+  fake.change('product', old.id, { salePrices: prices(100, 100) });
+  const variant = (size: string) =>
+    fake.put('variant', {
+      name: `Футболка базовая (${size})`,
+      article: `TEE-${size}`,
+      product: fake.ref('product', tee.id),
+      characteristics: [{ name: 'Размер', value: size }],
+      salePrices: prices(59000, size === 'L' ? 49500 : 49000),
+    });
+  ids.teeL = variant('L');
+  ids.teeM = variant('M');
+  fake.setStock(bolt.id, main.id, 120);
+  fake.setStock(bolt.id, far.id, 7);
+  fake.setStock(ids.teeL.id, main.id, 5);
+  t = await startTestApp({
+    integrations: {
+      moysklad: {
+        token: TOKEN,
+        base_url: fake.url,
+        timeout_seconds: 5,
+        stores: ['Основной склад'],
+        price_types: ['Розничная = Розница', 'Оптовая = Опт'],
+        default_price_type: 'Оптовая',
+      },
+    },
+  });
+});
+
+afterEach(async () => {
+  await t?.close();
+  await fake?.stop();
+});
+
+const product = (msId: string) => t.ctx.db.selectFrom('products').selectAll().where('external_ms_id', '=', msId).executeTakeFirstOrThrow();
+const priceOf = async (msId: string, type: string) =>
+  (
+    await t.ctx.db
+      .selectFrom('prices')
+      .innerJoin('products', 'products.id', 'prices.product_id')
+      .innerJoin('price_types', 'price_types.id', 'prices.price_type_id')
+      .select('prices.price')
+      .where('products.external_ms_id', '=', msId)
+      .where('price_types.name', '=', type)
+      .executeTakeFirst()
+  )?.price;
+
+async function sync(full: boolean) {
+  const result = await t.ctx.moysklad?.sync({ full });
+  if (!result) throw new Error('MoySklad is off');
+  return result;
+}
+
+describe('the MoySklad catalog', () => {
+  it('comes in whole with a full sync: folders, products, variants, units, barcodes, brand, prices per mapped type, stock of the counted store', async () => {
+    const result = await sync(true);
+    expect(result.message).toBe('full sync');
+    expect(result.ok).toBe(true);
+    expect(result.counts).toMatchObject({ categories_created: 2, products_created: 5, price_types_created: 2, folders_read: 2, products_read: 3, variants_read: 2 });
+
+    const bolt = await product(ids.bolt.id);
+    expect(bolt).toMatchObject({ name: 'Болт М8×30', sku: 'BLT-101', brand: 'KRAFT', vat_bp: 2000, hidden: 0, stock_total: 120 });
+    const category = await t.ctx.db.selectFrom('categories').select(['name', 'parent_id']).where('id', '=', bolt.category_id ?? 0).executeTakeFirstOrThrow();
+    expect(category.name).toBe('Болты');
+    const parent = await t.ctx.db.selectFrom('categories').select('name').where('id', '=', category.parent_id ?? 0).executeTakeFirstOrThrow();
+    expect(parent.name).toBe('Крепёж');
+    const unit = await t.ctx.db.selectFrom('units').select(['code', 'name']).where('id', '=', bolt.unit_id ?? 0).executeTakeFirstOrThrow();
+    expect(unit).toEqual({ code: '796', name: 'шт' });
+    const barcodes = await t.ctx.db.selectFrom('product_barcodes').select('barcode').where('product_id', '=', bolt.id).execute();
+    expect(barcodes.map((b) => b.barcode)).toEqual(['4601234567893']);
+    const props = await t.ctx.db.selectFrom('product_properties').select(['name', 'value']).where('product_id', '=', bolt.id).execute();
+    expect(props).toEqual([{ name: 'Покрытие', value: 'цинк' }]);
+    expect(await priceOf(ids.bolt.id, 'Опт')).toBe(1222);
+    expect(await priceOf(ids.bolt.id, 'Розница')).toBe(1511);
+    const types = await t.ctx.db.selectFrom('price_types').select(['name', 'is_default']).orderBy('name').execute();
+    expect(types).toEqual([
+      { name: 'Опт', is_default: 1 },
+      { name: 'Розница', is_default: 0 },
+    ]);
+
+    const tee = await product(ids.tee.id);
+    expect(tee.has_variants).toBe(1);
+    const teeL = await product(ids.teeL.id);
+    expect(teeL).toMatchObject({ parent_id: tee.id, variant_name: 'L', hidden: 0, stock_total: 5 });
+    expect(await priceOf(ids.teeL.id, 'Опт')).toBe(49500);
+    expect((await product(ids.old.id)).hidden).toBe(1);
+
+    // The buyer at the wholesale price sees it.
+    const optId = (await t.ctx.db.selectFrom('price_types').select('id').where('name', '=', 'Опт').executeTakeFirstOrThrow()).id;
+    const buyer = await buyerAt(t, optId);
+    const page = await buyer.browser.get('/catalog?q=болт');
+    expect(page.body).toContain('Болт М8×30');
+    expect(page.body).toMatch(/12,22/);
+
+    // The same again changes nothing.
+    const again = await sync(true);
+    expect(again.counts).toMatchObject({ products_created: 0, products_updated: 0, prices_changed: 0, stock_changed: 0, categories_updated: 0 });
+  });
+
+  it('an incremental sync reads only what changed, in a handful of requests', async () => {
+    await sync(true);
+    fake.change('product', ids.bolt.id, { salePrices: prices(1511, 1300) });
+    fake.setStock(ids.bolt.id, ids.main.id, 80);
+    fake.change('variant', ids.teeM.id, { salePrices: prices(59000, 47000) });
+    const before = fake.log.length;
+
+    const result = await sync(false);
+    expect(result.ok).toBe(true);
+    expect(result.counts).toMatchObject({ products_created: 0, products_updated: 0, prices_changed: 2, stock_changed: 1 });
+    // What changed, and at most the last row of the previous look (each look starts a minute early).
+    expect(result.counts.products_read).toBeLessThanOrEqual(2);
+    expect(result.counts.variants_read).toBeLessThanOrEqual(2);
+    expect(result.counts.requests).toBeLessThanOrEqual(10);
+    const lists = fake.log.slice(before).filter((r) => r.path === '/entity/product' || r.path === '/entity/variant');
+    expect(lists.every((r) => /^updated>=/.test(r.query.get('filter') ?? ''))).toBe(true);
+    expect(await priceOf(ids.bolt.id, 'Опт')).toBe(1300);
+    expect((await product(ids.bolt.id)).stock_total).toBe(80);
+    // The parent of the changed variant keeps its name (the variant only names it).
+    expect((await product(ids.tee.id)).name).toBe('Футболка базовая');
+  });
+
+  it('hides what MoySklad archived (incremental) and what it no longer has (full)', async () => {
+    await sync(true);
+    fake.change('product', ids.bolt.id, { archived: true });
+    await sync(false);
+    expect((await product(ids.bolt.id)).hidden).toBe(1);
+    fake.entities.get('variant')?.delete(ids.teeM.id);
+    await sync(false);
+    expect((await product(ids.teeM.id)).hidden).toBe(0);
+    const full = await sync(true);
+    expect(full.counts.products_hidden).toBe(1);
+    expect((await product(ids.teeM.id)).hidden).toBe(1);
+  });
+
+  it('a sync failing midway (500 on a later page) changes nothing and says why', async () => {
+    await sync(true);
+    for (let i = 0; i < 1500; i++) fake.put('product', { name: `Новый товар ${i}`, salePrices: prices(100, 100) });
+    fake.change('product', ids.bolt.id, { salePrices: prices(1511, 999) });
+    const productsBefore = await t.ctx.db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    // More 500s than the client tries (5): the page never comes.
+    fake.fail(5, 500, { path: '/entity/product', offset: 1000 });
+
+    const result = await sync(true);
+    expect(result.ok).toBe(false);
+    expect(result.message).toMatch(/MoySklad failed on its side \(GET \/entity\/product, 500/);
+    const productsAfter = await t.ctx.db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    expect(productsAfter.n).toBe(productsBefore.n);
+    expect(await priceOf(ids.bolt.id, 'Опт')).toBe(1222);
+    const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(run).toMatchObject({ source: 'moysklad', status: 'failed' });
+
+    // Once MoySklad is well again, the next sync brings it all.
+    const next = await sync(true);
+    expect(next.ok).toBe(true);
+    expect(next.counts.products_created).toBe(1500);
+    expect(await priceOf(ids.bolt.id, 'Опт')).toBe(999);
+  });
+
+  it('brings counterparties in as companies with their requisites, price type and discount; a known INN is linked, not doubled', async () => {
+    const known = await makeCompany(t.ctx, { name: 'Ромашка' }); // INN 7701234567
+    fake.put('counterparty', {
+      name: 'ООО «Василёк»',
+      legalTitle: 'Общество с ограниченной ответственностью «Василёк»',
+      companyType: 'legal',
+      inn: '6161012345',
+      kpp: '616101001',
+      legalAddress: '344000, Ростов-на-Дону, пр. Буденновский, 10',
+      actualAddress: '344000, Ростов-на-Дону, ул. Станиславского, 5',
+      priceType: { id: ids.wholesale, name: 'Оптовая' },
+      discounts: [{ discount: fake.ref('personaldiscount', 'd1'), personalDiscount: 5 }],
+    });
+    const romashka = fake.put('counterparty', { name: 'ООО «Ромашка»', inn: '7701234567' });
+    fake.put('counterparty', { name: 'Без ИНН' });
+    const result = await sync(true);
+    expect(result.counts).toMatchObject({ counterparties_read: 3, companies_created: 1, companies_linked: 1 });
+    const vasilek = await t.ctx.db
+      .selectFrom('companies')
+      .innerJoin('legal_entities', 'legal_entities.company_id', 'companies.id')
+      .innerJoin('price_types', 'price_types.id', 'companies.price_type_id')
+      .select(['companies.name', 'companies.discount_bp', 'price_types.name as price_type', 'legal_entities.name as legal_name', 'legal_entities.kpp'])
+      .where('legal_entities.inn', '=', '6161012345')
+      .executeTakeFirstOrThrow();
+    expect(vasilek).toEqual({ name: 'ООО «Василёк»', discount_bp: 500, price_type: 'Опт', legal_name: 'Общество с ограниченной ответственностью «Василёк»', kpp: '616101001' });
+    const linked = await t.ctx.db.selectFrom('companies').select('external_ms_id').where('id', '=', known.id).executeTakeFirstOrThrow();
+    expect(linked.external_ms_id).toBe(romashka.id);
+    expect(await t.ctx.db.selectFrom('users').select('id').execute()).toHaveLength(0);
+  });
+});
