@@ -39,11 +39,25 @@ export function fieldOf(header: string): Field | null {
   const lower = h.toLowerCase();
   const direct = SYNONYMS[lower];
   if (direct) return direct;
-  const price = /^(цена|price)\s*[:\-–(]?\s*(.*?)\)?$/i.exec(h);
-  if (price) return `price:${(price[2] ?? '').trim()}`;
-  const stock = /^(остаток|склад|stock|warehouse)\s*[:\-–(]?\s*(.*?)\)?$/i.exec(h);
-  if (stock) return `stock:${(stock[2] ?? '').trim()}`;
+  const price = qualifier(h, ['цена', 'price']);
+  if (price !== null) return `price:${price}`;
+  const stock = qualifier(h, ['остаток', 'склад', 'stock', 'warehouse']);
+  if (stock !== null) return `stock:${stock}`;
   return null;
+}
+
+/**
+ * "Цена опт", "Price: Retail", "Остаток (Склад 2)" → the part after the word; null when the
+ * header does not start with one of the words. String steps, not a regex: headers are user input.
+ */
+function qualifier(header: string, words: readonly string[]): string | null {
+  const lower = header.toLowerCase();
+  const word = words.find((w) => lower.startsWith(w));
+  if (word === undefined) return null;
+  let rest = header.slice(word.length).trim();
+  if (rest.startsWith(':') || rest.startsWith('-') || rest.startsWith('–') || rest.startsWith('(')) rest = rest.slice(1).trim();
+  if (rest.endsWith(')')) rest = rest.slice(0, -1).trim();
+  return rest;
 }
 
 export interface Mapping {
