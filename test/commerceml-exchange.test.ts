@@ -220,7 +220,8 @@ describe('1C catalog exchange', () => {
       string,
       { products: number; variants: number; hidden: number; prices: number; stock: number; categories: number }
     > = {
-      'official-2.04': { products: 6, variants: 4, hidden: 0, prices: 8, stock: 2, categories: 1 },
+      // Six of the sample's eight prices are in USD: kept apart until a rate is set (test/currencies.test.ts).
+      'official-2.04': { products: 6, variants: 4, hidden: 0, prices: 2, stock: 2, categories: 1 },
       'ut11-split-2.09': { products: 978, variants: 0, hidden: 0, prices: 978, stock: 978, categories: 97 },
       'cml-3.1-bitrix-module': { products: 107, variants: 86, hidden: 6, prices: 0, stock: 0, categories: 0 },
     };

@@ -91,6 +91,7 @@ describe('finding the config file', () => {
       stockWarehouses: [],
       allowBackorder: false,
       pricesIncludeVat: true,
+      currencyRates: [],
       pageSize: 50,
     });
     expect(config.photos).toEqual({

@@ -69,7 +69,9 @@ export async function loadCategoryTree(
   const generation = using.generation;
   const cached = using.cache.entry;
   if (cached && generation != null && cached.generation === generation) return cached.tree;
-  const { fingerprint } = await sql<{ fingerprint: string }>`select count(*) || ':' || coalesce(max(updated_at), 0) || ':' || coalesce(sum(id * (hidden + 1) + coalesce(parent_id, 0)), 0) as fingerprint from categories`
+  const { fingerprint } = await sql<{
+    fingerprint: string;
+  }>`select count(*) || ':' || coalesce(max(updated_at), 0) || ':' || coalesce(sum(id * (hidden + 1) + coalesce(parent_id, 0)), 0) as fingerprint from categories`
     .execute(db)
     .then((r) => r.rows[0] ?? { fingerprint: '' });
   if (cached?.fingerprint === fingerprint) {
@@ -82,5 +84,11 @@ export async function loadCategoryTree(
 }
 
 function visibleCategories(db: Kysely<DB>) {
-  return db.selectFrom('categories').select(['id', 'parent_id', 'name']).where('hidden', '=', 0).orderBy('sort').orderBy('name').execute();
+  return db
+    .selectFrom('categories')
+    .select(['id', 'parent_id', 'name'])
+    .where('hidden', '=', 0)
+    .orderBy('sort')
+    .orderBy('name')
+    .execute();
 }

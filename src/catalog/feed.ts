@@ -27,7 +27,10 @@ export interface FeedFilter {
   query?: string;
 }
 
-export type FeedCursor = { kind: 'id'; id: number } | { kind: 'changed'; at: number; id: number } | { kind: 'search'; offset: number };
+export type FeedCursor =
+  | { kind: 'id'; id: number }
+  | { kind: 'changed'; at: number; id: number }
+  | { kind: 'search'; offset: number };
 
 export interface FeedRow {
   id: number;
@@ -108,7 +111,10 @@ export async function feedPage(
       db,
       index,
       filter.query,
-      { ...(filter.categoryIds ? { categoryIds: filter.categoryIds } : {}), ...(filter.inStockOnly ? { inStockOnly: true } : {}) },
+      {
+        ...(filter.categoryIds ? { categoryIds: filter.categoryIds } : {}),
+        ...(filter.inStockOnly ? { inStockOnly: true } : {}),
+      },
       limit,
       offset,
     );
@@ -149,7 +155,13 @@ export async function feedPage(
 }
 
 /** One sellable product by its exact SKU (or, failing that, its normalized SKU), or null. */
-export async function feedProductBySku(db: Kysely<DB>, viewer: PriceViewer, sku: string, skuNorm: string, cached?: ListingCached): Promise<FeedRow[]> {
+export async function feedProductBySku(
+  db: Kysely<DB>,
+  viewer: PriceViewer,
+  sku: string,
+  skuNorm: string,
+  cached?: ListingCached,
+): Promise<FeedRow[]> {
   const withSpecial = await hasSpecialPrices(db, viewer.companyId, cached);
   const prices = withSpecial ? [viewer.priceTypeId ?? -1, viewer.companyId ?? -1] : [viewer.priceTypeId ?? -1];
   const rows = await run(
@@ -170,6 +182,7 @@ async function run(db: Kysely<DB>, text: string, params: readonly unknown[]): Pr
 
 /** Units are a handful of rows: read once per catalog generation. */
 export async function feedUnits(db: Kysely<DB>, cached?: ListingCached): Promise<Map<number, FeedUnit>> {
-  const read = async () => new Map((await db.selectFrom('units').select(['id', 'name', 'code', 'precision']).execute()).map((u) => [u.id, u]));
+  const read = async () =>
+    new Map((await db.selectFrom('units').select(['id', 'name', 'code', 'precision']).execute()).map((u) => [u.id, u]));
   return cached === undefined ? read() : cached.cache.feedUnits.get('all', read, cached.generation);
 }

@@ -31,7 +31,12 @@ export interface ListingCached {
 }
 
 /** The cache's answer, or the computed one when there is no cache. */
-function through<V>(pick: (cache: ListingCache) => ShortCache<V>, cached: ListingCached | undefined, key: string, compute: () => Promise<V>) {
+function through<V>(
+  pick: (cache: ListingCache) => ShortCache<V>,
+  cached: ListingCached | undefined,
+  key: string,
+  compute: () => Promise<V>,
+) {
   return cached === undefined ? compute() : pick(cached.cache).get(key, compute, cached.generation);
 }
 
@@ -77,16 +82,29 @@ export async function hasSpecialPrices(db: Kysely<DB>, companyId: number | null,
     cached,
     String(companyId),
     async () =>
-      (await db.selectFrom('special_prices').select('product_id').where('company_id', '=', companyId).limit(1).executeTakeFirst()) !== undefined,
+      (await db
+        .selectFrom('special_prices')
+        .select('product_id')
+        .where('company_id', '=', companyId)
+        .limit(1)
+        .executeTakeFirst()) !== undefined,
   );
 }
 
 /** Units are a handful of rows: kept in memory instead of joined into every row. */
-async function unitsById(db: Kysely<DB>, cached: ListingCached | undefined): Promise<Map<number, { name: string; precision: number }>> {
-  return through((c) => c.units, cached, 'all', async () => {
-    const rows = await db.selectFrom('units').select(['id', 'name', 'precision']).execute();
-    return new Map(rows.map((u) => [u.id, { name: u.name, precision: u.precision }]));
-  });
+async function unitsById(
+  db: Kysely<DB>,
+  cached: ListingCached | undefined,
+): Promise<Map<number, { name: string; precision: number }>> {
+  return through(
+    (c) => c.units,
+    cached,
+    'all',
+    async () => {
+      const rows = await db.selectFrom('units').select(['id', 'name', 'precision']).execute();
+      return new Map(rows.map((u) => [u.id, { name: u.name, precision: u.precision }]));
+    },
+  );
 }
 
 /**
@@ -97,9 +115,13 @@ async function unitsById(db: Kysely<DB>, cached: ListingCached | undefined): Pro
 export function productsAtViewerPrices(db: Kysely<DB>, viewer: PriceViewer, withSpecial: boolean) {
   return db
     .selectFrom('products as p')
-    .leftJoin('prices as pr', (join) => join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1))
+    .leftJoin('prices as pr', (join) =>
+      join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1),
+    )
     .$if(withSpecial, (q) =>
-      q.leftJoin('special_prices as sp', (join) => join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1)),
+      q.leftJoin('special_prices as sp', (join) =>
+        join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1),
+      ),
     )
     .select([
       'p.id',
@@ -149,7 +171,9 @@ async function listingRows(
   cached: ListingCached | undefined,
 ) {
   const head = withSpecial ? [viewer.priceTypeId ?? -1, viewer.companyId ?? -1] : [viewer.priceTypeId ?? -1];
-  const { rows } = await db.executeQuery<RawListingRow>(CompiledQuery.raw(listingSql(withSpecial, where, tail), [...head, ...params]));
+  const { rows } = await db.executeQuery<RawListingRow>(
+    CompiledQuery.raw(listingSql(withSpecial, where, tail), [...head, ...params]),
+  );
   const units = await unitsById(db, cached);
   const out: ListingRow[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
@@ -248,13 +272,22 @@ export async function listProducts(
   const byPrice = sort === 'price_asc' || sort === 'price_desc';
   const pageIds = ` and p.id in (select p.id from products p ${byPrice ? priceJoinsSql(withSpecial) : ''}
     where p.hidden = 0 and p.has_variants = 0${where}${order} limit ? offset ?)`;
-  const innerPrices = byPrice ? (withSpecial ? [viewer.priceTypeId ?? -1, viewer.companyId ?? -1] : [viewer.priceTypeId ?? -1]) : [];
+  const innerPrices = byPrice
+    ? withSpecial
+      ? [viewer.priceTypeId ?? -1, viewer.companyId ?? -1]
+      : [viewer.priceTypeId ?? -1]
+    : [];
   const rows = await listingRows(db, viewer, withSpecial, pageIds, order, [...innerPrices, ...params, limit, offset], cached);
   return { rows, total };
 }
 
 /** Rows for the given ids, in that order (search results keep their ranking). */
-export async function productsByIds(db: Kysely<DB>, viewer: PriceViewer, ids: readonly number[], cached?: ListingCached): Promise<ListingRow[]> {
+export async function productsByIds(
+  db: Kysely<DB>,
+  viewer: PriceViewer,
+  ids: readonly number[],
+  cached?: ListingCached,
+): Promise<ListingRow[]> {
   if (ids.length === 0) return [];
   // The ids go in as one JSON parameter: one SQL text (one prepared statement) for any page.
   const rows = await listingRows(
@@ -271,8 +304,17 @@ export async function productsByIds(db: Kysely<DB>, viewer: PriceViewer, ids: re
 }
 
 /** Brands present in the given categories (or the whole catalog), for the filter. */
-export async function brandsIn(db: Kysely<DB>, categoryIds: readonly number[] | undefined, cached?: ListingCached): Promise<string[]> {
-  return through((c) => c.brands, cached, JSON.stringify(categoryIds ?? null), () => queryBrands(db, categoryIds));
+export async function brandsIn(
+  db: Kysely<DB>,
+  categoryIds: readonly number[] | undefined,
+  cached?: ListingCached,
+): Promise<string[]> {
+  return through(
+    (c) => c.brands,
+    cached,
+    JSON.stringify(categoryIds ?? null),
+    () => queryBrands(db, categoryIds),
+  );
 }
 
 async function queryBrands(db: Kysely<DB>, categoryIds: readonly number[] | undefined): Promise<string[]> {

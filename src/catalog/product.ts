@@ -7,8 +7,12 @@ export async function productDetail(db: Kysely<DB>, viewer: PriceViewer, id: num
   const product = await db
     .selectFrom('products as p')
     .leftJoin('units as u', 'u.id', 'p.unit_id')
-    .leftJoin('prices as pr', (join) => join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1))
-    .leftJoin('special_prices as sp', (join) => join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1))
+    .leftJoin('prices as pr', (join) =>
+      join.onRef('pr.product_id', '=', 'p.id').on('pr.price_type_id', '=', viewer.priceTypeId ?? -1),
+    )
+    .leftJoin('special_prices as sp', (join) =>
+      join.onRef('sp.product_id', '=', 'p.id').on('sp.company_id', '=', viewer.companyId ?? -1),
+    )
     .select([
       'p.id',
       'p.parent_id',
@@ -36,9 +40,21 @@ export async function productDetail(db: Kysely<DB>, viewer: PriceViewer, id: num
   const [barcodes, properties, photos, variants] = await Promise.all([
     db.selectFrom('product_barcodes').select('barcode').where('product_id', '=', id).orderBy('barcode').execute(),
     db.selectFrom('product_properties').select(['name', 'value']).where('product_id', '=', id).orderBy('sort').execute(),
-    db.selectFrom('product_photos').select(['id', 'file', 'width', 'height']).where('product_id', '=', id).orderBy('sort').orderBy('id').execute(),
+    db
+      .selectFrom('product_photos')
+      .select(['id', 'file', 'width', 'height'])
+      .where('product_id', '=', id)
+      .orderBy('sort')
+      .orderBy('id')
+      .execute(),
     product.has_variants
-      ? db.selectFrom('products').select(['id', 'variant_name', 'sku']).where('parent_id', '=', id).where('hidden', '=', 0).orderBy('variant_name').execute()
+      ? db
+          .selectFrom('products')
+          .select(['id', 'variant_name', 'sku'])
+          .where('parent_id', '=', id)
+          .where('hidden', '=', 0)
+          .orderBy('variant_name')
+          .execute()
       : Promise.resolve([]),
   ]);
   return { ...product, barcodes: barcodes.map((b) => b.barcode), properties, photos, variants };

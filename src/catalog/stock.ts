@@ -23,10 +23,22 @@ export async function countedWarehouses(
 }
 
 /** Recomputes products.stock_total (all products, or the given ones) from the counted warehouses. */
-export async function refreshStockTotals(db: Kysely<DB>, warehouseIds: number[] | null, productIds?: readonly number[]): Promise<void> {
-  const warehouseFilter = warehouseIds === null ? sql`` : warehouseIds.length === 0 ? sql` and 0` : sql` and warehouse_id in (${sql.join(warehouseIds)})`;
-  const productFilter = productIds === undefined ? sql`` : productIds.length === 0 ? sql` where 0` : sql` where id in (${sql.join(productIds)})`;
-  await sql`update products set stock_total = coalesce((select sum(quantity) from stock where product_id = products.id${warehouseFilter}), 0)${productFilter}`.execute(db);
+export async function refreshStockTotals(
+  db: Kysely<DB>,
+  warehouseIds: number[] | null,
+  productIds?: readonly number[],
+): Promise<void> {
+  const warehouseFilter =
+    warehouseIds === null
+      ? sql``
+      : warehouseIds.length === 0
+        ? sql` and 0`
+        : sql` and warehouse_id in (${sql.join(warehouseIds)})`;
+  const productFilter =
+    productIds === undefined ? sql`` : productIds.length === 0 ? sql` where 0` : sql` where id in (${sql.join(productIds)})`;
+  await sql`update products set stock_total = coalesce((select sum(quantity) from stock where product_id = products.id${warehouseFilter}), 0)${productFilter}`.execute(
+    db,
+  );
 }
 
 /** Stock per warehouse for one product, for the product page. */

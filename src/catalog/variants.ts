@@ -107,7 +107,16 @@ export async function variantGrids(
     const names = namesOf.get(c.parent_id) as string[];
     if (!names.includes(c.name)) names.push(c.name);
   }
-  const priced = new Map((await productsByIds(db, viewer, variants.map((v) => v.id), options.cached)).map((r) => [r.id, r]));
+  const priced = new Map(
+    (
+      await productsByIds(
+        db,
+        viewer,
+        variants.map((v) => v.id),
+        options.cached,
+      )
+    ).map((r) => [r.id, r]),
+  );
 
   for (const parent of parentRows) {
     const names = namesOf.get(parent.id) ?? [];
@@ -117,7 +126,8 @@ export async function variantGrids(
     if (!mine.every((v) => names.every((n) => pairsOf.get(v.id)?.has(n)))) continue;
     const distinct = names.map((n) => orderValues(mine.map((v) => pairsOf.get(v.id)?.get(n) ?? '')));
     // The characteristic with more values goes down (a tall grid scrolls better than a wide one).
-    const [rowIndex, columnIndex] = names.length === 2 && (distinct[1]?.length ?? 0) > (distinct[0]?.length ?? 0) ? [1, 0] : [0, 1];
+    const [rowIndex, columnIndex] =
+      names.length === 2 && (distinct[1]?.length ?? 0) > (distinct[0]?.length ?? 0) ? [1, 0] : [0, 1];
     const rowName = names[rowIndex] as string;
     const columnName = names.length === 2 ? (names[columnIndex] as string) : null;
     const rows = distinct[rowIndex] as string[];

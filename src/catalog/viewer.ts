@@ -15,7 +15,13 @@ export interface PriceViewer {
 }
 
 async function defaultPriceType(db: Kysely<DB>) {
-  return db.selectFrom('price_types').select(['id', 'name']).orderBy('is_default', 'desc').orderBy('id').limit(1).executeTakeFirst();
+  return db
+    .selectFrom('price_types')
+    .select(['id', 'name'])
+    .orderBy('is_default', 'desc')
+    .orderBy('id')
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**
@@ -43,7 +49,13 @@ export async function companyPriceViewer(db: Kysely<DB>, companyId: number): Pro
   const company = await db
     .selectFrom('companies')
     .leftJoin('price_types', 'price_types.id', 'companies.price_type_id')
-    .select(['companies.id', 'companies.name', 'companies.discount_bp', 'price_types.id as price_type_id', 'price_types.name as price_type_name'])
+    .select([
+      'companies.id',
+      'companies.name',
+      'companies.discount_bp',
+      'price_types.id as price_type_id',
+      'price_types.name as price_type_name',
+    ])
     .where('companies.id', '=', companyId)
     .executeTakeFirst();
   if (!company) return null;

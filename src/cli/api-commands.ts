@@ -18,7 +18,8 @@ export async function createUserCommand(args: ParsedArgs): Promise<number> {
   const email = args.flags.email;
   const inn = args.flags['company-inn']?.trim();
   if ((role !== 'buyer' && role !== 'manager') || !email) throw new CliError(CREATE_USER_USAGE);
-  if (role === 'buyer' && (!inn || !/^(\d{10}|\d{12})$/.test(inn))) throw new CliError(`a buyer needs --company-inn with a 10- or 12-digit INN\n${CREATE_USER_USAGE}`);
+  if (role === 'buyer' && (!inn || !/^(\d{10}|\d{12})$/.test(inn)))
+    throw new CliError(`a buyer needs --company-inn with a 10- or 12-digit INN\n${CREATE_USER_USAGE}`);
   const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
   try {
     let companyId: number | null = null;
@@ -31,8 +32,10 @@ export async function createUserCommand(args: ParsedArgs): Promise<number> {
         .where('e.inn', '=', inn ?? '')
         .orderBy('c.id')
         .execute();
-      if (companies.length === 0) throw new CliError(`no company has a legal entity with INN ${inn}; create the company first (admin page "Компании")`);
-      if (companies.length > 1) throw new CliError(`several companies have INN ${inn}: ${companies.map((c) => `${c.id} "${c.name}"`).join(', ')}`);
+      if (companies.length === 0)
+        throw new CliError(`no company has a legal entity with INN ${inn}; create the company first (admin page "Компании")`);
+      if (companies.length > 1)
+        throw new CliError(`several companies have INN ${inn}: ${companies.map((c) => `${c.id} "${c.name}"`).join(', ')}`);
       const company = companies[0] as (typeof companies)[number];
       if (company.disabled_at !== null) throw new CliError(`the company "${company.name}" with INN ${inn} is disabled`);
       companyId = company.id;
@@ -42,16 +45,24 @@ export async function createUserCommand(args: ParsedArgs): Promise<number> {
     const password = args.flags.password;
     if (password) {
       await setPassword(ctx.db, ctx.clock, user.id, password, ctx.config.auth.passwordMinLength);
-      console.log(`${role === 'buyer' ? 'Buyer' : 'Manager'} ${user.email} created. Log in at ${ctx.config.server.publicUrl}/login`);
+      console.log(
+        `${role === 'buyer' ? 'Buyer' : 'Manager'} ${user.email} created. Log in at ${ctx.config.server.publicUrl}/login`,
+      );
     } else {
       const token = await createResetLink(ctx, user);
-      console.log(`${role === 'buyer' ? 'Buyer' : 'Manager'} ${user.email} created. Set the password within ${ctx.config.auth.resetLinkHours} h at:`);
+      console.log(
+        `${role === 'buyer' ? 'Buyer' : 'Manager'} ${user.email} created. Set the password within ${ctx.config.auth.resetLinkHours} h at:`,
+      );
       console.log(`  ${ctx.config.server.publicUrl}/reset-password/${token}`);
     }
     return 0;
   } catch (error) {
     if (error instanceof UserInputError) {
-      throw new CliError(error.code === 'password_short' ? `the password must be at least ${ctx.config.auth.passwordMinLength} characters long` : `${error.field}: ${error.code.replace('_', ' ')}`);
+      throw new CliError(
+        error.code === 'password_short'
+          ? `the password must be at least ${ctx.config.auth.passwordMinLength} characters long`
+          : `${error.field}: ${error.code.replace('_', ' ')}`,
+      );
     }
     throw error;
   } finally {
@@ -102,7 +113,8 @@ export async function apiTokenCommand(args: ParsedArgs): Promise<number> {
     console.log(token);
     return 0;
   } catch (error) {
-    if (error instanceof ApiTokenInputError) throw new CliError(error.code === 'user_disabled' ? `the user ${email} is disabled` : error.code);
+    if (error instanceof ApiTokenInputError)
+      throw new CliError(error.code === 'user_disabled' ? `the user ${email} is disabled` : error.code);
     throw error;
   } finally {
     await ctx.close();

@@ -14,6 +14,8 @@ const OPTIONS = {
   'hide-absent': { type: 'boolean' },
   /** moysklad sync: everything, not only what changed. */
   full: { type: 'boolean' },
+  /** rates set: the day a rate is for. */
+  date: { type: 'string' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
@@ -31,6 +33,7 @@ export interface ParsedArgs {
     'dry-run'?: boolean;
     'hide-absent'?: boolean;
     full?: boolean;
+    date?: string;
   };
 }
 

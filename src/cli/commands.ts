@@ -107,7 +107,6 @@ function cliInputMessage(error: UserInputError, minLength: number): string {
   }
 }
 
-
 /** `optovik mail test <address>`: one message through the configured mailer, with its result. */
 export async function mailTest(args: ParsedArgs): Promise<number> {
   const to = args.positional[2];
@@ -121,7 +120,11 @@ export async function mailTest(args: ParsedArgs): Promise<number> {
       subject: t('mail.testSubject', { site }),
       ...compose(t, site, { greeting: t('mail.greeting', { name: to }), paragraphs: [t('mail.testText')] }),
     });
-    console.log(sent.file ? `No SMTP configured: the message was written to ${sent.file}` : `Sent to ${to} through ${ctx.config.smtp.host}:${ctx.config.smtp.port} (${sent.messageId})`);
+    console.log(
+      sent.file
+        ? `No SMTP configured: the message was written to ${sent.file}`
+        : `Sent to ${to} through ${ctx.config.smtp.host}:${ctx.config.smtp.port} (${sent.messageId})`,
+    );
     return 0;
   } catch (error) {
     throw new CliError(`could not send: ${error instanceof Error ? error.message : String(error)}`);

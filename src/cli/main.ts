@@ -3,6 +3,7 @@ import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
 import { importFile } from './import.js';
 import { moysklad } from './moysklad.js';
+import { rates } from './rates.js';
 import { CliError } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -26,6 +27,8 @@ Commands:
   import <file.csv|xlsx>    import a catalog/price/stock spreadsheet [--dry-run] [--hide-absent]
   moysklad check            check the MoySklad token and list its price types, stores, states
   moysklad sync [--full]    one MoySklad sync now (--full: everything, not only changes)
+  rates [set <CUR> <rate>]  currencies prices come in and their rates; set one
+                            (roubles for one unit) [--date YYYY-MM-DD]
 
 The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
 Without a config file Optovik runs in demo mode.`;
@@ -42,6 +45,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   mail: mailTest,
   import: importFile,
   moysklad,
+  rates,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
     return configCheck(args);

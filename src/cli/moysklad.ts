@@ -21,7 +21,9 @@ export async function moysklad(args: ParsedArgs): Promise<number> {
     if (!service) throw new CliError('MoySklad is off');
     if (sub === 'check') return await check(service.client(), config.integrations.moysklad);
 
-    const progress = process.stderr.isTTY ? (text: string) => process.stderr.write(`\r\x1b[K${text}`) : (text: string) => process.stderr.write(`${text}\n`);
+    const progress = process.stderr.isTTY
+      ? (text: string) => process.stderr.write(`\r\x1b[K${text}`)
+      : (text: string) => process.stderr.write(`${text}\n`);
     const started = Date.now();
     const result = await service.sync({ full: args.flags.full === true, onProgress: progress });
     if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
@@ -29,7 +31,9 @@ export async function moysklad(args: ParsedArgs): Promise<number> {
       .map(([k, v]) => `${k.replace(/_/g, ' ')}: ${v}`)
       .join(', ');
     if (!result.ok) throw new CliError(`MoySklad sync failed: ${result.message}${counts ? ` (${counts})` : ''}`);
-    console.log(`MoySklad ${args.flags.full ? 'full sync' : 'sync'} done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts}`);
+    console.log(
+      `MoySklad ${args.flags.full ? 'full sync' : 'sync'} done in ${((Date.now() - started) / 1000).toFixed(1)} s: ${counts}`,
+    );
     return 0;
   } finally {
     await ctx.close();
@@ -48,7 +52,8 @@ async function check(client: MoySkladClient, config: Config['integrations']['moy
     client.all<MsStore>('/entity/store'),
     client.get<{ states?: MsState[] }>('/entity/customerorder/metadata'),
   ]);
-  const list = (rows: { name: string; inn?: string }[]) => rows.map((r) => `    ${r.name}${r.inn ? ` (INN ${r.inn})` : ''}`).join('\n') || '    (none)';
+  const list = (rows: { name: string; inn?: string }[]) =>
+    rows.map((r) => `    ${r.name}${r.inn ? ` (INN ${r.inn})` : ''}`).join('\n') || '    (none)';
   console.log(`The token works (${config.baseUrl}).`);
   console.log(`  price types (integrations.moysklad.price_types, default_price_type):\n${list(priceTypes)}`);
   console.log(`  stores (integrations.moysklad.stores, order_store):\n${list(stores)}`);

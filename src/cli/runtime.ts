@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
+import { parseRateItem, type RateInput } from '../catalog/currency.js';
+import { setRates } from '../catalog/currency-rates.js';
+import { applyStockSelection } from '../catalog/stock.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { Config } from '../config/types.js';
 import { type AppContext, createContext, databaseFile } from '../context.js';
-import { prepareDatabase, type PrepareReport } from '../db/prepare.js';
-import { applyStockSelection } from '../catalog/stock.js';
+import { type PrepareReport, prepareDatabase } from '../db/prepare.js';
 import { demoSeededAt, seedDemoOnce } from '../demo/seed.js';
 import type { ParsedArgs } from './args.js';
 
@@ -66,8 +68,14 @@ export async function openPrepared(
     const seeded = config.demo && opts.seedDemo ? await seedDemoOnce(ctx) : false;
     const unknownWarehouses = await applyStockSelection(ctx.db, config.catalog.stockWarehouses);
     if (unknownWarehouses.length > 0) {
-      ctx.log.warn({ unknownWarehouses }, 'catalog.stock_warehouses names warehouses that do not exist; their stock is not counted');
+      ctx.log.warn(
+        { unknownWarehouses },
+        'catalog.stock_warehouses names warehouses that do not exist; their stock is not counted',
+      );
     }
+    // Checked by the config loader; a fixed rate from config.yml wins over one set earlier.
+    const fixedRates = config.catalog.currencyRates.map(parseRateItem).filter((r): r is RateInput => typeof r !== 'string');
+    if (fixedRates.length > 0) await setRates(ctx.db, fixedRates, 'config', ctx.clock.now());
     return { ctx, report, seeded };
   } catch (error) {
     await ctx.close();

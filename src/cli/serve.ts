@@ -17,21 +17,31 @@ export async function serve(args: ParsedArgs): Promise<number> {
     await ctx.close();
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EADDRINUSE') {
-      throw new CliError(`${config.server.host}:${config.server.port} is already in use: stop the other program or set server.port in config.yml`);
+      throw new CliError(
+        `${config.server.host}:${config.server.port} is already in use: stop the other program or set server.port in config.yml`,
+      );
     }
-    if (code === 'EACCES') throw new CliError(`no permission to listen on port ${config.server.port}: use a port above 1024 or put nginx in front`);
+    if (code === 'EACCES')
+      throw new CliError(`no permission to listen on port ${config.server.port}: use a port above 1024 or put nginx in front`);
     throw error;
   }
   ctx.worker.start();
   ctx.moysklad?.start();
 
   const lines = [`Optovik is running at ${address.replace('127.0.0.1', 'localhost')}`];
-  lines.push(config.file ? `  config: ${config.file}` : '  no config.yml found: DEMO MODE (copy config.example.yml to config.yml for production)');
+  lines.push(
+    config.file
+      ? `  config: ${config.file}`
+      : '  no config.yml found: DEMO MODE (copy config.example.yml to config.yml for production)',
+  );
   lines.push(`  data:   ${config.dataDir}`);
   if (report.applied.length > 0) lines.push(`  database migrated: ${report.applied.join(', ')}`);
   if (report.backup) lines.push(`  backup before migrating: ${report.backup}`);
   if (!config.smtp.host) lines.push(`  no SMTP configured: mail is written to ${config.dataDir}/mail`);
-  if (ctx.moysklad) lines.push(`  MoySklad: ${config.integrations.moysklad.baseUrl}, changes every ${config.integrations.moysklad.pollSeconds} s`);
+  if (ctx.moysklad)
+    lines.push(
+      `  MoySklad: ${config.integrations.moysklad.baseUrl}, changes every ${config.integrations.moysklad.pollSeconds} s`,
+    );
   if (!ctx.pdf.available) lines.push(`  WARNING: order PDFs are off: ${ctx.pdf.reason ?? 'no Chromium found'}`);
   if (config.demo) {
     lines.push('  demo logins:');

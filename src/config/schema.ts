@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import { checkBik, checkInn, checkKpp, checkOgrn } from '../accounts/requisites.js';
+import { parseRateItem } from '../catalog/currency.js';
 import type { Config } from './types.js';
 
 /** `busyTimeoutMs` → `busy_timeout_ms`, at the type level. */
@@ -376,6 +377,16 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'boolean',
     default: true,
     description: 'Prices from accounting already include VAT, as is usual in Russia.',
+  },
+  'catalog.currency_rates': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    checkItem: (item) => {
+      const rate = parseRateItem(item);
+      return typeof rate === 'string' ? rate : null;
+    },
+    description:
+      'Fixed rates for prices in other currencies, as "USD = 92.50" (roubles for one unit), applied at start; a currency without a rate shows "price on request", never dollars as roubles.',
   },
   'catalog.page_size': {
     kind: 'integer',

@@ -68,6 +68,8 @@ export interface Config {
     readonly allowBackorder: boolean;
     /** Prices from accounting already include VAT (the usual case in Russia). */
     readonly pricesIncludeVat: boolean;
+    /** "USD = 92.50" items: fixed roubles for one unit of a currency, applied at start. */
+    readonly currencyRates: readonly string[];
     /** Rows per catalog page. */
     readonly pageSize: number;
   };

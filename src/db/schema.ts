@@ -12,6 +12,8 @@ export interface PriceTypeTable {
   external_1c_id: string | null;
   external_ms_id: string | null;
   created_at: Millis;
+  /** ISO 4217 code of the currency its prices come in; RUB for roubles. */
+  currency: Generated<string>;
 }
 
 export interface CompanyTable {
@@ -199,6 +201,25 @@ export interface PriceTable {
   price: number;
 }
 
+/** A price as its source stated it, in a currency other than roubles; `prices` holds it in kopecks at the day's rate. */
+export interface ForeignPriceTable {
+  product_id: number;
+  price_type_id: number;
+  currency: string;
+  /** Minor units of the currency (cents). */
+  amount: number;
+}
+
+export interface CurrencyRateTable {
+  currency: string;
+  /** Roubles for one unit of the currency, in millionths of a rouble (92.5 → 92_500_000). */
+  rate_micro: number;
+  /** YYYY-MM-DD. */
+  rate_date: string;
+  source: string;
+  updated_at: Millis;
+}
+
 export interface SpecialPriceTable {
   company_id: number;
   product_id: number;
@@ -306,6 +327,11 @@ export interface OrderLineTable {
   line_total: number;
   vat_bp: number | null;
   vat_amount: Generated<number>;
+  /** Set when the line was priced from a price in another currency: that currency, the price in it (minor units), the rate and its day. */
+  currency: string | null;
+  currency_price: number | null;
+  rate_micro: number | null;
+  rate_date: string | null;
 }
 
 export interface OrderStatusHistoryTable {
@@ -478,6 +504,8 @@ export interface ApiProductChangeTable {
 }
 
 export interface DB {
+  foreign_prices: ForeignPriceTable;
+  currency_rates: CurrencyRateTable;
   price_types: PriceTypeTable;
   companies: CompanyTable;
   legal_entities: LegalEntityTable;

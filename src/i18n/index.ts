@@ -20,9 +20,7 @@ export function translator(locale: Locale): Translate {
   return (key, params) => {
     const text = catalog[key];
     if (params === undefined) return text;
-    return text.replace(/\{(\w+)\}/g, (whole, name: string) =>
-      name in params ? String(params[name]) : whole,
-    );
+    return text.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
   };
 }
 
@@ -60,6 +58,18 @@ export function formatMoney(kopecks: number, locale: Locale): string {
     minimumFractionDigits: 2,
     maximumFractionDigits: 2,
   }).format(kopecks / 100);
+}
+
+/** Hundredths of another currency's unit, as `5,00 $` / `$5.00` (an unknown code is written after the number). */
+export function formatForeignMoney(hundredths: number, currency: string, locale: Locale): string {
+  const known = /^[A-Z]{3}$/.test(currency) && Intl.supportedValuesOf('currency').includes(currency);
+  if (!known) return `${formatNumber(hundredths / 100, locale, 2)} ${currency}`;
+  return numberFormat(locale, `money:${currency}`, {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  }).format(hundredths / 100);
 }
 
 /** Kopecks as `12813,54` (no group separator, no currency): for texts a bank reads, such as a payment's purpose. */
@@ -114,5 +124,5 @@ export function localeFromAcceptLanguage(header: string | undefined, fallback: L
       return { lang: tag.slice(0, 2).toLowerCase(), q: q === undefined ? 1 : Number(q) };
     })
     .sort((a, b) => b.q - a.q);
-  return ranked.find((r) => isLocale(r.lang))?.lang as Locale | undefined ?? fallback;
+  return (ranked.find((r) => isLocale(r.lang))?.lang as Locale | undefined) ?? fallback;
 }

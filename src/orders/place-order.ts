@@ -77,7 +77,11 @@ function lineProblems(cart: Cart, allowBackorder: boolean): LineProblem[] {
     }
     const check = checkQuantity(line.quantity, line.rule);
     if (!check.ok) {
-      problems.push({ productId: line.productId, problem: 'quantity', ...(check.suggestion !== undefined ? { suggestion: check.suggestion } : {}) });
+      problems.push({
+        productId: line.productId,
+        problem: 'quantity',
+        ...(check.suggestion !== undefined ? { suggestion: check.suggestion } : {}),
+      });
     } else if (!canOrder(line.quantity, line.stockTotal, allowBackorder)) {
       problems.push({ productId: line.productId, problem: 'stock', available: Math.max(0, line.stockTotal) });
     }
@@ -89,7 +93,11 @@ function lineProblems(cart: Cart, allowBackorder: boolean): LineProblem[] {
  * The problems placeOrder would find with these lines now, placing nothing: the API answers
  * every line at fault at once, also when some lines could not even be matched to a product.
  */
-export async function checkLines(ctx: AppContext, company: BuyingCompany, lines: readonly RequestedLine[]): Promise<{ problems: LineProblem[]; cart: Cart }> {
+export async function checkLines(
+  ctx: AppContext,
+  company: BuyingCompany,
+  lines: readonly RequestedLine[],
+): Promise<{ problems: LineProblem[]; cart: Cart }> {
   return ctx.database.db.connection().execute(async () => {
     const cart = readLines(ctx.database.statements, company, lines, ctx.config.catalog.pricesIncludeVat);
     return { problems: lineProblems(cart, ctx.config.catalog.allowBackorder), cart };
@@ -103,18 +111,30 @@ export async function checkLines(ctx: AppContext, company: BuyingCompany, lines:
  * Orders submitted at the same moment share a transaction and its commit (db/group-commit.ts), each
  * in its own savepoint; the promise settles only after that commit.
  */
-export async function placeOrder(ctx: AppContext, actor: UserRow, company: BuyingCompany, input: CheckoutInput): Promise<PlaceOrderResult> {
+export async function placeOrder(
+  ctx: AppContext,
+  actor: UserRow,
+  company: BuyingCompany,
+  input: CheckoutInput,
+): Promise<PlaceOrderResult> {
   if (!/^[A-Za-z0-9_-]{16,100}$/.test(input.idempotencyKey)) return { ok: false, problem: 'bad_input', field: 'idempotency_key' };
-  if (input.desiredDate && !/^\d{4}-\d{2}-\d{2}$/.test(input.desiredDate)) return { ok: false, problem: 'bad_input', field: 'desired_date' };
+  if (input.desiredDate && !/^\d{4}-\d{2}-\d{2}$/.test(input.desiredDate))
+    return { ok: false, problem: 'bad_input', field: 'desired_date' };
   return ctx.groupCommit.run((tx) => placeOrderNow(ctx, tx, actor, company, input));
 }
 
 /** The order's transaction body: runs inside an open transaction, synchronously. */
-function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: BuyingCompany, input: CheckoutInput): PlaceOrderResult {
+function placeOrderNow(
+  ctx: AppContext,
+  tx: SyncTx,
+  actor: UserRow,
+  company: BuyingCompany,
+  input: CheckoutInput,
+): PlaceOrderResult {
   const statements = tx.statements;
-  const existing = statements.get('select * from orders where company_id = ? and idempotency_key = ?').get(company.companyId, input.idempotencyKey) as
-    | OrderRow
-    | undefined;
+  const existing = statements
+    .get('select * from orders where company_id = ? and idempotency_key = ?')
+    .get(company.companyId, input.idempotencyKey) as OrderRow | undefined;
   if (existing) return { ok: true, order: existing, duplicate: true, credit: null };
 
   const cart = input.lines
@@ -123,7 +143,8 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
   if (cart.lines.length === 0) return { ok: false, problem: 'empty_cart' };
   const problems = lineProblems(cart, ctx.config.catalog.allowBackorder);
   if (problems.length > 0) return { ok: false, problem: 'lines', lines: problems, cart };
-  if (input.confirmedTotal !== 'any' && input.confirmedTotal !== cart.quote.total) return { ok: false, problem: 'price_changed', cart };
+  if (input.confirmedTotal !== 'any' && input.confirmedTotal !== cart.quote.total)
+    return { ok: false, problem: 'price_changed', cart };
 
   const entity = buyingEntity(statements, company.companyId, input.legalEntityId);
   if (!entity) return { ok: false, problem: 'bad_input', field: 'legal_entity' };
@@ -172,12 +193,10 @@ function placeOrderNow(ctx: AppContext, tx: SyncTx, actor: UserRow, company: Buy
     request_hash: input.requestHash ?? null,
     created_at: now,
   }) as OrderRow;
-  insertLines(statements, order.id, cart.lines, cart.quote);
-  statements.get("insert into order_status_history (order_id, status, source, changed_by, created_at) values (?, 'new', 'portal', ?, ?)").run(
-    order.id,
-    actor.id,
-    now,
-  );
+  insertLines(statements, order.id, cart.lines, cart.quote, company.priceTypeId);
+  statements
+    .get("insert into order_status_history (order_id, status, source, changed_by, created_at) values (?, 'new', 'portal', ?, ?)")
+    .run(order.id, actor.id, now);
   recordOrderEventSync(tx.statements, {
     orderId: order.id,
     kind: 'placed',
@@ -217,14 +236,38 @@ function buyingEntity(statements: StatementCache, companyId: number, legalEntity
 
 const INSERT_LINE = `
   insert into order_lines (order_id, line_no, product_id, sku, name, unit_name, product_1c_id, product_ms_id, quantity,
-    list_price, unit_price, discount_bp, line_total, vat_bp, vat_amount)
-  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+    list_price, unit_price, discount_bp, line_total, vat_bp, vat_amount, currency, currency_price, rate_micro, rate_date)
+  values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 
-function insertLines(statements: StatementCache, orderId: number, lines: CartLine[], priced: Quote): void {
+/** The price in another currency a rouble price was derived from, with the rate used (src/catalog/import/foreign-prices.ts). */
+const FOREIGN_PRICE = `
+  select fp.currency, fp.amount, r.rate_micro, r.rate_date from foreign_prices fp join currency_rates r on r.currency = fp.currency
+  where fp.product_id = ? and fp.price_type_id = ?`;
+
+interface ForeignPrice {
+  currency: string;
+  amount: number;
+  rate_micro: number;
+  rate_date: string;
+}
+
+function insertLines(
+  statements: StatementCache,
+  orderId: number,
+  lines: CartLine[],
+  priced: Quote,
+  priceTypeId: number | null,
+): void {
   const insert = statements.get(INSERT_LINE);
+  const foreignPrice = statements.get(FOREIGN_PRICE);
   lines.forEach((line, i) => {
     const q = priced.lines[i];
     if (!q || q.unitPrice === null || q.lineTotal === null) throw new Error(`line ${line.productId} has no price`);
+    // The rate is kept on the line, so the order reads the same when the rate moves.
+    const foreign =
+      q.source === 'price_type' && priceTypeId !== null
+        ? (foreignPrice.get(line.productId, priceTypeId) as ForeignPrice | undefined)
+        : undefined;
     insert.run(
       orderId,
       i + 1,
@@ -241,6 +284,10 @@ function insertLines(statements: StatementCache, orderId: number, lines: CartLin
       q.lineTotal,
       line.vatBp,
       q.vatAmount ?? 0,
+      foreign?.currency ?? null,
+      foreign?.amount ?? null,
+      foreign?.rate_micro ?? null,
+      foreign?.rate_date ?? null,
     );
   });
 }

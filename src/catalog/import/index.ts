@@ -34,6 +34,7 @@ export {
   type GroupRecord,
   type NamedRecord,
   type PriceRecord,
+  type PriceTypeRecord,
   type ProductRecord,
   type RecordSink,
   type StockRecord,

@@ -54,8 +54,15 @@ export interface PriceRecord {
   readonly ext: string;
   /** Ид of the price type, or its name in shop-made files (resolved when applied). */
   readonly priceType: string;
-  /** Kopecks per base unit. */
+  /** Hundredths of the currency's unit (kopecks for roubles, cents for dollars) per base unit. */
   readonly price: number;
+  /** ISO code (src/catalog/currency.ts normalizeCurrency); absent or null = the price type's currency. */
+  readonly currency?: string | null;
+}
+
+/** A price type; its prices are in `currency` (ISO code) unless a price says otherwise; absent or null = roubles. */
+export interface PriceTypeRecord extends NamedRecord {
+  readonly currency?: string | null;
 }
 
 export interface StockRecord {
@@ -83,7 +90,7 @@ export interface Coverage {
 /** Where a reader puts what it read: the staging rows (staging-rows.ts) implement it. */
 export interface RecordSink {
   group(record: GroupRecord): void;
-  priceType(record: NamedRecord): void;
+  priceType(record: PriceTypeRecord): void;
   warehouse(record: NamedRecord): void;
   product(record: ProductRecord): void;
   price(record: PriceRecord): void;

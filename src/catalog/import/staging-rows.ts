@@ -3,7 +3,15 @@
  * parsed (the read worker), so the thread that writes SQLite only runs prepared statements.
  */
 import { normalizeSku } from '../sku.js';
-import type { GroupRecord, NamedRecord, PriceRecord, ProductRecord, RecordSink, StockRecord } from './records.js';
+import type {
+  GroupRecord,
+  NamedRecord,
+  PriceRecord,
+  PriceTypeRecord,
+  ProductRecord,
+  RecordSink,
+  StockRecord,
+} from './records.js';
 
 /**
  * A product said twice in one run (import.xml, then offers.xml) merges: what the file gives
@@ -33,11 +41,11 @@ on conflict (ext) do update set
 /** Every statement a row may name, by its index. */
 export const STAGING_STATEMENTS = [
   'insert or replace into cml_groups values (?, ?, ?, ?, ?)',
-  'insert or replace into cml_price_types values (?, ?)',
+  'insert or replace into cml_price_types values (?, ?, ?)',
   'insert or replace into cml_warehouses values (?, ?)',
   'insert or ignore into cml_units values (?, ?, ?)',
   MERGE_PRODUCT,
-  'insert into cml_prices values (?, ?, ?)',
+  'insert into cml_prices values (?, ?, ?, ?)',
   'insert into cml_stock values (?, ?, ?)',
 ] as const;
 
@@ -68,8 +76,8 @@ export class StagingRows implements RecordSink {
     this.rows.push([GROUP, [r.ext, r.parentExt, r.name, r.deleted ? 1 : 0, r.sort]]);
   }
 
-  priceType(r: NamedRecord): void {
-    this.rows.push([PRICE_TYPE, [r.ext, r.name]]);
+  priceType(r: PriceTypeRecord): void {
+    this.rows.push([PRICE_TYPE, [r.ext, r.name, r.currency ?? null]]);
   }
 
   warehouse(r: NamedRecord): void {
@@ -109,7 +117,7 @@ export class StagingRows implements RecordSink {
 
   price(r: PriceRecord): void {
     this.counts.prices++;
-    this.rows.push([PRICE, [r.ext, r.priceType, r.price]]);
+    this.rows.push([PRICE, [r.ext, r.priceType, r.price, r.currency ?? null]]);
   }
 
   stock(r: StockRecord): void {

@@ -16,14 +16,14 @@ import { STAGING_STATEMENTS, type StagingRow } from './staging-rows.js';
 
 const TABLES = `
 create temp table if not exists cml_groups (ext text primary key, parent_ext text, name text not null, deleted integer not null, sort integer not null) without rowid;
-create temp table if not exists cml_price_types (ext text primary key, name text not null) without rowid;
+create temp table if not exists cml_price_types (ext text primary key, name text not null, currency text) without rowid;
 create temp table if not exists cml_warehouses (ext text primary key, name text not null) without rowid;
 create temp table if not exists cml_units (key text primary key, name text not null, full_name text not null) without rowid;
 create temp table if not exists cml_products (
   ext text not null unique, parent_ext text, from_offer integer not null,
   sku text, sku_norm text, name text, full_name text, description text, brand text, unit_key text, group_ext text,
   vat_bp integer, variant_name text, barcodes text, properties text, images text, deleted integer not null, characteristics text);
-create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null);
+create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null, currency text);
 create temp table if not exists cml_stock (ext text not null, warehouse_ext text not null, quantity real not null);
 `;
 

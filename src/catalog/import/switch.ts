@@ -10,6 +10,8 @@ import type { DB } from '../../db/schema.js';
 import type { LiveIndex } from '../search/live.js';
 import { reindexProducts } from '../search.js';
 import { countedWarehouses } from '../stock.js';
+import { ROUBLE } from '../currency.js';
+import { repriceForeign } from './foreign-prices.js';
 import { type Coverage, TOTAL_STOCK } from './records.js';
 
 export interface ApplyCounts {
@@ -169,6 +171,11 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
       created++;
     }
   }
+  await run(
+    trx,
+    sql`update price_types set currency = s.currency from cml_price_types s
+      where price_types.${id} = s.ext and s.currency is not null and price_types.currency is not s.currency`,
+  );
   // Shop-made files may name the price type instead of giving its Ид.
   await run(
     trx,
@@ -406,16 +413,36 @@ async function applyCharacteristics(trx: Transaction<DB>): Promise<void> {
   );
 }
 
+/**
+ * Rouble prices go to `prices`; a price in another currency (its own, else its price type's) goes
+ * to `foreign_prices` and reaches `prices` only through the day's rate (foreign-prices.ts).
+ */
 async function applyPrices(trx: Transaction<DB>, id: Id): Promise<number> {
-  return run(
+  const staged = sql`select p.id as product_id, pt.id as price_type_id, s.price, coalesce(s.currency, pt.currency) as currency, s.rowid as seq
+    from cml_prices s
+      join products p on p.${id} = s.ext
+      join price_types pt on pt.${id} = s.price_type`;
+  const roubles = await run(
     trx,
     sql`insert into prices (product_id, price_type_id, price)
-      select p.id, pt.id, s.price from cml_prices s
-        join products p on p.${id} = s.ext
-        join price_types pt on pt.${id} = s.price_type
-      order by p.id, pt.id, s.rowid
+      select product_id, price_type_id, price from (${staged}) where currency = ${ROUBLE}
+      order by product_id, price_type_id, seq
       on conflict (product_id, price_type_id) do update set price = excluded.price where prices.price <> excluded.price`,
   );
+  await run(
+    trx,
+    sql`delete from foreign_prices where (product_id, price_type_id) in
+      (select product_id, price_type_id from (${staged}) where currency = ${ROUBLE})`,
+  );
+  await run(
+    trx,
+    sql`insert into foreign_prices (product_id, price_type_id, currency, amount)
+      select product_id, price_type_id, currency, price from (${staged}) where currency <> ${ROUBLE}
+      order by product_id, price_type_id, seq
+      on conflict (product_id, price_type_id) do update set currency = excluded.currency, amount = excluded.amount
+        where foreign_prices.currency <> excluded.currency or foreign_prices.amount <> excluded.amount`,
+  );
+  return roubles + (await repriceForeign(trx));
 }
 
 async function applyStock(trx: Transaction<DB>, id: Id, stockWarehouses: readonly string[]): Promise<number> {

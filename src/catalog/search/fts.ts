@@ -156,7 +156,13 @@ function scanSource(filter: SearchFilter): RawBuilder<unknown> {
  * The products matching every word in some column, bm25-ranked (SKU and barcode hits above name
  * hits), at most `want`; `where` is filterSql() on alias `p`.
  */
-export async function ftsMatches(db: Kysely<DB>, terms: readonly Term[], filter: SearchFilter, where: RawBuilder<unknown>, want: number) {
+export async function ftsMatches(
+  db: Kysely<DB>,
+  terms: readonly Term[],
+  filter: SearchFilter,
+  where: RawBuilder<unknown>,
+  want: number,
+) {
   const long: string[] = [];
   const short: Term[] = [];
   for (const term of terms) {

@@ -58,7 +58,11 @@ export class GramIndex {
 
   /** Ends the build: the postings of every gram. */
   finish(): void {
-    [this.gramStart, this.gramRanks] = invert(this.gramLast.length, this.rankGramStart, this.rankGrams.subarray(0, this.gramCount));
+    [this.gramStart, this.gramRanks] = invert(
+      this.gramLast.length,
+      this.rankGramStart,
+      this.rankGrams.subarray(0, this.gramCount),
+    );
     this.rankGrams = new Int32Array(0);
     this.gramLast.length = 0;
   }

@@ -176,7 +176,10 @@ export class LiveIndex {
 
     // ORDER BY inside the aggregate: the order the concatenation follows (checked nowhere else).
     const byName = parseIds(
-      await one(db, sql`select group_concat(id, ',' order by name, id) as v from products indexed by products_name where hidden = 0`),
+      await one(
+        db,
+        sql`select group_concat(id, ',' order by name, id) as v from products indexed by products_name where hidden = 0`,
+      ),
     );
     const n = byName.length;
     const columns = emptyColumns(n);
@@ -185,7 +188,10 @@ export class LiveIndex {
     await yieldToOthers();
     // SQLite's SKU and barcode orders (the index checks them, and sorts itself if they are wrong).
     for (const id of parseIds(
-      await one(db, sql`select group_concat(id) as v from (select id from products indexed by products_sku_norm order by sku_norm, id)`),
+      await one(
+        db,
+        sql`select group_concat(id) as v from (select id from products indexed by products_sku_norm order by sku_norm, id)`,
+      ),
     )) {
       const r = rankOf.get(id);
       if (r >= 0) columns.skuOrder.push(r);

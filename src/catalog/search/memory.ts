@@ -48,7 +48,6 @@ import { type Ranking, Window } from './window.js';
  * the same way (test/search-engines.test.ts).
  */
 
-
 /** What a query word can be found through, per tier. */
 interface WordPlan {
   term: Term;
@@ -425,7 +424,11 @@ export class MemoryIndex {
     let skuCheck = false;
     let barcodeCheck = false;
     if (term.sku !== '') {
-      addList(start, this.prefixRange(skuOrder, (i) => skus[skuOrder[i] as number] as string, term.sku), false);
+      addList(
+        start,
+        this.prefixRange(skuOrder, (i) => skus[skuOrder[i] as number] as string, term.sku),
+        false,
+      );
       const list = this.grams.rarest(term.sku);
       if (list !== null) {
         skuCheck = true;
@@ -434,7 +437,11 @@ export class MemoryIndex {
       }
     }
     if (term.barcode.length >= TRIGRAM) {
-      addList(start, this.prefixRange(this.barcodeRanks, (i) => barcodeKeys[i] as string, term.barcode), false);
+      addList(
+        start,
+        this.prefixRange(this.barcodeRanks, (i) => barcodeKeys[i] as string, term.barcode),
+        false,
+      );
       const list = this.grams.rarest(term.barcode);
       if (list !== null) {
         barcodeCheck = true;
@@ -810,4 +817,3 @@ export class MemoryIndex {
     return [lo, hi];
   }
 }
-

@@ -61,7 +61,8 @@ export class SuffixIndex {
   /** Calls `visit(token << 1 | atWordStart)` for every token holding `word`, suffix by suffix. */
   forEachToken(word: string, visit: (entry: number) => void): void {
     for (let i = this.lowerBound(word); i < this.suffixToken.length && this.startsWith(i, word); i++) {
-      for (let e = this.entryStart[i] as number; e < (this.entryStart[i + 1] as number); e++) visit(this.tokenEntries[e] as number);
+      for (let e = this.entryStart[i] as number; e < (this.entryStart[i + 1] as number); e++)
+        visit(this.tokenEntries[e] as number);
     }
   }
 

@@ -1,19 +1,31 @@
 import { createReadStream, existsSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { type InvoiceOrder, invoiceForViewer, invoiceOrderFor, renderInvoiceHtml } from '../../documents/invoice.js';
-import { orderPdfPath } from '../../documents/order-mails.js';
-import { invoiceAvailable } from '../../documents/seller.js';
+import { RATE_SCALE } from '../../catalog/currency.js';
 import type { AppContext } from '../../context.js';
 import type { OrderStatus } from '../../db/schema.js';
+import { type InvoiceOrder, invoiceForViewer, invoiceOrderFor, renderInvoiceHtml } from '../../documents/invoice.js';
 import { orderFileName, renderOrderHtml } from '../../documents/order-document.js';
+import { orderPdfPath } from '../../documents/order-mails.js';
+import { invoiceAvailable } from '../../documents/seller.js';
+import { showDate } from '../../finance/dates.js';
 import { documentsOfOrder } from '../../finance/ledger.js';
+import { formatForeignMoney, formatNumber } from '../../i18n/index.js';
+import { orderEvents } from '../../orders/events.js';
+import {
+  cancelOrder,
+  companyOrderSummary,
+  listOrders,
+  ORDER_STATUSES,
+  orderLines,
+  repeatOrder,
+  statusHistory,
+  visibleOrder,
+} from '../../orders/orders.js';
 import { enteredBySeller } from '../../orders/seller-orders.js';
-import { cancelOrder, companyOrderSummary, listOrders, ORDER_STATUSES, orderLines, repeatOrder, statusHistory, visibleOrder } from '../../orders/orders.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
-import { orderEvents } from '../../orders/events.js';
-import { describeHistory } from './order-history.js';
 import { chooseCompanyUrl, companyBuyingFor } from './buying.js';
+import { describeHistory } from './order-history.js';
 
 const PAGE_SIZE = 30;
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -76,10 +88,36 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
     const overrideBy =
       order.credit_override_by === null
         ? null
-        : ((await ctx.db.selectFrom('users').select('name').where('id', '=', order.credit_override_by).executeTakeFirst())?.name ?? null);
+        : ((await ctx.db.selectFrom('users').select('name').where('id', '=', order.credit_override_by).executeTakeFirst())
+            ?.name ?? null);
     // What staff (or accounting) changed in the lines since the buyer placed the order.
-    const changes = describeHistory(events.filter((e) => e.kind === 'lines_changed'), request.t, request.locale);
-    return reply.page('orders/order', { order, lines, history, canCancel, invoice, bySeller, documents, overrideBy, changes });
+    const changes = describeHistory(
+      events.filter((e) => e.kind === 'lines_changed'),
+      request.t,
+      request.locale,
+    );
+    // A line priced from another currency says so, with the rate it was priced at (which never moves).
+    const rateNotes = lines.map((l) =>
+      l.currency && l.currency_price !== null && l.rate_micro !== null && l.rate_date
+        ? request.t('orders.atRate', {
+            amount: formatForeignMoney(l.currency_price, l.currency, request.locale),
+            rate: formatNumber(l.rate_micro / RATE_SCALE, request.locale, 6),
+            date: showDate(l.rate_date, request.locale),
+          })
+        : null,
+    );
+    return reply.page('orders/order', {
+      order,
+      lines,
+      rateNotes,
+      history,
+      canCancel,
+      invoice,
+      bySeller,
+      documents,
+      overrideBy,
+      changes,
+    });
   });
 
   app.get('/orders/:id/print', { preHandler: requireLogin }, async (request, reply) => {
@@ -103,7 +141,8 @@ export async function orderRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
 
   /** Why there is no invoice, as the order page says it; 404 for an order the viewer may not see (or without bank details). */
   function noInvoice(reply: FastifyReply, outcome: Extract<InvoiceOrder, { ok: false }>) {
-    if (outcome.problem === 'cancelled' && outcome.order) return reply.redirect(`/orders/${outcome.order.id}?notice=invoice.cancelledOrder`, 303);
+    if (outcome.problem === 'cancelled' && outcome.order)
+      return reply.redirect(`/orders/${outcome.order.id}?notice=invoice.cancelledOrder`, 303);
     throw notFound();
   }
 

@@ -12,6 +12,7 @@ import {
   type IdColumn,
   type NamedRecord,
   type PriceRecord,
+  type PriceTypeRecord,
   type ProductRecord,
   Staging,
   StagingRows,
@@ -48,7 +49,7 @@ export class CatalogSwitch {
   group(r: GroupRecord): void {
     this.rows.group(r);
   }
-  priceType(r: NamedRecord): void {
+  priceType(r: PriceTypeRecord): void {
     this.rows.priceType(r);
   }
   warehouse(r: NamedRecord): void {

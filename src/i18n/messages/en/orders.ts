@@ -30,6 +30,7 @@ export const orders: Record<keyof typeof ru, string> = {
   'orders.colQty': 'Qty',
   'orders.colUnit': 'Unit',
   'orders.colPrice': 'Price',
+  'orders.atRate': '{amount} at {rate} ₽ of {date}',
   'orders.colSum': 'Amount',
   'orders.colStock': 'Stock',
   'orders.colVat': 'VAT',

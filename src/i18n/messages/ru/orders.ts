@@ -29,6 +29,7 @@ export const orders = {
   'orders.colQty': 'Кол-во',
   'orders.colUnit': 'Ед.',
   'orders.colPrice': 'Цена',
+  'orders.atRate': '{amount} по курсу {rate} ₽ на {date}',
   'orders.colSum': 'Сумма',
   'orders.colStock': 'Наличие',
   'orders.colVat': 'НДС',

@@ -11,6 +11,7 @@ import {
   TOTAL_STOCK,
   type UnitRecord,
 } from '../../../catalog/import/records.js';
+import { normalizeCurrency } from '../../../catalog/currency.js';
 import { normalizeBarcode } from '../../../catalog/sku.js';
 import { at, child, children, decimal, isTrue, requisites, textOf } from '../xml/node.js';
 import type { XmlNode, XmlVisitor } from '../xml/reader.js';
@@ -83,7 +84,8 @@ export function catalogVisitor(dictionary: CatalogDictionary, sink: CatalogSink)
           readProperty(node, dictionary);
           break;
         case 'ТипЦены':
-          readNamed(node, sink.priceType.bind(sink), sink);
+          // 1C's sample price types are in dollars: a dollar must never be shown as a rouble.
+          readNamed(node, (r) => sink.priceType({ ...r, currency: normalizeCurrency(textOf(node, 'Валюта')) }), sink);
           break;
         case 'Склад':
           readNamed(node, sink.warehouse.bind(sink), sink);
@@ -323,7 +325,12 @@ function readOffer(node: XmlNode, dictionary: CatalogDictionary, brandNames: rea
       sink.warning(price.line, `offer ${ext}: price "${textOf(price, 'ЦенаЗаЕдиницу')}" skipped (not a price)`);
       continue;
     }
-    sink.price({ ext, priceType: type, price: Math.round((value * 100) / ratio) });
+    sink.price({
+      ext,
+      priceType: type,
+      price: Math.round((value * 100) / ratio),
+      currency: normalizeCurrency(textOf(price, 'Валюта')),
+    });
   }
 
   let perWarehouse = false;

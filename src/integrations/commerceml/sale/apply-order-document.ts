@@ -209,6 +209,11 @@ async function replacementLines(
       line_total: line.lineTotal,
       vat_bp: vatBp,
       vat_amount: vatAmount,
+      // The rate a line was priced at stays with it while 1C keeps its price.
+      currency: samePrice ? existing.currency : null,
+      currency_price: samePrice ? existing.currency_price : null,
+      rate_micro: samePrice ? existing.rate_micro : null,
+      rate_date: samePrice ? existing.rate_date : null,
     });
   }
   const subtotal = lines.reduce((sum, l) => sum + l.line_total, 0);
