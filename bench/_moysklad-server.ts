@@ -17,6 +17,8 @@ fake.put('uom', { id: PIECE, name: 'шт', code: '796' });
 const folders: Entity[] = [];
 for (let i = 0; i < 50; i++) folders.push(fake.put('productfolder', { name: `Группа ${i}` }));
 const salePrices = (rub: number) => priceTypes.map((id, i) => ({ value: rub * 100 - i * 1000, priceType: { id } }));
+// The stock was there long before the portal connected (not set a minute before its first sync).
+const anHourAgo = Date.now() - 3600_000;
 const all: Entity[] = [];
 for (let i = 0; i < products; i++) {
   const p = fake.put('product', {
@@ -32,9 +34,9 @@ for (let i = 0; i < products; i++) {
   if (i % 5 === 0) {
     for (const size of ['S', 'M', 'L']) {
       const v = fake.put('variant', { name: `${p.name} (${size})`, product: fake.ref('product', p.id), characteristics: [{ name: 'Размер', value: size }], salePrices: salePrices(120) });
-      for (const s of stores) fake.setStock(v.id, s.id, i % 7);
+      for (const s of stores) fake.setStock(v.id, s.id, i % 7, anHourAgo);
     }
-  } else for (const s of stores) fake.setStock(p.id, s.id, i % 11);
+  } else for (const s of stores) fake.setStock(p.id, s.id, i % 11, anHourAgo);
 }
 for (let i = 0; i < counterparties; i++) fake.put('counterparty', { name: `ООО «Покупатель ${i}»`, inn: String(7700000000 + i), priceType: { id: priceTypes[1], name: 'Оптовая' } });
 

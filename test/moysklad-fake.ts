@@ -148,11 +148,12 @@ export class FakeMoySklad {
     return [...(this.entities.get(type)?.values() ?? [])];
   }
 
-  setStock(assortmentId: string, storeId: string, quantity: number): void {
+  /** `at`: when the stock changed (real clock), for data that was there before the portal connected. */
+  setStock(assortmentId: string, storeId: string, quantity: number, at = Date.now()): void {
     const byStore = this.stock.get(assortmentId) ?? new Map<string, number>();
     byStore.set(storeId, quantity);
     this.stock.set(assortmentId, byStore);
-    this.stockChanged.set(assortmentId, mskDate(Date.now()));
+    this.stockChanged.set(assortmentId, mskDate(at));
     this.stockCache = null;
   }
 
