@@ -146,7 +146,7 @@ describe.skipIf(!chromium)('accessibility (axe-core, WCAG 2.1 AA) in a real brow
   async function tabTo(page: Page, selector: string, max = 300): Promise<void> {
     for (let i = 0; i < max; i++) {
       await page.keyboard.press('Tab');
-      if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+      if (await page.evaluate(`document.activeElement?.matches(${JSON.stringify(selector)}) ?? false`)) return;
     }
     throw new Error(`Tab never reached ${selector} on ${page.url()}`);
   }

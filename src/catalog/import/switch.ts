@@ -115,8 +115,8 @@ async function switchStaged(
     Object.assign(counts, await applyCategories(trx, id, coverage, now));
     Object.assign(counts, await applyProducts(trx, id, coverage, now));
     const barcodesChanged = await applyBarcodes(trx);
-    await applyProperties(trx);
-    await applyCharacteristics(trx);
+    await applyPairs(trx, 'properties', 'product_properties');
+    await applyPairs(trx, 'characteristics', 'product_characteristics');
     counts.prices_changed = await applyPrices(trx, id);
     counts.stock_changed = await applyStock(trx, id, settings.stockWarehouses);
     counts.unknown_offers =
@@ -384,32 +384,23 @@ async function applyBarcodes(trx: Transaction<DB>): Promise<number> {
   );
 }
 
-async function applyProperties(trx: Transaction<DB>): Promise<void> {
-  const changed = sql`select r.id from cml_resolved r where r.properties is not null and (r.is_new
-    or r.properties is not (select json_group_array(json_array(name, value)) from (select name, value from product_properties pp where pp.product_id = r.id order by sort)))`;
-  await sql`drop table if exists temp.cml_properties_changed`.execute(trx);
-  await sql`create temp table cml_properties_changed as ${changed}`.execute(trx);
-  await run(trx, sql`delete from product_properties where product_id in (select id from cml_properties_changed)`);
+/** [name, value] pairs a product carries (properties; a variant's characteristics for the grid), rewritten only where they changed. */
+async function applyPairs(
+  trx: Transaction<DB>,
+  column: 'properties' | 'characteristics',
+  table: 'product_properties' | 'product_characteristics',
+): Promise<void> {
+  const [staged, target, changedTable] = [sql.ref(`r.${column}`), sql.table(table), sql.raw(`cml_${column}_changed`)];
+  const changed = sql`select r.id from cml_resolved r where ${staged} is not null and (r.is_new
+    or ${staged} is not (select json_group_array(json_array(name, value)) from (select name, value from ${target} x where x.product_id = r.id order by sort)))`;
+  await sql`drop table if exists temp.${changedTable}`.execute(trx);
+  await sql`create temp table ${changedTable} as ${changed}`.execute(trx);
+  await run(trx, sql`delete from ${target} where product_id in (select id from ${changedTable})`);
   await run(
     trx,
-    sql`insert into product_properties (product_id, name, value, sort)
+    sql`insert or ignore into ${target} (product_id, name, value, sort)
       select r.id, j.value ->> 0, j.value ->> 1, j.key
-      from cml_resolved r join cml_properties_changed c on c.id = r.id, json_each(r.properties) j`,
-  );
-}
-
-/** A variant's ХарактеристикиТовара as name/value pairs (the variant grid); rewritten only where they changed. */
-async function applyCharacteristics(trx: Transaction<DB>): Promise<void> {
-  const changed = sql`select r.id from cml_resolved r where r.characteristics is not null and (r.is_new
-    or r.characteristics is not (select json_group_array(json_array(name, value)) from (select name, value from product_characteristics pc where pc.product_id = r.id order by sort)))`;
-  await sql`drop table if exists temp.cml_characteristics_changed`.execute(trx);
-  await sql`create temp table cml_characteristics_changed as ${changed}`.execute(trx);
-  await run(trx, sql`delete from product_characteristics where product_id in (select id from cml_characteristics_changed)`);
-  await run(
-    trx,
-    sql`insert or ignore into product_characteristics (product_id, name, value, sort)
-      select r.id, j.value ->> 0, j.value ->> 1, j.key
-      from cml_resolved r join cml_characteristics_changed c on c.id = r.id, json_each(r.characteristics) j`,
+      from cml_resolved r join ${changedTable} c on c.id = r.id, json_each(${staged}) j`,
   );
 }
 
