@@ -50,20 +50,27 @@ function russianTriad(n: number, feminine: boolean): string[] {
   return words;
 }
 
+/** Walks a number's groups of three digits from the highest: the words of each non-zero group (with its scale word). */
+function spellTriads(n: number, spell: (triad: number, scale: number) => string[]): string {
+  const triads: number[] = [];
+  for (let rest = n; rest > 0; rest = Math.floor(rest / 1000)) triads.push(rest % 1000);
+  const words: string[] = [];
+  for (let scale = triads.length - 1; scale >= 0; scale--) {
+    const triad = triads[scale] as number;
+    if (triad !== 0) words.push(...spell(triad, scale));
+  }
+  return words.join(' ');
+}
+
 /** A whole number in Russian words, masculine ("двадцать один"); 0 is "ноль". */
 export function russianNumber(n: number): string {
   if (n === 0) return 'ноль';
-  const words: string[] = [];
-  const triads: number[] = [];
-  for (let rest = n; rest > 0; rest = Math.floor(rest / 1000)) triads.push(rest % 1000);
-  for (let scale = triads.length - 1; scale >= 0; scale--) {
-    const triad = triads[scale] as number;
-    if (triad === 0) continue;
+  return spellTriads(n, (triad, scale) => {
     const { forms, feminine } = RU_SCALES[scale] as { forms: Forms; feminine: boolean };
-    words.push(...russianTriad(triad, feminine));
+    const words = russianTriad(triad, feminine);
     if (scale > 0) words.push(forms[russianPluralIndex(triad)]);
-  }
-  return words.join(' ');
+    return words;
+  });
 }
 
 const EN_SMALL = [
@@ -85,16 +92,7 @@ function englishTriad(n: number): string[] {
 
 export function englishNumber(n: number): string {
   if (n === 0) return 'zero';
-  const words: string[] = [];
-  const triads: number[] = [];
-  for (let rest = n; rest > 0; rest = Math.floor(rest / 1000)) triads.push(rest % 1000);
-  for (let scale = triads.length - 1; scale >= 0; scale--) {
-    const triad = triads[scale] as number;
-    if (triad === 0) continue;
-    words.push(...englishTriad(triad));
-    if (scale > 0) words.push(EN_SCALES[scale] as string);
-  }
-  return words.join(' ');
+  return spellTriads(n, (triad, scale) => (scale > 0 ? [...englishTriad(triad), EN_SCALES[scale] as string] : englishTriad(triad)));
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
