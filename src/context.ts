@@ -9,6 +9,7 @@ import type { CachedSession } from './accounts/sessions.js';
 import { CategoryTreeCache } from './catalog/categories.js';
 import { ProductChanges } from './catalog/changes.js';
 import { catalogChangeCounter } from './catalog/generation.js';
+import { ImportGate } from './catalog/import/gate.js';
 import { ListingCache } from './catalog/listing.js';
 import { LiveIndex } from './catalog/search/live.js';
 import type { PriceViewer } from './catalog/viewer.js';
@@ -92,6 +93,8 @@ export class AppContext {
   readonly loginThrottle: LoginThrottle;
   /** Where placed and cancelled orders are pushed (none: 1C collects them itself); one export job each. */
   readonly orderExporters: readonly OrderExporter[];
+  /** The one door to the catalog import's staging tables: one reader (1C, MoySklad, spreadsheet) at a time. */
+  readonly importGate: ImportGate;
   /** The 1C exchange: its sessions, the per-type lock and the catalog run in progress. */
   readonly exchange: Exchange;
   /** MoySklad (client, its budget, the sync in progress); null while integrations.moysklad.token is empty. */
@@ -132,6 +135,7 @@ export class AppContext {
       maxFailuresPerIp: config.auth.maxFailuresPerIp,
       windowMs: config.auth.lockoutMinutes * MINUTE,
     });
+    this.importGate = new ImportGate();
     // A push integration (MoySklad) adds its exporter here when config turns it on.
     this.moysklad = config.integrations.moysklad.token === '' ? null : new MoySklad(this);
     this.orderExporters = overrides.orderExporters ?? (this.moysklad ? [new MoySkladExporter(this.moysklad)] : []);

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Transaction } from 'kysely';
-import { type ApplyCounts, applyStaged, Staging, StagingRows } from '../../../catalog/import/index.js';
+import { type ApplyCounts, applyStaged, ImportBusyError, Staging, StagingRows } from '../../../catalog/import/index.js';
 import type { AppContext } from '../../../context.js';
 import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
@@ -56,6 +56,9 @@ function letter(index: number): string {
 
 export async function importSpreadsheet(ctx: AppContext, path: string, options: ImportOptions): Promise<ImportReport> {
   const file = basename(path);
+  // Another reader (MoySklad, 1C) using the staging tables: refused before reading a byte.
+  const held = ctx.importGate.refusal('spreadsheet');
+  if (held) return refused(file, options, held);
   let rows: string[][];
   try {
     rows = await rowsOf(path);
@@ -104,9 +107,16 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     if (p.sku_norm) existing.set(p.sku_norm, { id: p.id, ext: p.external_1c_id });
   }
   const categories = await ctx.db.selectFrom('categories').select(['id', 'name', 'external_1c_id']).execute();
-  const staging = new Staging(ctx.db, ctx.database.sqlite);
-  await staging.reset();
+  let release: () => void;
   try {
+    release = ctx.importGate.acquire('spreadsheet');
+  } catch (error) {
+    if (error instanceof ImportBusyError) return refused(file, options, error.message);
+    throw error;
+  }
+  const staging = new Staging(ctx.db, ctx.database.sqlite);
+  try {
+    await staging.reset();
     const sink = new StagingRows();
     const adopt: Array<[number, string]> = [];
     const adoptTypes: Array<[number, string]> = [];
@@ -182,7 +192,13 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     return { ...base, applied: !options.dryRun, counts: result.counts, problems: [] };
   } finally {
     await staging.drop();
+    release();
   }
+}
+
+/** The gate was taken: a report with that one problem; nothing was read, staged or recorded. */
+function refused(file: string, options: ImportOptions, message: string): ImportReport {
+  return { file, dryRun: options.dryRun, applied: false, rows: 0, mapping: [], counts: null, problems: [{ row: 0, column: '', message }] };
 }
 
 async function record(

@@ -116,7 +116,9 @@ export interface Problem {
   readonly message: string;
 }
 
+/** Row 0: the whole file (it could not be read, or the import was refused). */
 export function formatProblem(p: Problem): string {
+  if (p.row === 0) return p.message;
   return p.column ? `row ${p.row}, column ${p.column}: ${p.message}` : `row ${p.row}: ${p.message}`;
 }
 
