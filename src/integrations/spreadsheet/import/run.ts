@@ -13,13 +13,28 @@ import type { AppContext } from '../../../context.js';
 import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
 import { decodeCsv, detectSeparator, parseCsv } from './csv.js';
-import { type Mapping, type Problem, readSheet } from './sheet.js';
+import { formatProblem, type Mapping, type Problem, readSheet } from './sheet.js';
 import { readXlsxRows, XlsxError } from './xlsx.js';
 
 export interface ImportOptions {
   readonly dryRun: boolean;
   readonly hideAbsent: boolean;
+  /** Header text or column letter → field (the web page's corrections, over config `integrations.spreadsheet.columns`); '-' leaves a column out. */
   readonly columns?: Readonly<Record<string, string>>;
+  /** The header's row (0-based) when it is known (the web page's second look); else it is searched for. */
+  readonly headerRow?: number | null;
+  /** The file's own name when `path` is where it waits (an upload kept server-side). */
+  readonly name?: string;
+  /** Who ran it, for the run history ("admin@…", "watched folder"). */
+  readonly by?: string;
+}
+
+/** One column of the header row: its letter, its text and the field it was read as (null: left out). */
+export interface ColumnUse {
+  readonly index: number;
+  readonly column: string;
+  readonly header: string;
+  readonly field: string | null;
 }
 
 export interface ImportReport {
@@ -28,20 +43,46 @@ export interface ImportReport {
   readonly applied: boolean;
   readonly rows: number;
   readonly mapping: ReadonlyArray<{ column: string; header: string; field: string }>;
+  /** The header row (0-based; -1 when none was found) and every column of it, mapped or not. */
+  readonly headerRow: number;
+  readonly columns: readonly ColumnUse[];
   readonly counts: ApplyCounts | null;
   readonly problems: readonly Problem[];
 }
 
-async function rowsOf(path: string): Promise<string[][]> {
-  const ext = extname(path).toLowerCase();
+async function rowsOf(path: string, name: string): Promise<string[][]> {
+  const ext = extname(name).toLowerCase();
   if (ext === '.xlsx') return readXlsxRows(path);
   const text = decodeCsv(await readFile(path));
   return parseCsv(text, detectSeparator(text));
 }
 
+/** config.yml's "header or letter = field" items as a map (checked when the config was loaded). */
+export function configuredColumns(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.lastIndexOf('=');
+    if (eq > 0) out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 function describe(mapping: Mapping | null): ImportReport['mapping'] {
   if (!mapping) return [];
   return [...mapping.columns].map(([c, field]) => ({ column: letter(c), header: mapping.headers[c] ?? '', field }));
+}
+
+function columnsOf(mapping: Mapping | null): ColumnUse[] {
+  if (!mapping) return [];
+  const width = Math.max(mapping.headers.length, ...[...mapping.columns.keys()].map((c) => c + 1));
+  const out: ColumnUse[] = [];
+  for (let c = 0; c < width; c++) {
+    const header = mapping.headers[c] ?? '';
+    const field = mapping.columns.get(c) ?? null;
+    if (header === '' && field === null) continue;
+    out.push({ index: c, column: letter(c), header, field });
+  }
+  return out;
 }
 
 function letter(index: number): string {
@@ -55,28 +96,29 @@ function letter(index: number): string {
 }
 
 export async function importSpreadsheet(ctx: AppContext, path: string, options: ImportOptions): Promise<ImportReport> {
-  const file = basename(path);
+  const file = options.name ?? basename(path);
   // Another reader (MoySklad, 1C) using the staging tables: refused before reading a byte.
   const held = ctx.importGate.refusal('spreadsheet');
   if (held) return refused(file, options, held);
   let rows: string[][];
   try {
-    rows = await rowsOf(path);
+    rows = await rowsOf(path, file);
   } catch (error) {
     const message = error instanceof XlsxError ? error.message : `cannot read the file: ${(error as Error).message}`;
-    return {
-      file,
-      dryRun: options.dryRun,
-      applied: false,
-      rows: 0,
-      mapping: [],
-      counts: null,
-      problems: [{ row: 1, column: '', message }],
-    };
+    await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
+    return { ...refused(file, options, message) };
   }
-  const sheet = readSheet(rows, options.columns ?? {});
+  const columns = { ...configuredColumns(ctx.config.integrations.spreadsheet.columns.catalog), ...options.columns };
+  const sheet = readSheet(rows, columns, options.headerRow ?? null);
   const problems = [...sheet.problems];
-  const base = { file, dryRun: options.dryRun, rows: sheet.products.length, mapping: describe(sheet.mapping) };
+  const base = {
+    file,
+    dryRun: options.dryRun,
+    rows: sheet.products.length,
+    mapping: describe(sheet.mapping),
+    headerRow: sheet.mapping?.headerRow ?? -1,
+    columns: columnsOf(sheet.mapping),
+  };
 
   // Price types are matched by name; an unknown one is a problem, not a new price type.
   const priceTypes = await ctx.db.selectFrom('price_types').select(['id', 'name', 'is_default', 'external_1c_id']).execute();
@@ -98,7 +140,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     else priceTypeFor.set(name, type.external_1c_id ?? `pt:${type.id}`);
   }
   if (problems.length > 0) {
-    await record(ctx, file, 'failed', null, problems, options.dryRun);
+    await record(ctx, file, 'failed', null, problems, options);
     return { ...base, applied: false, counts: null, problems };
   }
 
@@ -188,7 +230,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       dryRun: options.dryRun,
       prepare,
     });
-    await record(ctx, file, 'success', result.counts, [], options.dryRun);
+    await record(ctx, file, 'success', result.counts, [], options);
     return { ...base, applied: !options.dryRun, counts: result.counts, problems: [] };
   } finally {
     await staging.drop();
@@ -198,24 +240,42 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
 
 /** The gate was taken: a report with that one problem; nothing was read, staged or recorded. */
 function refused(file: string, options: ImportOptions, message: string): ImportReport {
-  return { file, dryRun: options.dryRun, applied: false, rows: 0, mapping: [], counts: null, problems: [{ row: 0, column: '', message }] };
+  return {
+    file,
+    dryRun: options.dryRun,
+    applied: false,
+    rows: 0,
+    mapping: [],
+    headerRow: -1,
+    columns: [],
+    counts: null,
+    problems: [{ row: 0, column: '', message }],
+  };
 }
 
+/**
+ * A run in exchange_runs (the exchange page's one history of what changed the catalog). A dry
+ * run changes nothing and is not recorded; a refused apply is, with its first problem.
+ */
 async function record(
   ctx: AppContext,
   file: string,
   status: 'success' | 'failed',
   counts: ApplyCounts | null,
   problems: readonly Problem[],
-  dryRun: boolean,
+  options: ImportOptions,
 ): Promise<void> {
+  if (options.dryRun) return;
   const now = ctx.clock.now();
-  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}${dryRun ? ' (dry run)' : ''}`, 'spreadsheet');
+  const who = options.by ? ` (${options.by})` : '';
+  const mode = options.hideAbsent ? 'full price list' : 'partial update';
+  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}`, 'spreadsheet');
+  const first = problems[0];
   await updateRun(ctx.db, id, {
     status,
     files: [{ name: file, bytes: 0 }],
     ...(counts ? { counts: { ...counts } } : {}),
-    message: `spreadsheet ${file}${dryRun ? ' (dry run)' : ''}${problems.length ? `: ${problems.length} problem(s); first: row ${problems[0]?.row} ${problems[0]?.message}` : ''}`,
+    message: `spreadsheet ${file}, ${mode}${who}${first ? `: ${problems.length} problem(s); first: ${formatProblem(first)}` : ''}`,
     finishedAt: now,
   });
 }

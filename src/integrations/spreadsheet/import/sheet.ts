@@ -46,6 +46,14 @@ export function fieldOf(header: string): Field | null {
   return null;
 }
 
+/** A column the admin (or config) said to leave out. */
+export const IGNORE = '-';
+
+/** Whether `text` is a field a column may be mapped to (config check, the web form). */
+export function isField(text: string): text is Field {
+  return ['sku', 'name', 'category', 'unit'].includes(text) || /^(price|stock):/.test(text);
+}
+
 export interface Mapping {
   readonly headerRow: number;
   /** Column index (0-based) → field. */
@@ -64,7 +72,7 @@ export function columnLetter(index: number): string {
   return s;
 }
 
-function letterIndex(letter: string): number | null {
+export function letterIndex(letter: string): number | null {
   if (!/^[A-Z]{1,3}$/i.test(letter)) return null;
   let n = 0;
   for (const c of letter.toUpperCase()) n = n * 26 + (c.charCodeAt(0) - 64);
@@ -78,18 +86,30 @@ function letterIndex(letter: string): number | null {
 export function findMapping(
   rows: readonly (readonly string[])[],
   overrides: Readonly<Record<string, string>> = {},
+  headerRow: number | null = null,
 ): Mapping | null {
-  const byHeader = new Map(Object.entries(overrides).map(([k, v]) => [k.trim().toLowerCase(), v as Field]));
-  for (let r = 0; r < Math.min(rows.length, 30); r++) {
+  // A column letter key ("A", "AB") names a column; any other key is a header's text.
+  const byHeader = new Map(
+    Object.entries(overrides)
+      .filter(([k]) => letterIndex(k) === null)
+      .map(([k, v]) => [k.trim().replace(/\s+/g, ' ').toLowerCase(), v]),
+  );
+  const first = headerRow ?? 0;
+  const last = headerRow ?? Math.min(rows.length, 30) - 1;
+  for (let r = first; r <= last; r++) {
     const row = rows[r] ?? [];
     const columns = new Map<number, Field>();
     row.forEach((cell, c) => {
-      const field = byHeader.get(cell.trim().toLowerCase()) ?? fieldOf(cell);
+      const chosen = byHeader.get(cell.trim().replace(/\s+/g, ' ').toLowerCase());
+      if (chosen === IGNORE) return;
+      const field = (chosen as Field | undefined) ?? fieldOf(cell);
       if (field && !(field === 'sku' && [...columns.values()].includes('sku'))) columns.set(c, field);
     });
     for (const [key, field] of Object.entries(overrides)) {
       const index = letterIndex(key);
-      if (index !== null) columns.set(index, field as Field);
+      if (index === null) continue;
+      if (field === IGNORE) columns.delete(index);
+      else columns.set(index, field as Field);
     }
     const fields = [...columns.values()];
     if (fields.includes('sku') && fields.includes('name')) return { headerRow: r, columns, headers: row.map((c) => c.trim()) };
@@ -136,9 +156,13 @@ export interface ReadSheet {
 }
 
 /** Rows are numbered from 1 as the user sees them in the file. */
-export function readSheet(rows: readonly (readonly string[])[], overrides: Readonly<Record<string, string>> = {}): ReadSheet {
+export function readSheet(
+  rows: readonly (readonly string[])[],
+  overrides: Readonly<Record<string, string>> = {},
+  headerRow: number | null = null,
+): ReadSheet {
   const problems: Problem[] = [];
-  const mapping = findMapping(rows, overrides);
+  const mapping = findMapping(rows, overrides, headerRow);
   if (!mapping) {
     problems.push({
       row: 1,
