@@ -26,6 +26,7 @@ import { createPdfRenderer, type PdfRenderer } from './documents/pdf.js';
 import { Exchange } from './integrations/commerceml/exchange/service.js';
 import { MoySkladExporter } from './integrations/moysklad/push-order.js';
 import { MoySklad } from './integrations/moysklad/service.js';
+import { SpreadsheetWatcher } from './integrations/spreadsheet/watch.js';
 import { Outbox } from './jobs/outbox.js';
 import { JobWorker } from './jobs/worker.js';
 import type { OrderExporter } from './orders/export.js';
@@ -99,6 +100,8 @@ export class AppContext {
   readonly exchange: Exchange;
   /** MoySklad (client, its budget, the sync in progress); null while integrations.moysklad.token is empty. */
   readonly moysklad: MoySklad | null;
+  /** The watched spreadsheet folder; null while integrations.spreadsheet.watch_dir is empty. `serve` starts it. */
+  readonly sheetsWatcher: SpreadsheetWatcher | null;
 
   /** Runs queued jobs; `serve` starts it, tests call runDue(). Built last: its jobs use all of the above. */
   readonly worker: JobWorker;
@@ -140,6 +143,7 @@ export class AppContext {
     this.moysklad = config.integrations.moysklad.token === '' ? null : new MoySklad(this);
     this.orderExporters = overrides.orderExporters ?? (this.moysklad ? [new MoySkladExporter(this.moysklad)] : []);
     this.exchange = new Exchange(this);
+    this.sheetsWatcher = config.integrations.spreadsheet.watchDir === '' ? null : new SpreadsheetWatcher(this);
 
     this.worker = new JobWorker(this);
   }
@@ -148,6 +152,7 @@ export class AppContext {
   async close(): Promise<void> {
     await this.worker.stop();
     await this.moysklad?.close();
+    await this.sheetsWatcher?.close();
     await this.exchange.close();
     await this.pdf.close();
     this.mailer.close();

@@ -24,6 +24,7 @@ export async function serve(args: ParsedArgs): Promise<number> {
   }
   ctx.worker.start();
   ctx.moysklad?.start();
+  ctx.sheetsWatcher?.start();
 
   const lines = [`Optovik is running at ${address.replace('127.0.0.1', 'localhost')}`];
   lines.push(config.file ? `  config: ${config.file}` : '  no config.yml found: DEMO MODE (copy config.example.yml to config.yml for production)');
@@ -32,6 +33,7 @@ export async function serve(args: ParsedArgs): Promise<number> {
   if (report.backup) lines.push(`  backup before migrating: ${report.backup}`);
   if (!config.smtp.host) lines.push(`  no SMTP configured: mail is written to ${config.dataDir}/mail`);
   if (ctx.moysklad) lines.push(`  MoySklad: ${config.integrations.moysklad.baseUrl}, changes every ${config.integrations.moysklad.pollSeconds} s`);
+  if (ctx.sheetsWatcher) lines.push(`  watched folder: ${config.integrations.spreadsheet.watchDir}, every ${config.integrations.spreadsheet.watchSeconds} s`);
   if (!ctx.pdf.available) lines.push(`  WARNING: order PDFs are off: ${ctx.pdf.reason ?? 'no Chromium found'}`);
   if (config.demo) {
     lines.push('  demo logins:');

@@ -279,3 +279,21 @@ async function record(
     finishedAt: now,
   });
 }
+
+/** The report as lines of text: what `optovik import` prints and the watched folder's <name>.report.txt holds. */
+export function reportLines(report: ImportReport): string[] {
+  const lines = [`${report.file}: ${report.rows} product row(s)${report.dryRun ? ' (dry run: nothing changed)' : ''}`];
+  for (const m of report.mapping) lines.push(`  column ${m.column} «${m.header}» → ${m.field}`);
+  for (const p of report.problems) lines.push(formatProblem(p));
+  if (report.problems.length > 0) {
+    lines.push(`${report.problems.length} problem(s): nothing was changed.`);
+    return lines;
+  }
+  const c = report.counts;
+  if (c) {
+    lines.push(
+      `created ${c.products_created}, changed ${c.products_updated}, hidden ${c.products_hidden}; prices changed ${c.prices_changed}, stock changed ${c.stock_changed}; categories created ${c.categories_created}`,
+    );
+  }
+  return lines;
+}
