@@ -1,6 +1,7 @@
 import { apiTokenCommand, createUserCommand } from './api-commands.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
+import { exportFile } from './export.js';
 import { importFile } from './import.js';
 import { moysklad } from './moysklad.js';
 import { CliError } from './runtime.js';
@@ -24,6 +25,8 @@ Commands:
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
   import <file.csv|xlsx>    import a catalog/price/stock spreadsheet [--dry-run] [--hide-absent]
+  export catalog <file.xlsx|csv>
+                            write the catalog in the shape import reads (prices, stock)
   moysklad check            check the MoySklad token and list its price types, stores, states
   moysklad sync [--full]    one MoySklad sync now (--full: everything, not only changes)
 
@@ -41,6 +44,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   'flush-sessions': flushAllSessions,
   mail: mailTest,
   import: importFile,
+  export: exportFile,
   moysklad,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');

@@ -128,8 +128,8 @@ export function spreadsheetColumnItem(item: string): string | null {
     return `must look like "header text = field" or "B = field", got "${item}"`;
   }
   const field = item.slice(eq + 1).trim();
-  if (!/^(sku|name|category|unit|-|price:.*|stock:.*)$/.test(field)) {
-    return `"${field}" is not a field: use sku, name, category, unit, price:<price type>, stock:<warehouse> or -`;
+  if (!/^(sku|name|category|unit|visible|-|price:.*|stock:.*)$/.test(field)) {
+    return `"${field}" is not a field: use sku, name, category, unit, visible, price:<price type>, stock:<warehouse> or -`;
   }
   return null;
 }

@@ -1,7 +1,9 @@
+import { PassThrough } from 'node:stream';
 import type { FastifyMultipartBaseOptions, MultipartFile } from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import type { MessageKey } from '../../../i18n/messages/ru.js';
+import { exportCatalog } from '../../../integrations/spreadsheet/export.js';
 import { dropPending, findPending, keepPending } from '../../../integrations/spreadsheet/import/pending.js';
 import { type ImportReport, importSpreadsheet } from '../../../integrations/spreadsheet/import/run.js';
 import { columnLetter, formatProblem, IGNORE, isField } from '../../../integrations/spreadsheet/import/sheet.js';
@@ -82,6 +84,22 @@ export async function spreadsheetAdminRoutes(app: FastifyInstance, { ctx }: { ct
   }
 
   app.get('/spreadsheet', admin, async (request, reply) => uploadPage(request, reply));
+
+  // The catalog in the shape the import reads, streamed as it is written.
+  for (const format of ['xlsx', 'csv'] as const) {
+    app.get(`/spreadsheet/export.${format}`, admin, async (_request, reply) => {
+      const out = new PassThrough();
+      exportCatalog(ctx, format, out).catch((err: unknown) => {
+        ctx.log.error({ err }, 'catalog export');
+        out.destroy(err as Error);
+      });
+      const day = new Date(ctx.clock.now()).toISOString().slice(0, 10);
+      return reply
+        .header('content-type', format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="catalog-${day}.${format}"`)
+        .send(out);
+    });
+  }
 
   app.post('/spreadsheet/upload', { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFile }, async (request, reply) => {
     const user = currentUser(request);

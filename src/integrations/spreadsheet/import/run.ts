@@ -8,10 +8,11 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Transaction } from 'kysely';
-import { type ApplyCounts, applyStaged, ImportBusyError, Staging, StagingRows } from '../../../catalog/import/index.js';
+import { type ApplyCounts, applyStaged, ImportBusyError, Staging, StagingRows, TOTAL_STOCK } from '../../../catalog/import/index.js';
 import type { AppContext } from '../../../context.js';
 import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
+import { CategoryPaths } from './category-paths.js';
 import { decodeCsv, detectSeparator, parseCsv } from './csv.js';
 import { formatProblem, type Mapping, type Problem, readSheet } from './sheet.js';
 import { readXlsxRows, XlsxError } from './xlsx.js';
@@ -145,10 +146,27 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
   }
 
   const existing = new Map<string, { id: number; ext: string | null }>();
-  for (const p of await ctx.db.selectFrom('products').select(['id', 'sku_norm', 'external_1c_id']).execute()) {
+  const byId = new Map<number, { id: number; ext: string | null; skuNorm: string }>();
+  for (const p of await ctx.db.selectFrom('products').select(['id', 'sku_norm', 'external_1c_id']).orderBy('id', 'desc').execute()) {
     if (p.sku_norm) existing.set(p.sku_norm, { id: p.id, ext: p.external_1c_id });
+    byId.set(p.id, { id: p.id, ext: p.external_1c_id, skuNorm: p.sku_norm });
   }
-  const categories = await ctx.db.selectFrom('categories').select(['id', 'name', 'external_1c_id']).execute();
+  const categories = await ctx.db
+    .selectFrom('categories')
+    .select(['id', 'parent_id', 'name', 'sort', 'hidden', 'external_1c_id'])
+    .orderBy('id')
+    .execute();
+  // Units and warehouses are named in the file: the stored ones with that name (or code) are meant.
+  const units = new Map<string, string>();
+  for (const u of await ctx.db.selectFrom('units').select(['code', 'name']).orderBy('id', 'desc').execute()) {
+    units.set(u.name.toLowerCase(), u.code);
+    units.set(u.code.toLowerCase(), u.code);
+  }
+  const warehouseExt = new Map<string, string>();
+  for (const w of await ctx.db.selectFrom('warehouses').select(['name', 'external_1c_id']).orderBy('id', 'desc').execute())
+    if (w.external_1c_id) warehouseExt.set(w.name.toLowerCase(), w.external_1c_id);
+  const warehouseOf = (name: string): string =>
+    name === '' ? TOTAL_STOCK : (warehouseExt.get(name.toLowerCase()) ?? `wh:${name.toLowerCase()}`);
   let release: () => void;
   try {
     release = ctx.importGate.acquire('spreadsheet');
@@ -162,26 +180,16 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     const sink = new StagingRows();
     const adopt: Array<[number, string]> = [];
     const adoptTypes: Array<[number, string]> = [];
-    const adoptCategories: Array<[number, string]> = [];
+    const paths = new CategoryPaths(categories, (group) => sink.group(group));
     for (const [name, ext] of priceTypeFor) {
       if (ext.startsWith('pt:')) adoptTypes.push([Number(ext.slice(3)), ext]);
       sink.priceType({ ext, name: name || (priceTypes.find((t) => t.is_default === 1)?.name ?? name) });
     }
-    const groupExt = new Map<string, string>();
+    const stagedWarehouses = new Set<string>();
     for (const product of sheet.products) {
-      let catExt: string | null = null;
-      if (product.category) {
-        const key = product.category.toLowerCase();
-        catExt = groupExt.get(key) ?? null;
-        if (!catExt) {
-          const found = categories.find((c) => c.name.toLowerCase() === key);
-          catExt = found ? (found.external_1c_id ?? `cat:${found.id}`) : `cat:${key}`;
-          if (found && !found.external_1c_id) adoptCategories.push([found.id, catExt]);
-          groupExt.set(key, catExt);
-          sink.group({ ext: catExt, parentExt: null, name: found?.name ?? product.category, deleted: false, sort: 0 });
-        }
-      }
-      const known = existing.get(product.skuNorm);
+      const catExt = product.category ? paths.extOf(product.category) : null;
+      // The portal's ID (an exported file) first, then the SKU; an ID of another portal falls back to the SKU.
+      const known = (product.id !== null ? byId.get(product.id) : undefined) ?? existing.get(product.skuNorm);
       const ext = known?.ext ?? `sku:${product.skuNorm}`;
       if (known && !known.ext) adopt.push([known.id, ext]);
       sink.product({
@@ -193,7 +201,9 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         fullName: null,
         description: null,
         brand: null,
-        unit: product.unit ? { key: product.unit, name: product.unit, fullName: product.unit } : null,
+        unit: product.unit
+          ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
+          : null,
         groupExt: catExt,
         vatBp: null,
         variantName: null,
@@ -201,13 +211,17 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         barcodes: null,
         properties: null,
         images: null,
-        deleted: false,
+        deleted: !product.visible,
       });
       for (const [type, price] of product.prices) sink.price({ ext, priceType: priceTypeFor.get(type) ?? type, price });
-      for (const [warehouse, quantity] of product.stock)
-        sink.stock({ ext, warehouseExt: warehouse === '' ? '#total' : `wh:${warehouse.toLowerCase()}`, quantity });
-      for (const [warehouse] of product.stock)
-        if (warehouse !== '') sink.warehouse({ ext: `wh:${warehouse.toLowerCase()}`, name: warehouse });
+      for (const [warehouse, quantity] of product.stock) {
+        const wh = warehouseOf(warehouse);
+        sink.stock({ ext, warehouseExt: wh, quantity });
+        if (warehouse !== '' && wh !== TOTAL_STOCK && !stagedWarehouses.has(wh)) {
+          stagedWarehouses.add(wh);
+          sink.warehouse({ ext: wh, name: warehouse });
+        }
+      }
     }
     // A hand-made product, category or price type found by SKU / name takes the spreadsheet's
     // key, inside the switch's transaction (so a dry run leaves it too).
@@ -216,7 +230,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         await trx.updateTable('products').set({ external_1c_id: ext }).where('id', '=', id).execute();
       for (const [id, ext] of adoptTypes)
         await trx.updateTable('price_types').set({ external_1c_id: ext }).where('id', '=', id).execute();
-      for (const [id, ext] of adoptCategories)
+      for (const [id, ext] of paths.adopt)
         await trx.updateTable('categories').set({ external_1c_id: ext }).where('id', '=', id).execute();
     };
     await staging.write(sink.take().rows);

@@ -7,7 +7,7 @@
  */
 import { normalizeSku } from '../../../catalog/sku.js';
 
-export type Field = 'sku' | 'name' | 'category' | 'unit' | `price:${string}` | `stock:${string}`;
+export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | `price:${string}` | `stock:${string}`;
 
 const SYNONYMS: Record<string, Field> = {
   артикул: 'sku',
@@ -28,6 +28,14 @@ const SYNONYMS: Record<string, Field> = {
   'ед. изм.': 'unit',
   единица: 'unit',
   unit: 'unit',
+  id: 'id',
+  'id на портале': 'id',
+  'код на портале': 'id',
+  'portal id': 'id',
+  виден: 'visible',
+  видимость: 'visible',
+  показывать: 'visible',
+  visible: 'visible',
   остаток: 'stock:',
   stock: 'stock:',
   количество: 'stock:',
@@ -51,7 +59,7 @@ export const IGNORE = '-';
 
 /** Whether `text` is a field a column may be mapped to (config check, the web form). */
 export function isField(text: string): text is Field {
-  return ['sku', 'name', 'category', 'unit'].includes(text) || /^(price|stock):/.test(text);
+  return ['id', 'sku', 'name', 'category', 'unit', 'visible'].includes(text) || /^(price|stock):/.test(text);
 }
 
 export interface Mapping {
@@ -119,11 +127,15 @@ export function findMapping(
 
 export interface SheetProduct {
   readonly row: number;
+  /** The portal's own product id (an exported file's "ID на портале"): matched before the SKU. */
+  readonly id: number | null;
   readonly sku: string;
   readonly skuNorm: string;
   readonly name: string;
   readonly category: string | null;
   readonly unit: string | null;
+  /** False when the visible column says no (нет, 0, no, false, -); a missing column or an empty cell is visible. */
+  readonly visible: boolean;
   /** Price type name (as in the header, '' = the default) → kopecks. */
   readonly prices: ReadonlyMap<string, number>;
   /** Warehouse name ('' = the total) → quantity. */
@@ -192,12 +204,20 @@ export function readSheet(
     const skuNorm = normalizeSku(sku);
     const header = (c: number): string => mapping.headers[c] || columnLetter(c);
     const skuColumn = [...mapping.columns].find(([, f]) => f === 'sku')?.[0] ?? 0;
-    const first = seen.get(skuNorm);
+    const idText = get('id');
+    const id = /^\d{1,15}$/.test(idText) ? Number(idText) : null;
+    if (idText !== '' && id === null) {
+      const idColumn = [...mapping.columns].find(([, f]) => f === 'id')?.[0] ?? 0;
+      problems.push({ row: rowNo, column: header(idColumn), message: `«${idText}» is not a product ID` });
+    }
+    // Variants may share their product's SKU: with the portal's ID the row is told apart by it.
+    const key = id === null ? skuNorm : `#${id}`;
+    const first = seen.get(key);
     if (first !== undefined) {
       problems.push({ row: rowNo, column: header(skuColumn), message: `SKU «${sku}» is already on row ${first}` });
       continue;
     }
-    seen.set(skuNorm, rowNo);
+    seen.set(key, rowNo);
     if (name === '')
       problems.push({
         row: rowNo,
@@ -221,11 +241,13 @@ export function readSheet(
     }
     products.push({
       row: rowNo,
+      id,
       sku,
       skuNorm,
       name,
       category: hasCategory ? get('category') || null : group,
       unit: get('unit') || null,
+      visible: !/^(нет|no|false|0|-|скрыт|hidden)$/i.test(get('visible')),
       prices,
       stock,
     });
