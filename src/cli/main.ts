@@ -24,7 +24,8 @@ Commands:
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
-  import <file.csv|xlsx>    import a catalog/price/stock spreadsheet [--dry-run] [--hide-absent]
+  import <file.csv|xlsx>    import a catalog/price/stock, companies or special prices spreadsheet
+                            [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]
   export catalog <file.xlsx|csv>
                             write the catalog in the shape import reads (prices, stock)
   moysklad check            check the MoySklad token and list its price types, stores, states

@@ -12,13 +12,19 @@ import { type ApplyCounts, applyStaged, ImportBusyError, Staging, StagingRows, T
 import type { AppContext } from '../../../context.js';
 import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
+import { type BuyerKind, detectBuyerKind, importCompanies, importSpecialPrices } from './buyers.js';
 import { CategoryPaths } from './category-paths.js';
 import { decodeCsv, detectSeparator, parseCsv } from './csv.js';
 import { formatProblem, type Mapping, type Problem, readSheet } from './sheet.js';
 import { readXlsxRows, XlsxError } from './xlsx.js';
 
+export type ImportKind = 'catalog' | BuyerKind;
+export const IMPORT_KINDS: readonly ImportKind[] = ['catalog', 'companies', 'special-prices'];
+
 export interface ImportOptions {
   readonly dryRun: boolean;
+  /** What the file holds; found by its headers when not given. */
+  readonly kind?: ImportKind;
   readonly hideAbsent: boolean;
   /** Header text or column letter → field (the web page's corrections, over config `integrations.spreadsheet.columns`); '-' leaves a column out. */
   readonly columns?: Readonly<Record<string, string>>;
@@ -40,6 +46,9 @@ export interface ColumnUse {
 
 export interface ImportReport {
   readonly file: string;
+  readonly kind: ImportKind;
+  /** Counts of the buyers' kinds (companies created/updated, special prices changed/removed). */
+  readonly tally?: Record<string, number> | null;
   readonly dryRun: boolean;
   readonly applied: boolean;
   readonly rows: number;
@@ -109,11 +118,33 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
     return { ...refused(file, options, message) };
   }
+  const kind = options.kind ?? detectBuyerKind(rows) ?? 'catalog';
+  if (kind !== 'catalog') {
+    const result =
+      kind === 'companies'
+        ? await importCompanies(ctx.db, rows, { dryRun: options.dryRun, now: ctx.clock.now() })
+        : await importSpecialPrices(ctx.db, rows, { dryRun: options.dryRun, hideAbsent: options.hideAbsent });
+    await record(ctx, file, result.problems.length > 0 ? 'failed' : 'success', result.tally, result.problems, options);
+    return {
+      file,
+      kind,
+      dryRun: options.dryRun,
+      applied: !options.dryRun && result.problems.length === 0,
+      rows: result.rows,
+      mapping: result.mapping,
+      headerRow: -1,
+      columns: [],
+      counts: null,
+      tally: result.tally,
+      problems: result.problems,
+    };
+  }
   const columns = { ...configuredColumns(ctx.config.integrations.spreadsheet.columns.catalog), ...options.columns };
   const sheet = readSheet(rows, columns, options.headerRow ?? null);
   const problems = [...sheet.problems];
   const base = {
     file,
+    kind: 'catalog' as const,
     dryRun: options.dryRun,
     rows: sheet.products.length,
     mapping: describe(sheet.mapping),
@@ -256,6 +287,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
 function refused(file: string, options: ImportOptions, message: string): ImportReport {
   return {
     file,
+    kind: options.kind ?? 'catalog',
     dryRun: options.dryRun,
     applied: false,
     rows: 0,
@@ -275,7 +307,7 @@ async function record(
   ctx: AppContext,
   file: string,
   status: 'success' | 'failed',
-  counts: ApplyCounts | null,
+  counts: ApplyCounts | Record<string, number> | null,
   problems: readonly Problem[],
   options: ImportOptions,
 ): Promise<void> {
@@ -296,13 +328,15 @@ async function record(
 
 /** The report as lines of text: what `optovik import` prints and the watched folder's <name>.report.txt holds. */
 export function reportLines(report: ImportReport): string[] {
-  const lines = [`${report.file}: ${report.rows} product row(s)${report.dryRun ? ' (dry run: nothing changed)' : ''}`];
+  const what = report.kind === 'catalog' ? 'product' : report.kind === 'companies' ? 'company' : 'special price';
+  const lines = [`${report.file}: ${report.rows} ${what} row(s)${report.dryRun ? ' (dry run: nothing changed)' : ''}`];
   for (const m of report.mapping) lines.push(`  column ${m.column} «${m.header}» → ${m.field}`);
   for (const p of report.problems) lines.push(formatProblem(p));
   if (report.problems.length > 0) {
     lines.push(`${report.problems.length} problem(s): nothing was changed.`);
     return lines;
   }
+  if (report.tally) lines.push(Object.entries(report.tally).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', '));
   const c = report.counts;
   if (c) {
     lines.push(
