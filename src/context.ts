@@ -9,6 +9,7 @@ import type { CachedSession } from './accounts/sessions.js';
 import { CategoryTreeCache } from './catalog/categories.js';
 import { ProductChanges } from './catalog/changes.js';
 import { catalogChangeCounter } from './catalog/generation.js';
+import { ImportGate } from './catalog/import/gate.js';
 import { ListingCache } from './catalog/listing.js';
 import { LiveIndex } from './catalog/search/live.js';
 import type { PriceViewer } from './catalog/viewer.js';
@@ -25,6 +26,7 @@ import { createPdfRenderer, type PdfRenderer } from './documents/pdf.js';
 import { Exchange } from './integrations/commerceml/exchange/service.js';
 import { MoySkladExporter } from './integrations/moysklad/push-order.js';
 import { MoySklad } from './integrations/moysklad/service.js';
+import { SpreadsheetWatcher } from './integrations/spreadsheet/watch.js';
 import { Outbox } from './jobs/outbox.js';
 import { JobWorker } from './jobs/worker.js';
 import type { OrderExporter } from './orders/export.js';
@@ -92,10 +94,14 @@ export class AppContext {
   readonly loginThrottle: LoginThrottle;
   /** Where placed and cancelled orders are pushed (none: 1C collects them itself); one export job each. */
   readonly orderExporters: readonly OrderExporter[];
+  /** The one door to the catalog import's staging tables: one reader (1C, MoySklad, spreadsheet) at a time. */
+  readonly importGate: ImportGate;
   /** The 1C exchange: its sessions, the per-type lock and the catalog run in progress. */
   readonly exchange: Exchange;
   /** MoySklad (client, its budget, the sync in progress); null while integrations.moysklad.token is empty. */
   readonly moysklad: MoySklad | null;
+  /** The watched spreadsheet folder; null while integrations.spreadsheet.watch_dir is empty. `serve` starts it. */
+  readonly sheetsWatcher: SpreadsheetWatcher | null;
 
   /** Runs queued jobs; `serve` starts it, tests call runDue(). Built last: its jobs use all of the above. */
   readonly worker: JobWorker;
@@ -132,10 +138,12 @@ export class AppContext {
       maxFailuresPerIp: config.auth.maxFailuresPerIp,
       windowMs: config.auth.lockoutMinutes * MINUTE,
     });
+    this.importGate = new ImportGate();
     // A push integration (MoySklad) adds its exporter here when config turns it on.
     this.moysklad = config.integrations.moysklad.token === '' ? null : new MoySklad(this);
     this.orderExporters = overrides.orderExporters ?? (this.moysklad ? [new MoySkladExporter(this.moysklad)] : []);
     this.exchange = new Exchange(this);
+    this.sheetsWatcher = config.integrations.spreadsheet.watchDir === '' ? null : new SpreadsheetWatcher(this);
 
     this.worker = new JobWorker(this);
   }
@@ -144,6 +152,7 @@ export class AppContext {
   async close(): Promise<void> {
     await this.worker.stop();
     await this.moysklad?.close();
+    await this.sheetsWatcher?.close();
     await this.exchange.close();
     await this.pdf.close();
     this.mailer.close();

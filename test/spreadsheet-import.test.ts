@@ -176,3 +176,36 @@ describe('optovik import', () => {
     expect(run(['import', join(dir, 'good.csv')]).stdout).toContain('created 0, changed 0, hidden 0');
   }, 60_000);
 });
+
+describe('the one import gate', () => {
+  it('refuses a spreadsheet import while MoySklad holds the catalog import, naming it, and changes nothing', async () => {
+    const file = join(t.dataDir, 'list.csv');
+    writeFileSync(file, CSV);
+    const release = t.ctx.importGate.acquire('moysklad');
+    const report = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(report.applied).toBe(false);
+    expect(report.problems.map(formatProblem)).toEqual([
+      'A MoySklad sync is using the catalog import right now; try again in a minute',
+    ]);
+    expect(await products()).toEqual([]);
+    release();
+    const after = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(after.counts?.products_created).toBe(2);
+  });
+
+  it('refuses while a 1C catalog exchange is open (its probe), and 1C is refused while a spreadsheet import runs', async () => {
+    const file = join(t.dataDir, 'list.csv');
+    writeFileSync(file, CSV);
+    let oneC = true;
+    t.ctx.importGate.probe('1c', () => oneC);
+    const report = await importSpreadsheet(t.ctx, file, { dryRun: true, hideAbsent: false });
+    expect(report.problems[0]?.message).toBe('An exchange with 1C is using the catalog import right now; try again when it has finished');
+    oneC = false;
+    const release = t.ctx.importGate.acquire('spreadsheet');
+    expect(t.ctx.importGate.refusal('1c')).toBe('A spreadsheet import is using the catalog import right now; try again in a minute');
+    expect(() => t.ctx.importGate.acquire('moysklad')).toThrow(/spreadsheet import/);
+    release();
+    expect(t.ctx.importGate.refusal('1c')).toBeNull();
+    expect(await products()).toEqual([]);
+  });
+});

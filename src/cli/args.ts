@@ -12,6 +12,8 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'dry-run': { type: 'boolean' },
   'hide-absent': { type: 'boolean' },
+  /** import: catalog, companies or special-prices (else found by the file's headers). */
+  kind: { type: 'string' },
   /** moysklad sync: everything, not only what changed. */
   full: { type: 'boolean' },
   /** rates set: the day a rate is for. */
@@ -32,6 +34,7 @@ export interface ParsedArgs {
     help?: boolean;
     'dry-run'?: boolean;
     'hide-absent'?: boolean;
+    kind?: string;
     full?: boolean;
     date?: string;
   };

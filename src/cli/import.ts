@@ -1,33 +1,24 @@
 import { resolve } from 'node:path';
-import { formatProblem } from '../integrations/spreadsheet/import/sheet.js';
-import { importSpreadsheet } from '../integrations/spreadsheet/import/run.js';
+import { IMPORT_KINDS, type ImportKind, importSpreadsheet, reportLines } from '../integrations/spreadsheet/import/run.js';
 import type { ParsedArgs } from './args.js';
 import { CliError, configFromArgs, openPrepared } from './runtime.js';
 
-/** `optovik import <file> [--dry-run] [--hide-absent]`: prints the report; exit 1 on problems. */
+/** `optovik import <file> [--kind …] [--dry-run] [--hide-absent]`: prints the report; exit 1 on problems. */
 export async function importFile(args: ParsedArgs): Promise<number> {
   const file = args.positional[1];
-  if (!file) throw new CliError('usage: optovik import <file.csv|file.xlsx> [--dry-run] [--hide-absent]');
+  if (!file) throw new CliError('usage: optovik import <file.csv|file.xlsx> [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]');
+  const kind = args.flags.kind;
+  if (kind !== undefined && !(IMPORT_KINDS as readonly string[]).includes(kind))
+    throw new CliError(`--kind must be one of ${IMPORT_KINDS.join(', ')}; got "${kind}"`);
   const { ctx } = await openPrepared(configFromArgs(args), { seedDemo: false });
   try {
     const report = await importSpreadsheet(ctx, resolve(file), {
       dryRun: args.flags['dry-run'] === true,
       hideAbsent: args.flags['hide-absent'] === true,
+      ...(kind ? { kind: kind as ImportKind } : {}),
     });
-    console.log(`${report.file}: ${report.rows} product row(s)${report.dryRun ? ' (dry run: nothing changed)' : ''}`);
-    for (const m of report.mapping) console.log(`  column ${m.column} «${m.header}» → ${m.field}`);
-    for (const p of report.problems) console.log(formatProblem(p));
-    if (report.problems.length > 0) {
-      console.log(`${report.problems.length} problem(s): nothing was changed.`);
-      return 1;
-    }
-    const c = report.counts;
-    if (c) {
-      console.log(
-        `created ${c.products_created}, changed ${c.products_updated}, hidden ${c.products_hidden}; prices changed ${c.prices_changed}, stock changed ${c.stock_changed}; categories created ${c.categories_created}`,
-      );
-    }
-    return 0;
+    for (const line of reportLines(report)) console.log(line);
+    return report.problems.length > 0 ? 1 : 0;
   } finally {
     await ctx.close();
   }

@@ -1,6 +1,7 @@
 import { apiTokenCommand, createUserCommand } from './api-commands.js';
 import { type ParsedArgs, parseArgs } from './args.js';
 import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
+import { exportFile } from './export.js';
 import { importFile } from './import.js';
 import { moysklad } from './moysklad.js';
 import { rates } from './rates.js';
@@ -24,7 +25,10 @@ Commands:
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
-  import <file.csv|xlsx>    import a catalog/price/stock spreadsheet [--dry-run] [--hide-absent]
+  import <file.csv|xlsx>    import a catalog/price/stock, companies or special prices spreadsheet
+                            [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]
+  export catalog <file.xlsx|csv>
+                            write the catalog in the shape import reads (prices, stock)
   moysklad check            check the MoySklad token and list its price types, stores, states
   moysklad sync [--full]    one MoySklad sync now (--full: everything, not only changes)
   rates [set <CUR> <rate>]  currencies prices come in and their rates; set one
@@ -44,6 +48,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   'flush-sessions': flushAllSessions,
   mail: mailTest,
   import: importFile,
+  export: exportFile,
   moysklad,
   rates,
   config: async (args) => {

@@ -27,6 +27,7 @@ export async function serve(args: ParsedArgs): Promise<number> {
   }
   ctx.worker.start();
   ctx.moysklad?.start();
+  ctx.sheetsWatcher?.start();
 
   const lines = [`Optovik is running at ${address.replace('127.0.0.1', 'localhost')}`];
   lines.push(
@@ -41,6 +42,10 @@ export async function serve(args: ParsedArgs): Promise<number> {
   if (ctx.moysklad)
     lines.push(
       `  MoySklad: ${config.integrations.moysklad.baseUrl}, changes every ${config.integrations.moysklad.pollSeconds} s`,
+    );
+  if (ctx.sheetsWatcher)
+    lines.push(
+      `  watched folder: ${config.integrations.spreadsheet.watchDir}, every ${config.integrations.spreadsheet.watchSeconds} s`,
     );
   if (!ctx.pdf.available) lines.push(`  WARNING: order PDFs are off: ${ctx.pdf.reason ?? 'no Chromium found'}`);
   if (config.demo) {

@@ -122,6 +122,19 @@ export function mappingItem(values?: readonly string[], system = '1C'): (item: s
   };
 }
 
+/** A spreadsheet column item: "header or letter = sku | name | category | unit | price:<type> | stock:<warehouse> | -". */
+export function spreadsheetColumnItem(item: string): string | null {
+  const eq = item.lastIndexOf('=');
+  if (eq <= 0 || item.slice(0, eq).trim() === '' || item.slice(eq + 1).trim() === '') {
+    return `must look like "header text = field" or "B = field", got "${item}"`;
+  }
+  const field = item.slice(eq + 1).trim();
+  if (!/^(sku|name|category|unit|visible|-|price:.*|stock:.*)$/.test(field)) {
+    return `"${field}" is not a field: use sku, name, category, unit, visible, price:<price type>, stock:<warehouse> or -`;
+  }
+  return null;
+}
+
 /** What a demo installation prints as the seller: plausible, valid check digits, and plainly not a real company. */
 const DEMO_SELLER = {
   name: 'ООО «Демо-Оптовик» (ДЕМО, реквизиты вымышлены)',
@@ -872,6 +885,33 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'boolean',
     default: true,
     description: 'Prices in MoySklad include VAT; sent with every order as vatIncluded.',
+  },
+
+  'integrations.spreadsheet.columns.catalog': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    checkItem: spreadsheetColumnItem,
+    description:
+      'Columns of catalog spreadsheets the portal would not recognise by their header, as "header text = field" or "column letter = field"; fields: sku, name, category, unit, price:<price type> (price: for the default one), stock:<warehouse> (stock: for a total), - to leave a column out.',
+  },
+  'integrations.spreadsheet.watch_dir': {
+    kind: 'path',
+    default: '',
+    optional: true,
+    description:
+      'A folder whose CSV/XLSX files are imported as they arrive (then moved to done/ or failed/ with a report next to them); empty: none.',
+  },
+  'integrations.spreadsheet.watch_seconds': {
+    kind: 'integer',
+    default: 10,
+    min: 1,
+    max: 3600,
+    description: 'How often the running portal looks into watch_dir, in seconds; a file is taken once its size stays the same between two looks.',
+  },
+  'integrations.spreadsheet.watch_hide_absent': {
+    kind: 'boolean',
+    default: false,
+    description: 'Files from watch_dir are whole price lists: products of earlier spreadsheets missing from them are hidden (false: a partial update).',
   },
 
   'log.level': {

@@ -190,6 +190,18 @@ export interface Config {
       readonly brandAttribute: string;
       readonly vatIncluded: boolean;
     };
+    /** Price lists and buyer lists from CSV/XLSX files (docs/admin-guide.md "Catalog from spreadsheets"). */
+    readonly spreadsheet: {
+      /** "header text or column letter = field" items per kind, checked when the config is loaded. */
+      readonly columns: {
+        readonly catalog: readonly string[];
+      };
+      /** A folder whose new files are imported as they arrive; empty: none. */
+      readonly watchDir: string;
+      readonly watchSeconds: number;
+      /** Files from the watched folder are whole price lists: products not in them are hidden. */
+      readonly watchHideAbsent: boolean;
+    };
   };
   readonly log: {
     readonly level: LogLevel;

@@ -5,6 +5,8 @@
  * of records.ts, keyed by the source's external ids (1C Ид today in `external_1c_id`; room is
  * left for `external_ms_id` and a spreadsheet source keyed by SKU), and:
  *
+ *   0. `ctx.importGate.run('<reader>', async () => …)` around steps 1–4 (gate.ts): the staging
+ *      tables are one connection's, so only one reader may use them at a time.
  *   1. `const staging = new Staging(ctx.db, ctx.database.sqlite); await staging.reset();`
  *      — empty TEMP tables on the one connection (only one import may stage at a time).
  *   2. `const rows = new StagingRows();` is a `RecordSink`: call `rows.group/priceType/
@@ -29,6 +31,7 @@
  * src/integrations/commerceml/exchange/service.ts); other readers add their own rows there.
  */
 
+export { ImportBusyError, ImportGate, type ImportReader } from './gate.js';
 export {
   type Coverage,
   type GroupRecord,

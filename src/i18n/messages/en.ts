@@ -12,6 +12,7 @@ import { quick } from './en/quick.js';
 import { requisites } from './en/requisites.js';
 import { invoice } from './en/invoice.js';
 import { sellerOrders } from './en/seller-orders.js';
+import { sheets } from './en/sheets.js';
 import { variants } from './en/variants.js';
 
 export const en = {
@@ -30,4 +31,5 @@ export const en = {
   ...limits,
   ...desk,
   ...api,
+  ...sheets,
 };

@@ -12,6 +12,7 @@ import { quick } from './ru/quick.js';
 import { requisites } from './ru/requisites.js';
 import { invoice } from './ru/invoice.js';
 import { sellerOrders } from './ru/seller-orders.js';
+import { sheets } from './ru/sheets.js';
 import { variants } from './ru/variants.js';
 
 export const ru = {
@@ -30,5 +31,6 @@ export const ru = {
   ...limits,
   ...desk,
   ...api,
+  ...sheets,
 };
 export type MessageKey = keyof typeof ru;

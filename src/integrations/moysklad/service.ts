@@ -150,9 +150,9 @@ export class MoySklad {
       return { runId: run.id, ok, message, counts };
     };
     try {
-      // The catalog staging is the 1C import's: never two catalog runs at once.
-      if (ctx.exchange.catalogBusy())
-        throw new Error('a 1C catalog exchange is running; this MoySklad sync gives way, the next one catches up');
+      // The catalog staging is shared by every reader (ctx.importGate): never two catalog runs at once.
+      const held = ctx.importGate.refusal('moysklad');
+      if (held) throw new Error(`${held}; this MoySklad sync gives way, the next one catches up`);
       if (full) this.cachedDirectory = null;
       onProgress?.('MoySklad: reading the organization, stores, states and price types');
       const directory = await this.directory();
@@ -163,12 +163,14 @@ export class MoySklad {
         const mark = await this.setting(WATERMARK(what));
         if (mark !== null) since[what] = what === 'stock' ? mark : overlap(mark);
       }
-      const catalog = await pullCatalog(ctx, client, directory, {
-        full,
-        since,
-        now: stockNow,
-        ...(onProgress ? { onProgress } : {}),
-      });
+      const catalog = await ctx.importGate.run('moysklad', () =>
+        pullCatalog(ctx, client, directory, {
+          full,
+          since,
+          now: stockNow,
+          ...(onProgress ? { onProgress } : {}),
+        }),
+      );
       Object.assign(counts, catalog.counts);
       for (const [what, mark] of Object.entries(catalog.watermarks)) await this.setSetting(WATERMARK(what), mark);
       onProgress?.('MoySklad: counterparties');

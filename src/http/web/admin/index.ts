@@ -4,6 +4,7 @@ import { accessRequestRoutes } from './access-requests.js';
 import { companyRoutes } from './companies.js';
 import { exchangeAdminRoutes } from './exchange.js';
 import { jobRoutes } from './jobs.js';
+import { spreadsheetAdminRoutes } from './spreadsheet.js';
 import { userRoutes } from './users.js';
 
 /**
@@ -16,4 +17,5 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   await app.register(accessRequestRoutes, { ctx });
   await app.register(jobRoutes, { ctx });
   await app.register(exchangeAdminRoutes, { ctx });
+  await app.register(spreadsheetAdminRoutes, { ctx });
 }

@@ -39,7 +39,10 @@ export class Exchange {
   private readonly sessions = new Map<string, Session>();
   private ready: Promise<void> | null = null;
 
-  constructor(private readonly ctx: AppContext) {}
+  constructor(private readonly ctx: AppContext) {
+    // A 1C catalog session holds the import's staging across many requests: the gate asks us.
+    ctx.importGate.probe('1c', () => this.catalogBusy());
+  }
 
   get enabled(): boolean {
     return this.ctx.config.integrations.commerceml.login !== '';
@@ -72,8 +75,9 @@ export class Exchange {
     if (wait > 0) return failure(`Too many failed logins from this address; try again in ${Math.ceil(wait / 60_000)} min`);
     if (!this.login(authorization, ip)) return failure('Invalid login or password');
     await this.prepare();
-    // The catalog staging is shared with MoySklad's reader: one catalog run at a time.
-    if (type === 'catalog' && this.ctx.moysklad?.syncing) return failure('A MoySklad sync is using the catalog import right now; try again in a minute');
+    // The catalog staging is shared with the other readers (MoySklad, spreadsheets): one at a time.
+    const busy = type === 'catalog' ? this.ctx.importGate.refusal('1c') : null;
+    if (busy) return failure(busy);
     const now = this.now();
     for (const other of [...this.sessions.values()]) {
       if (now - other.lastSeen > SESSION_TTL_MS)
@@ -345,6 +349,9 @@ export class Exchange {
       }
       if (session.phase === 'receiving') {
         if (!session.catalog) {
+          // Between checkauth and the first import another reader may have taken the staging.
+          const held = this.ctx.importGate.refusal('1c');
+          if (held) return failure(held);
           session.catalog = new CatalogRun(this.ctx, session.dir);
           await session.catalog.start();
         }
@@ -451,7 +458,8 @@ export class Exchange {
    */
   async openUpload(): Promise<{ session: Session; runId: number } | { error: string }> {
     await this.prepare();
-    if (this.ctx.moysklad?.syncing) return { error: 'A MoySklad sync is using the catalog import right now; try again in a minute.' };
+    const held = this.ctx.importGate.refusal('1c');
+    if (held) return { error: `${held}.` };
     const busy = [...this.sessions.values()].find((s) => s.type === 'catalog' && !this.finished(s));
     if (busy && (busy.busy || this.now() - busy.lastSeen < BUSY_WINDOW_MS))
       return { error: 'An exchange with 1C is running right now; try again when it has finished.' };

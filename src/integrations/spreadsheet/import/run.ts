@@ -8,40 +8,91 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Transaction } from 'kysely';
-import { type ApplyCounts, applyStaged, Staging, StagingRows } from '../../../catalog/import/index.js';
+import { type ApplyCounts, applyStaged, ImportBusyError, Staging, StagingRows, TOTAL_STOCK } from '../../../catalog/import/index.js';
 import type { AppContext } from '../../../context.js';
 import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
+import { type BuyerKind, detectBuyerKind, importCompanies, importSpecialPrices } from './buyers.js';
+import { CategoryPaths } from './category-paths.js';
 import { decodeCsv, detectSeparator, parseCsv } from './csv.js';
-import { type Mapping, type Problem, readSheet } from './sheet.js';
+import { formatProblem, type Mapping, type Problem, readSheet } from './sheet.js';
 import { readXlsxRows, XlsxError } from './xlsx.js';
+
+export type ImportKind = 'catalog' | BuyerKind;
+export const IMPORT_KINDS: readonly ImportKind[] = ['catalog', 'companies', 'special-prices'];
 
 export interface ImportOptions {
   readonly dryRun: boolean;
+  /** What the file holds; found by its headers when not given. */
+  readonly kind?: ImportKind;
   readonly hideAbsent: boolean;
+  /** Header text or column letter → field (the web page's corrections, over config `integrations.spreadsheet.columns`); '-' leaves a column out. */
   readonly columns?: Readonly<Record<string, string>>;
+  /** The header's row (0-based) when it is known (the web page's second look); else it is searched for. */
+  readonly headerRow?: number | null;
+  /** The file's own name when `path` is where it waits (an upload kept server-side). */
+  readonly name?: string;
+  /** Who ran it, for the run history ("admin@…", "watched folder"). */
+  readonly by?: string;
+}
+
+/** One column of the header row: its letter, its text and the field it was read as (null: left out). */
+export interface ColumnUse {
+  readonly index: number;
+  readonly column: string;
+  readonly header: string;
+  readonly field: string | null;
 }
 
 export interface ImportReport {
   readonly file: string;
+  readonly kind: ImportKind;
+  /** Counts of the buyers' kinds (companies created/updated, special prices changed/removed). */
+  readonly tally?: Record<string, number> | null;
   readonly dryRun: boolean;
   readonly applied: boolean;
   readonly rows: number;
   readonly mapping: ReadonlyArray<{ column: string; header: string; field: string }>;
+  /** The header row (0-based; -1 when none was found) and every column of it, mapped or not. */
+  readonly headerRow: number;
+  readonly columns: readonly ColumnUse[];
   readonly counts: ApplyCounts | null;
   readonly problems: readonly Problem[];
 }
 
-async function rowsOf(path: string): Promise<string[][]> {
-  const ext = extname(path).toLowerCase();
+async function rowsOf(path: string, name: string): Promise<string[][]> {
+  const ext = extname(name).toLowerCase();
   if (ext === '.xlsx') return readXlsxRows(path);
   const text = decodeCsv(await readFile(path));
   return parseCsv(text, detectSeparator(text));
 }
 
+/** config.yml's "header or letter = field" items as a map (checked when the config was loaded). */
+export function configuredColumns(items: readonly string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of items) {
+    const eq = item.lastIndexOf('=');
+    if (eq > 0) out[item.slice(0, eq).trim()] = item.slice(eq + 1).trim();
+  }
+  return out;
+}
+
 function describe(mapping: Mapping | null): ImportReport['mapping'] {
   if (!mapping) return [];
   return [...mapping.columns].map(([c, field]) => ({ column: letter(c), header: mapping.headers[c] ?? '', field }));
+}
+
+function columnsOf(mapping: Mapping | null): ColumnUse[] {
+  if (!mapping) return [];
+  const width = Math.max(mapping.headers.length, ...[...mapping.columns.keys()].map((c) => c + 1));
+  const out: ColumnUse[] = [];
+  for (let c = 0; c < width; c++) {
+    const header = mapping.headers[c] ?? '';
+    const field = mapping.columns.get(c) ?? null;
+    if (header === '' && field === null) continue;
+    out.push({ index: c, column: letter(c), header, field });
+  }
+  return out;
 }
 
 function letter(index: number): string {
@@ -55,25 +106,51 @@ function letter(index: number): string {
 }
 
 export async function importSpreadsheet(ctx: AppContext, path: string, options: ImportOptions): Promise<ImportReport> {
-  const file = basename(path);
+  const file = options.name ?? basename(path);
+  // Another reader (MoySklad, 1C) using the staging tables: refused before reading a byte.
+  const held = ctx.importGate.refusal('spreadsheet');
+  if (held) return refused(file, options, held);
   let rows: string[][];
   try {
-    rows = await rowsOf(path);
+    rows = await rowsOf(path, file);
   } catch (error) {
     const message = error instanceof XlsxError ? error.message : `cannot read the file: ${(error as Error).message}`;
+    await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
+    return { ...refused(file, options, message) };
+  }
+  const kind = options.kind ?? detectBuyerKind(rows) ?? 'catalog';
+  if (kind !== 'catalog') {
+    const result =
+      kind === 'companies'
+        ? await importCompanies(ctx.db, rows, { dryRun: options.dryRun, now: ctx.clock.now() })
+        : await importSpecialPrices(ctx.db, rows, { dryRun: options.dryRun, hideAbsent: options.hideAbsent });
+    await record(ctx, file, result.problems.length > 0 ? 'failed' : 'success', result.tally, result.problems, options);
     return {
       file,
+      kind,
       dryRun: options.dryRun,
-      applied: false,
-      rows: 0,
-      mapping: [],
+      applied: !options.dryRun && result.problems.length === 0,
+      rows: result.rows,
+      mapping: result.mapping,
+      headerRow: -1,
+      columns: [],
       counts: null,
-      problems: [{ row: 1, column: '', message }],
+      tally: result.tally,
+      problems: result.problems,
     };
   }
-  const sheet = readSheet(rows, options.columns ?? {});
+  const columns = { ...configuredColumns(ctx.config.integrations.spreadsheet.columns.catalog), ...options.columns };
+  const sheet = readSheet(rows, columns, options.headerRow ?? null);
   const problems = [...sheet.problems];
-  const base = { file, dryRun: options.dryRun, rows: sheet.products.length, mapping: describe(sheet.mapping) };
+  const base = {
+    file,
+    kind: 'catalog' as const,
+    dryRun: options.dryRun,
+    rows: sheet.products.length,
+    mapping: describe(sheet.mapping),
+    headerRow: sheet.mapping?.headerRow ?? -1,
+    columns: columnsOf(sheet.mapping),
+  };
 
   // Price types are matched by name; an unknown one is a problem, not a new price type.
   const priceTypes = await ctx.db.selectFrom('price_types').select(['id', 'name', 'is_default', 'external_1c_id']).execute();
@@ -95,41 +172,55 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     else priceTypeFor.set(name, type.external_1c_id ?? `pt:${type.id}`);
   }
   if (problems.length > 0) {
-    await record(ctx, file, 'failed', null, problems, options.dryRun);
+    await record(ctx, file, 'failed', null, problems, options);
     return { ...base, applied: false, counts: null, problems };
   }
 
   const existing = new Map<string, { id: number; ext: string | null }>();
-  for (const p of await ctx.db.selectFrom('products').select(['id', 'sku_norm', 'external_1c_id']).execute()) {
+  const byId = new Map<number, { id: number; ext: string | null; skuNorm: string }>();
+  for (const p of await ctx.db.selectFrom('products').select(['id', 'sku_norm', 'external_1c_id']).orderBy('id', 'desc').execute()) {
     if (p.sku_norm) existing.set(p.sku_norm, { id: p.id, ext: p.external_1c_id });
+    byId.set(p.id, { id: p.id, ext: p.external_1c_id, skuNorm: p.sku_norm });
   }
-  const categories = await ctx.db.selectFrom('categories').select(['id', 'name', 'external_1c_id']).execute();
-  const staging = new Staging(ctx.db, ctx.database.sqlite);
-  await staging.reset();
+  const categories = await ctx.db
+    .selectFrom('categories')
+    .select(['id', 'parent_id', 'name', 'sort', 'hidden', 'external_1c_id'])
+    .orderBy('id')
+    .execute();
+  // Units and warehouses are named in the file: the stored ones with that name (or code) are meant.
+  const units = new Map<string, string>();
+  for (const u of await ctx.db.selectFrom('units').select(['code', 'name']).orderBy('id', 'desc').execute()) {
+    units.set(u.name.toLowerCase(), u.code);
+    units.set(u.code.toLowerCase(), u.code);
+  }
+  const warehouseExt = new Map<string, string>();
+  for (const w of await ctx.db.selectFrom('warehouses').select(['name', 'external_1c_id']).orderBy('id', 'desc').execute())
+    if (w.external_1c_id) warehouseExt.set(w.name.toLowerCase(), w.external_1c_id);
+  const warehouseOf = (name: string): string =>
+    name === '' ? TOTAL_STOCK : (warehouseExt.get(name.toLowerCase()) ?? `wh:${name.toLowerCase()}`);
+  let release: () => void;
   try {
+    release = ctx.importGate.acquire('spreadsheet');
+  } catch (error) {
+    if (error instanceof ImportBusyError) return refused(file, options, error.message);
+    throw error;
+  }
+  const staging = new Staging(ctx.db, ctx.database.sqlite);
+  try {
+    await staging.reset();
     const sink = new StagingRows();
     const adopt: Array<[number, string]> = [];
     const adoptTypes: Array<[number, string]> = [];
-    const adoptCategories: Array<[number, string]> = [];
+    const paths = new CategoryPaths(categories, (group) => sink.group(group));
     for (const [name, ext] of priceTypeFor) {
       if (ext.startsWith('pt:')) adoptTypes.push([Number(ext.slice(3)), ext]);
       sink.priceType({ ext, name: name || (priceTypes.find((t) => t.is_default === 1)?.name ?? name) });
     }
-    const groupExt = new Map<string, string>();
+    const stagedWarehouses = new Set<string>();
     for (const product of sheet.products) {
-      let catExt: string | null = null;
-      if (product.category) {
-        const key = product.category.toLowerCase();
-        catExt = groupExt.get(key) ?? null;
-        if (!catExt) {
-          const found = categories.find((c) => c.name.toLowerCase() === key);
-          catExt = found ? (found.external_1c_id ?? `cat:${found.id}`) : `cat:${key}`;
-          if (found && !found.external_1c_id) adoptCategories.push([found.id, catExt]);
-          groupExt.set(key, catExt);
-          sink.group({ ext: catExt, parentExt: null, name: found?.name ?? product.category, deleted: false, sort: 0 });
-        }
-      }
-      const known = existing.get(product.skuNorm);
+      const catExt = product.category ? paths.extOf(product.category) : null;
+      // The portal's ID (an exported file) first, then the SKU; an ID of another portal falls back to the SKU.
+      const known = (product.id !== null ? byId.get(product.id) : undefined) ?? existing.get(product.skuNorm);
       const ext = known?.ext ?? `sku:${product.skuNorm}`;
       if (known && !known.ext) adopt.push([known.id, ext]);
       sink.product({
@@ -141,7 +232,9 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         fullName: null,
         description: null,
         brand: null,
-        unit: product.unit ? { key: product.unit, name: product.unit, fullName: product.unit } : null,
+        unit: product.unit
+          ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
+          : null,
         groupExt: catExt,
         vatBp: null,
         variantName: null,
@@ -149,13 +242,17 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         barcodes: null,
         properties: null,
         images: null,
-        deleted: false,
+        deleted: !product.visible,
       });
       for (const [type, price] of product.prices) sink.price({ ext, priceType: priceTypeFor.get(type) ?? type, price });
-      for (const [warehouse, quantity] of product.stock)
-        sink.stock({ ext, warehouseExt: warehouse === '' ? '#total' : `wh:${warehouse.toLowerCase()}`, quantity });
-      for (const [warehouse] of product.stock)
-        if (warehouse !== '') sink.warehouse({ ext: `wh:${warehouse.toLowerCase()}`, name: warehouse });
+      for (const [warehouse, quantity] of product.stock) {
+        const wh = warehouseOf(warehouse);
+        sink.stock({ ext, warehouseExt: wh, quantity });
+        if (warehouse !== '' && wh !== TOTAL_STOCK && !stagedWarehouses.has(wh)) {
+          stagedWarehouses.add(wh);
+          sink.warehouse({ ext: wh, name: warehouse });
+        }
+      }
     }
     // A hand-made product, category or price type found by SKU / name takes the spreadsheet's
     // key, inside the switch's transaction (so a dry run leaves it too).
@@ -164,7 +261,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         await trx.updateTable('products').set({ external_1c_id: ext }).where('id', '=', id).execute();
       for (const [id, ext] of adoptTypes)
         await trx.updateTable('price_types').set({ external_1c_id: ext }).where('id', '=', id).execute();
-      for (const [id, ext] of adoptCategories)
+      for (const [id, ext] of paths.adopt)
         await trx.updateTable('categories').set({ external_1c_id: ext }).where('id', '=', id).execute();
     };
     await staging.write(sink.take().rows);
@@ -178,28 +275,73 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       dryRun: options.dryRun,
       prepare,
     });
-    await record(ctx, file, 'success', result.counts, [], options.dryRun);
+    await record(ctx, file, 'success', result.counts, [], options);
     return { ...base, applied: !options.dryRun, counts: result.counts, problems: [] };
   } finally {
     await staging.drop();
+    release();
   }
 }
 
+/** The gate was taken: a report with that one problem; nothing was read, staged or recorded. */
+function refused(file: string, options: ImportOptions, message: string): ImportReport {
+  return {
+    file,
+    kind: options.kind ?? 'catalog',
+    dryRun: options.dryRun,
+    applied: false,
+    rows: 0,
+    mapping: [],
+    headerRow: -1,
+    columns: [],
+    counts: null,
+    problems: [{ row: 0, column: '', message }],
+  };
+}
+
+/**
+ * A run in exchange_runs (the exchange page's one history of what changed the catalog). A dry
+ * run changes nothing and is not recorded; a refused apply is, with its first problem.
+ */
 async function record(
   ctx: AppContext,
   file: string,
   status: 'success' | 'failed',
-  counts: ApplyCounts | null,
+  counts: ApplyCounts | Record<string, number> | null,
   problems: readonly Problem[],
-  dryRun: boolean,
+  options: ImportOptions,
 ): Promise<void> {
+  if (options.dryRun) return;
   const now = ctx.clock.now();
-  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}${dryRun ? ' (dry run)' : ''}`, 'spreadsheet');
+  const who = options.by ? ` (${options.by})` : '';
+  const mode = options.hideAbsent ? 'full price list' : 'partial update';
+  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}`, 'spreadsheet');
+  const first = problems[0];
   await updateRun(ctx.db, id, {
     status,
     files: [{ name: file, bytes: 0 }],
     ...(counts ? { counts: { ...counts } } : {}),
-    message: `spreadsheet ${file}${dryRun ? ' (dry run)' : ''}${problems.length ? `: ${problems.length} problem(s); first: row ${problems[0]?.row} ${problems[0]?.message}` : ''}`,
+    message: `spreadsheet ${file}, ${mode}${who}${first ? `: ${problems.length} problem(s); first: ${formatProblem(first)}` : ''}`,
     finishedAt: now,
   });
+}
+
+/** The report as lines of text: what `optovik import` prints and the watched folder's <name>.report.txt holds. */
+export function reportLines(report: ImportReport): string[] {
+  const what = report.kind === 'catalog' ? 'product' : report.kind === 'companies' ? 'company' : 'special price';
+  const lines = [`${report.file}: ${report.rows} ${what} row(s)${report.dryRun ? ' (dry run: nothing changed)' : ''}`];
+  for (const m of report.mapping) lines.push(`  column ${m.column} «${m.header}» → ${m.field}`);
+  for (const p of report.problems) lines.push(formatProblem(p));
+  if (report.problems.length > 0) {
+    lines.push(`${report.problems.length} problem(s): nothing was changed.`);
+    return lines;
+  }
+  if (report.tally) lines.push(Object.entries(report.tally).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', '));
+  const c = report.counts;
+  if (c) {
+    lines.push(
+      `created ${c.products_created}, changed ${c.products_updated}, hidden ${c.products_hidden}; prices changed ${c.prices_changed}, stock changed ${c.stock_changed}; categories created ${c.categories_created}`,
+    );
+  }
+  return lines;
 }

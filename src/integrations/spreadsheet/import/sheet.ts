@@ -7,7 +7,7 @@
  */
 import { normalizeSku } from '../../../catalog/sku.js';
 
-export type Field = 'sku' | 'name' | 'category' | 'unit' | `price:${string}` | `stock:${string}`;
+export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | `price:${string}` | `stock:${string}`;
 
 const SYNONYMS: Record<string, Field> = {
   артикул: 'sku',
@@ -28,6 +28,14 @@ const SYNONYMS: Record<string, Field> = {
   'ед. изм.': 'unit',
   единица: 'unit',
   unit: 'unit',
+  id: 'id',
+  'id на портале': 'id',
+  'код на портале': 'id',
+  'portal id': 'id',
+  виден: 'visible',
+  видимость: 'visible',
+  показывать: 'visible',
+  visible: 'visible',
   остаток: 'stock:',
   stock: 'stock:',
   количество: 'stock:',
@@ -60,6 +68,14 @@ function qualifier(header: string, words: readonly string[]): string | null {
   return rest;
 }
 
+/** A column the admin (or config) said to leave out. */
+export const IGNORE = '-';
+
+/** Whether `text` is a field a column may be mapped to (config check, the web form). */
+export function isField(text: string): text is Field {
+  return ['id', 'sku', 'name', 'category', 'unit', 'visible'].includes(text) || /^(price|stock):/.test(text);
+}
+
 export interface Mapping {
   readonly headerRow: number;
   /** Column index (0-based) → field. */
@@ -78,7 +94,7 @@ export function columnLetter(index: number): string {
   return s;
 }
 
-function letterIndex(letter: string): number | null {
+export function letterIndex(letter: string): number | null {
   if (!/^[A-Z]{1,3}$/i.test(letter)) return null;
   let n = 0;
   for (const c of letter.toUpperCase()) n = n * 26 + (c.charCodeAt(0) - 64);
@@ -92,18 +108,30 @@ function letterIndex(letter: string): number | null {
 export function findMapping(
   rows: readonly (readonly string[])[],
   overrides: Readonly<Record<string, string>> = {},
+  headerRow: number | null = null,
 ): Mapping | null {
-  const byHeader = new Map(Object.entries(overrides).map(([k, v]) => [k.trim().toLowerCase(), v as Field]));
-  for (let r = 0; r < Math.min(rows.length, 30); r++) {
+  // A column letter key ("A", "AB") names a column; any other key is a header's text.
+  const byHeader = new Map(
+    Object.entries(overrides)
+      .filter(([k]) => letterIndex(k) === null)
+      .map(([k, v]) => [k.trim().replace(/\s+/g, ' ').toLowerCase(), v]),
+  );
+  const first = headerRow ?? 0;
+  const last = headerRow ?? Math.min(rows.length, 30) - 1;
+  for (let r = first; r <= last; r++) {
     const row = rows[r] ?? [];
     const columns = new Map<number, Field>();
     row.forEach((cell, c) => {
-      const field = byHeader.get(cell.trim().toLowerCase()) ?? fieldOf(cell);
+      const chosen = byHeader.get(cell.trim().replace(/\s+/g, ' ').toLowerCase());
+      if (chosen === IGNORE) return;
+      const field = (chosen as Field | undefined) ?? fieldOf(cell);
       if (field && !(field === 'sku' && [...columns.values()].includes('sku'))) columns.set(c, field);
     });
     for (const [key, field] of Object.entries(overrides)) {
       const index = letterIndex(key);
-      if (index !== null) columns.set(index, field as Field);
+      if (index === null) continue;
+      if (field === IGNORE) columns.delete(index);
+      else columns.set(index, field as Field);
     }
     const fields = [...columns.values()];
     if (fields.includes('sku') && fields.includes('name')) return { headerRow: r, columns, headers: row.map((c) => c.trim()) };
@@ -113,11 +141,15 @@ export function findMapping(
 
 export interface SheetProduct {
   readonly row: number;
+  /** The portal's own product id (an exported file's "ID на портале"): matched before the SKU. */
+  readonly id: number | null;
   readonly sku: string;
   readonly skuNorm: string;
   readonly name: string;
   readonly category: string | null;
   readonly unit: string | null;
+  /** False when the visible column says no (нет, 0, no, false, -); a missing column or an empty cell is visible. */
+  readonly visible: boolean;
   /** Price type name (as in the header, '' = the default) → kopecks. */
   readonly prices: ReadonlyMap<string, number>;
   /** Warehouse name ('' = the total) → quantity. */
@@ -130,7 +162,9 @@ export interface Problem {
   readonly message: string;
 }
 
+/** Row 0: the whole file (it could not be read, or the import was refused). */
 export function formatProblem(p: Problem): string {
+  if (p.row === 0) return p.message;
   return p.column ? `row ${p.row}, column ${p.column}: ${p.message}` : `row ${p.row}: ${p.message}`;
 }
 
@@ -148,9 +182,13 @@ export interface ReadSheet {
 }
 
 /** Rows are numbered from 1 as the user sees them in the file. */
-export function readSheet(rows: readonly (readonly string[])[], overrides: Readonly<Record<string, string>> = {}): ReadSheet {
+export function readSheet(
+  rows: readonly (readonly string[])[],
+  overrides: Readonly<Record<string, string>> = {},
+  headerRow: number | null = null,
+): ReadSheet {
   const problems: Problem[] = [];
-  const mapping = findMapping(rows, overrides);
+  const mapping = findMapping(rows, overrides, headerRow);
   if (!mapping) {
     problems.push({
       row: 1,
@@ -180,12 +218,20 @@ export function readSheet(rows: readonly (readonly string[])[], overrides: Reado
     const skuNorm = normalizeSku(sku);
     const header = (c: number): string => mapping.headers[c] || columnLetter(c);
     const skuColumn = [...mapping.columns].find(([, f]) => f === 'sku')?.[0] ?? 0;
-    const first = seen.get(skuNorm);
+    const idText = get('id');
+    const id = /^\d{1,15}$/.test(idText) ? Number(idText) : null;
+    if (idText !== '' && id === null) {
+      const idColumn = [...mapping.columns].find(([, f]) => f === 'id')?.[0] ?? 0;
+      problems.push({ row: rowNo, column: header(idColumn), message: `«${idText}» is not a product ID` });
+    }
+    // Variants may share their product's SKU: with the portal's ID the row is told apart by it.
+    const key = id === null ? skuNorm : `#${id}`;
+    const first = seen.get(key);
     if (first !== undefined) {
       problems.push({ row: rowNo, column: header(skuColumn), message: `SKU «${sku}» is already on row ${first}` });
       continue;
     }
-    seen.set(skuNorm, rowNo);
+    seen.set(key, rowNo);
     if (name === '')
       problems.push({
         row: rowNo,
@@ -209,11 +255,13 @@ export function readSheet(rows: readonly (readonly string[])[], overrides: Reado
     }
     products.push({
       row: rowNo,
+      id,
       sku,
       skuNorm,
       name,
       category: hasCategory ? get('category') || null : group,
       unit: get('unit') || null,
+      visible: !/^(нет|no|false|0|-|скрыт|hidden)$/i.test(get('visible')),
       prices,
       stock,
     });
