@@ -14,6 +14,7 @@ import type { MessageKey } from '../../i18n/index.js';
 import { addWebhookEndpoint, companyEndpoints, MAX_ENDPOINTS_PER_COMPANY, removeWebhookEndpoint } from '../../integrations/webhooks/endpoints.js';
 import { WEBHOOK_EVENTS } from '../../integrations/webhooks/events.js';
 import { currentUser, formString, idParam, requireLogin, requireRole } from '../guards.js';
+import { notFound } from '../http-error.js';
 
 /** Every value of a repeated form field (checkboxes): `events=a&events=b`. */
 function formList(body: unknown, key: string): string[] {
@@ -76,8 +77,9 @@ export async function apiAccessRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
   });
 
   app.post('/account/api/tokens/:id/revoke', { preHandler: requireLogin }, async (request, reply) => {
-    const done = await revokeApiToken(ctx.db, ctx.clock, idParam(request.params), currentUser(request));
-    return reply.redirect(`/account/api?notice=${done ? 'api.tokenRevoked' : 'api.tokenNotFound'}`, 303);
+    // Another person's token is not there for this one: 404, as for every id of someone else.
+    if (!(await revokeApiToken(ctx.db, ctx.clock, idParam(request.params), currentUser(request)))) throw notFound();
+    return reply.redirect('/account/api?notice=api.tokenRevoked', 303);
   });
 
   app.post('/account/api/webhooks', { preHandler: requireRole('buyer') }, async (request, reply) => {
@@ -98,7 +100,8 @@ export async function apiAccessRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
   app.post('/account/api/webhooks/:id/remove', { preHandler: requireRole('buyer') }, async (request, reply) => {
     const user = currentUser(request);
     const done = user.company_id !== null && (await removeWebhookEndpoint(ctx.db, user.company_id, idParam(request.params)));
-    return reply.redirect(`/account/api?notice=${done ? 'api.webhookRemoved' : 'error.title404'}`, 303);
+    if (!done) throw notFound();
+    return reply.redirect('/account/api?notice=api.webhookRemoved', 303);
   });
 
   app.get('/admin/api-tokens', { preHandler: requireRole('admin') }, async (_request, reply) => {
