@@ -17,13 +17,13 @@ const PEOPLE = ['anon', 'A1', 'A2', 'B', 'mA', 'mX', 'admin', 'disabled', 'revok
 type Person = (typeof PEOPLE)[number];
 
 /** `/ (GET, HEAD)` trees from printRoutes → [method, path] pairs (HEAD and the wildcard not-found left out). */
-export function routesOf(tree: string): Array<[string, string]> {
+function routesOf(tree: string): Array<[string, string]> {
   const out: Array<[string, string]> = [];
   const stack: string[] = [];
   for (const line of tree.split('\n')) {
     const m = /^([│ ]*)(?:[├└]── )?(\S+) \(([A-Z, ]+)\)$/.exec(line.replace(/\u00a0/g, ' '));
     if (!m) continue;
-    const depth = Math.round((m[1] ?? '').length / 4) + (line.includes('──') ? 0 : 0);
+    const depth = Math.round((m[1] ?? '').length / 4);
     stack.length = depth;
     const parent = stack[depth - 1] ?? '';
     const path = `${parent}${m[2]}`;
