@@ -305,6 +305,7 @@ describe('authorization matrix', () => {
     '/admin/api-tokens/:id/revoke': ADMIN,
     '/admin/jobs/:id/retry': ADMIN,
     '/admin/exchange/moysklad-sync': ADMIN,
+    '/admin/exchange/default-price-type': ADMIN,
     '/admin/exchange/upload': ADMIN,
     '/admin/exchange/resend': ADMIN,
     '/admin/spreadsheet/upload': ADMIN,

@@ -12,7 +12,7 @@ import { setRates } from '../src/catalog/currency-rates.js';
 import { ConfigError, loadConfig } from '../src/config/load.js';
 import { OneCClient } from './commerceml-client.js';
 import { COMMERCEML_FIXTURES } from './fixture-files.js';
-import { type Browser, buyerAt, checkout, startTestApp, type TestApp, tempDir } from './helpers.js';
+import { Browser, buyerAt, checkout, makeUser, startTestApp, type TestApp, tempDir } from './helpers.js';
 
 const LOGIN = 'onec-exchange';
 const PASSWORD = 's3cret-1c';
@@ -77,6 +77,24 @@ describe('prices in another currency', () => {
     // The rouble price type shows its 7 roubles.
     const retail = await buyerAt(app, await priceTypeId(app, 'Розничная'));
     expect(await tableRow(retail.browser)).toMatch(/7,00 ₽/);
+
+    // The sample lists its purchase prices first: that must not become what buyers see. No
+    // default until the admin chooses one; a company without its own price type sees none.
+    expect(await app.ctx.db.selectFrom('price_types').select('name').where('is_default', '=', 1).execute()).toEqual([]);
+    const none = await buyerAt(app, wholesale);
+    await app.ctx.db.updateTable('companies').set({ price_type_id: null }).where('id', '=', none.company.id).execute();
+    expect(await tableRow(none.browser)).not.toMatch(/\d,\d\d ₽/);
+    const admin = new Browser(app.app);
+    await admin.login((await makeUser(app.ctx, 'admin')).email);
+    const exchangePage = plain((await admin.get('/admin/exchange')).body);
+    expect(exchangePage).toContain('Тип цен по умолчанию не выбран');
+    const chosen = await admin.post(
+      '/admin/exchange/default-price-type',
+      { price_type_id: String(await priceTypeId(app, 'Розничная')) },
+      { csrfFrom: '/admin/exchange' },
+    );
+    expect(chosen.status).toBe(303);
+    expect(await tableRow(none.browser)).toMatch(/7,00 ₽/);
   });
 
   it('are shown at the rate of the day, and an order keeps the rate it was priced at', async () => {

@@ -18,8 +18,7 @@ async function defaultPriceType(db: Kysely<DB>) {
   return db
     .selectFrom('price_types')
     .select(['id', 'name'])
-    .orderBy('is_default', 'desc')
-    .orderBy('id')
+    .where('is_default', '=', 1)
     .limit(1)
     .executeTakeFirst();
 }

@@ -194,12 +194,9 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
         trx,
         sql`update price_types set is_default = (id = ${match[0].id}) where is_default is not (id = ${match[0].id})`,
       );
-  } else {
-    await run(
-      trx,
-      sql`update price_types set is_default = 1 where id = (select min(id) from price_types) and not exists (select 1 from price_types where is_default = 1)`,
-    );
   }
+  // Otherwise no price type becomes the buyers' default by its place in a file (1C's sample lists
+  // its purchase prices first): the admin chooses one on the exchange page.
   return created;
 }
 

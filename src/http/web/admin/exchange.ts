@@ -1,12 +1,14 @@
 import type { FastifyMultipartBaseOptions, Multipart } from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { setDefaultPriceType } from '../../../catalog/price-types.js';
 import type { AppContext } from '../../../context.js';
+import { transaction } from '../../../db/transaction.js';
 import { uploadPackage } from '../../../integrations/commerceml/exchange/manual-upload.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
-import { transaction } from '../../../db/transaction.js';
 import { queueExports } from '../../../orders/export.js';
 import { requireRole } from '../../guards.js';
+import { notFound } from '../../http-error.js';
 import { nextPart, pendingUpload, readFieldsBeforeFirstFile } from '../../multipart.js';
 
 const MB = 1024 * 1024;
@@ -25,16 +27,36 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
     }));
     const pending = (await ordersPendingExport(ctx.db, 10_000)).length;
     const q = request.query as Record<string, string | undefined>;
+    const priceTypes = await ctx.db
+      .selectFrom('price_types')
+      .select(['id', 'name', 'currency', 'is_default'])
+      .orderBy('name')
+      .execute();
     return reply.page('admin/exchange', {
       runs,
+      priceTypes,
+      defaultPriceType: priceTypes.find((p) => p.is_default === 1) ?? null,
       pending,
       enabled: exchange.enabled,
       url: `${ctx.config.server.publicUrl}/1c_exchange`,
       login: settings.login,
       resent: typeof q.resent === 'string' ? q.resent.slice(0, 40) : '',
       unknown: typeof q.unknown === 'string' ? q.unknown.slice(0, 40) : '',
-      moysklad: ctx.moysklad ? { url: ctx.config.integrations.moysklad.baseUrl, seconds: ctx.config.integrations.moysklad.pollSeconds } : null,
+      moysklad: ctx.moysklad
+        ? { url: ctx.config.integrations.moysklad.baseUrl, seconds: ctx.config.integrations.moysklad.pollSeconds }
+        : null,
     });
+  });
+
+  // The buyers' default price type is a person's choice, never the first one a file happened to list.
+  app.post('/exchange/default-price-type', admin, async (request, reply) => {
+    const id = Number((request.body as Record<string, unknown> | undefined)?.price_type_id);
+    const found = Number.isSafeInteger(id)
+      ? await ctx.db.selectFrom('price_types').select('id').where('id', '=', id).executeTakeFirst()
+      : undefined;
+    if (!found) throw notFound();
+    await setDefaultPriceType(ctx.db, found.id);
+    return reply.redirect('/admin/exchange?notice=exchange.defaultPriceTypeSet', 303);
   });
 
   // MoySklad's "sync now": one sync through the jobs worker; its run appears in the list above.
@@ -53,26 +75,33 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
     await readFieldsBeforeFirstFile(request, options);
   }
 
-  app.post('/exchange/upload', { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFiles }, async (request, reply) => {
-    const pending = pendingUpload(request);
-    async function* files() {
-      for (let part: Multipart | null = pending?.first ?? null; part; part = await nextPart(pending)) {
-        if (part.type === 'file' && part.filename) yield { filename: part.filename, file: part.file };
-        else if (part.type === 'file') part.file.resume();
+  app.post(
+    '/exchange/upload',
+    { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFiles },
+    async (request, reply) => {
+      const pending = pendingUpload(request);
+      async function* files() {
+        for (let part: Multipart | null = pending?.first ?? null; part; part = await nextPart(pending)) {
+          if (part.type === 'file' && part.filename) yield { filename: part.filename, file: part.file };
+          else if (part.type === 'file') part.file.resume();
+        }
       }
-    }
-    const result = await uploadPackage(ctx, files());
-    const notice = 'error' in result ? 'exchange.uploadBusy' : 'exchange.uploadStarted';
-    return reply.redirect(`/admin/exchange?notice=${notice}`, 303);
-  });
+      const result = await uploadPackage(ctx, files());
+      const notice = 'error' in result ? 'exchange.uploadBusy' : 'exchange.uploadStarted';
+      return reply.redirect(`/admin/exchange?notice=${notice}`, 303);
+    },
+  );
 
   app.post('/exchange/resend', admin, async (request, reply) => {
     const number = String((request.body as Record<string, unknown> | undefined)?.number ?? '').trim();
-    const order = number ? await ctx.db.selectFrom('orders').select(['id', 'number']).where('number', '=', number).executeTakeFirst() : undefined;
+    const order = number
+      ? await ctx.db.selectFrom('orders').select(['id', 'number']).where('number', '=', number).executeTakeFirst()
+      : undefined;
     if (!order) return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
     // Pushed systems (MoySklad) get the order again through a job; its syncId keeps it one order there.
     if (ctx.orderExporters.length > 0) await transaction(ctx.database, (tx) => queueExports(ctx, tx, order.id));
-    else if (!(await resendOrder(ctx.db, order.id))) return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
+    else if (!(await resendOrder(ctx.db, order.id)))
+      return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
     return reply.redirect(`/admin/exchange?resent=${encodeURIComponent(order.number)}`, 303);
   });
 }

@@ -14,6 +14,10 @@ export const exchange: Record<keyof typeof ru, string> = {
   'exchange.colFiles': 'Files',
   'exchange.colResult': 'Result',
   'exchange.kind_moysklad': 'MoySklad: catalog, buyers, orders',
+  'exchange.noDefaultPriceType':
+    'No default price type is chosen: buyers whose company has no price type of its own see "price on request". Choose one below (or name it in integrations.commerceml.default_price_type).',
+  'exchange.defaultPriceType': 'Default price type for buyers',
+  'exchange.defaultPriceTypeSet': 'The default price type is saved.',
   'exchange.kind_spreadsheet': 'Spreadsheet (CSV, XLSX)',
   'exchange.msTitle': 'MoySklad',
   'exchange.msOn': 'Connected: {url}. Changes are fetched every {seconds} s, a full check once a day.',

@@ -12,6 +12,10 @@ export const exchange = {
   'exchange.colFiles': 'Файлы',
   'exchange.colResult': 'Результат',
   'exchange.kind_moysklad': 'МойСклад: каталог, покупатели, заказы',
+  'exchange.noDefaultPriceType':
+    'Тип цен по умолчанию не выбран: покупатели, у компании которых нет своего типа цен, видят «Цена по запросу». Выберите его ниже (или укажите в integrations.commerceml.default_price_type).',
+  'exchange.defaultPriceType': 'Тип цен по умолчанию для покупателей',
+  'exchange.defaultPriceTypeSet': 'Тип цен по умолчанию сохранён.',
   'exchange.kind_spreadsheet': 'Таблица (CSV, XLSX)',
   'exchange.msTitle': 'МойСклад',
   'exchange.msOn': 'Подключён: {url}. Изменения забираются каждые {seconds} с, полная сверка — раз в сутки.',

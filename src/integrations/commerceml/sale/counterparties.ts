@@ -106,12 +106,7 @@ export async function defaultPriceTypeId(ctx: AppContext): Promise<number | null
       .executeTakeFirst();
     if (configured) return configured.id;
   }
-  const fallback = await ctx.db
-    .selectFrom('price_types')
-    .select('id')
-    .orderBy('is_default', 'desc')
-    .orderBy('id')
-    .executeTakeFirst();
+  const fallback = await ctx.db.selectFrom('price_types').select('id').where('is_default', '=', 1).executeTakeFirst();
   return fallback?.id ?? null;
 }
 
