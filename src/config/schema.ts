@@ -714,6 +714,27 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: Object.freeze(['Бренд', 'Производитель', 'Марка', 'Brand']) as readonly string[],
     description: 'Names of 1C properties whose value is shown and filtered as the brand; the first one a product has wins.',
   },
+  'integrations.commerceml.fields.multiple.property': {
+    kind: 'list',
+    default: Object.freeze(['Кратность', 'Кратность отгрузки']) as readonly string[],
+    description:
+      'Names of the 1C properties (ЗначенияСвойств) that hold the order multiple (pack size); the first one a product has wins. A comma or a dot in the number.',
+  },
+  'integrations.commerceml.fields.multiple.requisite': {
+    kind: 'list',
+    default: Object.freeze(['Кратность', 'Кратность отгрузки']) as readonly string[],
+    description: 'Names of the 1C requisites (ЗначенияРеквизитов) that hold the order multiple, when no property gives it.',
+  },
+  'integrations.commerceml.fields.min_qty.property': {
+    kind: 'list',
+    default: Object.freeze(['Минимальная партия', 'Минимальный заказ']) as readonly string[],
+    description: 'Names of the 1C properties that hold the minimum order quantity; the first one a product has wins.',
+  },
+  'integrations.commerceml.fields.min_qty.requisite': {
+    kind: 'list',
+    default: Object.freeze(['Минимальная партия', 'Минимальный заказ']) as readonly string[],
+    description: 'Names of the 1C requisites that hold the minimum order quantity, when no property gives it.',
+  },
   'integrations.commerceml.fractional_units': {
     kind: 'list',
     default: Object.freeze(['кг', 'г', 'т', 'м', 'м2', 'м3', 'л', 'пог. м', '166', '163', '168', '006', '055', '113', '112']) as readonly string[],

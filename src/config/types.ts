@@ -158,6 +158,11 @@ export interface Config {
       readonly priceTypes: readonly string[];
       readonly defaultPriceType: string;
       readonly brandProperties: readonly string[];
+      /** Where each product field is in this 1C database: property (ЗначенияСвойств) or requisite (ЗначенияРеквизитов) names, tried in order. */
+      readonly fields: {
+        readonly multiple: FieldSource;
+        readonly minQty: FieldSource;
+      };
       readonly fractionalUnits: readonly string[];
       readonly fileLimitMb: number;
       readonly zip: boolean;
@@ -206,4 +211,10 @@ export interface Config {
   readonly log: {
     readonly level: LogLevel;
   };
+}
+
+/** A product field's place in an accounting file: the names to look for, the first found wins. */
+export interface FieldSource {
+  readonly property: readonly string[];
+  readonly requisite: readonly string[];
 }

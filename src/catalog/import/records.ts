@@ -48,6 +48,9 @@ export interface ProductRecord {
   readonly properties: ReadonlyArray<readonly [string, string]> | null;
   readonly images: readonly string[] | null;
   readonly deleted: boolean;
+  /** The order multiple (pack) and the minimum quantity, in the product's unit; absent or null = not said. */
+  readonly multiple?: number | null;
+  readonly minQty?: number | null;
 }
 
 export interface PriceRecord {

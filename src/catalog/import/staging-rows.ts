@@ -18,7 +18,7 @@ import type {
  * replaces, what it leaves out (null) stays. An offer's name never replaces the catalog's.
  */
 const MERGE_PRODUCT = `
-insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 on conflict (ext) do update set
   parent_ext = coalesce(excluded.parent_ext, parent_ext),
   from_offer = min(from_offer, excluded.from_offer),
@@ -36,7 +36,9 @@ on conflict (ext) do update set
   properties = coalesce(excluded.properties, properties),
   images = coalesce(excluded.images, images),
   deleted = max(deleted, excluded.deleted),
-  characteristics = coalesce(excluded.characteristics, characteristics)`;
+  characteristics = coalesce(excluded.characteristics, characteristics),
+  multiple = coalesce(excluded.multiple, multiple),
+  min_qty = coalesce(excluded.min_qty, min_qty)`;
 
 /** Every statement a row may name, by its index. */
 export const STAGING_STATEMENTS = [
@@ -111,6 +113,8 @@ export class StagingRows implements RecordSink {
         r.images === null ? null : JSON.stringify(r.images),
         r.deleted ? 1 : 0,
         r.characteristics === null ? null : JSON.stringify(r.characteristics),
+        r.multiple ?? null,
+        r.minQty ?? null,
       ],
     ]);
   }

@@ -22,7 +22,8 @@ create temp table if not exists cml_units (key text primary key, name text not n
 create temp table if not exists cml_products (
   ext text not null unique, parent_ext text, from_offer integer not null,
   sku text, sku_norm text, name text, full_name text, description text, brand text, unit_key text, group_ext text,
-  vat_bp integer, variant_name text, barcodes text, properties text, images text, deleted integer not null, characteristics text);
+  vat_bp integer, variant_name text, barcodes text, properties text, images text, deleted integer not null, characteristics text,
+  multiple real, min_qty real);
 create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null, currency text);
 create temp table if not exists cml_stock (ext text not null, warehouse_ext text not null, quantity real not null);
 `;

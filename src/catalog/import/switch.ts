@@ -309,7 +309,9 @@ async function resolveProducts(trx: Transaction<DB>, id: Id): Promise<void> {
       coalesce((select u.id from units u where u.code = s.unit_key), p.unit_id, (select u.id from units u where u.code = ps.unit_key)) as unit_id,
       case when s.vat_bp is null then coalesce(p.vat_bp, case when ps.vat_bp >= 0 then ps.vat_bp end)
            when s.vat_bp < 0 then null else s.vat_bp end as vat_bp,
-      case when s.deleted = 1 then 1 when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden
+      case when s.deleted = 1 then 1 when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden,
+      coalesce(s.multiple, p.multiple, ps.multiple, 0) as multiple,
+      coalesce(s.min_qty, p.min_qty, ps.min_qty, 0) as min_qty
     from cml_products s
     left join products p on p.${id} = s.ext
     left join cml_products ps on ps.ext = s.parent_ext`.execute(trx);
@@ -321,9 +323,9 @@ async function applyProducts(trx: Transaction<DB>, id: Id, coverage: Coverage, n
     trx,
     sql`update products set sku = r.sku, sku_norm = r.sku_norm, name = r.name, full_name = r.full_name, description = r.description,
         brand = r.brand, variant_name = r.variant_name, category_id = r.category_id, unit_id = r.unit_id, vat_bp = r.vat_bp,
-        hidden = r.hidden, updated_at = ${now}
+        hidden = r.hidden, multiple = r.multiple, min_qty = r.min_qty, updated_at = ${now}
       from cml_resolved r where products.id = r.id
-        and (products.sku is not r.sku or products.name is not r.name or products.full_name is not r.full_name
+        and (products.multiple is not r.multiple or products.min_qty is not r.min_qty or products.sku is not r.sku or products.name is not r.name or products.full_name is not r.full_name
           or products.description is not r.description or products.brand is not r.brand or products.variant_name is not r.variant_name
           or products.category_id is not r.category_id or products.unit_id is not r.unit_id or products.vat_bp is not r.vat_bp
           or products.hidden is not r.hidden)`,
@@ -331,9 +333,9 @@ async function applyProducts(trx: Transaction<DB>, id: Id, coverage: Coverage, n
   const products_created = await run(
     trx,
     sql`insert into products (id, ${id}, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
-        vat_bp, hidden, created_at, updated_at)
+        vat_bp, hidden, multiple, min_qty, created_at, updated_at)
       select r.id, r.ext, r.sku, r.sku_norm, r.name, r.full_name, r.description, r.brand, r.variant_name, r.category_id, r.unit_id,
-        r.vat_bp, r.hidden, ${now}, ${now}
+        r.vat_bp, r.hidden, r.multiple, r.min_qty, ${now}, ${now}
       from cml_resolved r where r.is_new order by r.id`,
   );
   await run(

@@ -12,6 +12,7 @@ import {
   type UnitRecord,
 } from '../../../catalog/import/records.js';
 import { normalizeCurrency } from '../../../catalog/currency.js';
+import type { FieldSource } from '../../../config/types.js';
 import { normalizeBarcode } from '../../../catalog/sku.js';
 import { at, child, children, decimal, isTrue, requisites, textOf } from '../xml/node.js';
 import type { XmlNode, XmlVisitor } from '../xml/reader.js';
@@ -24,12 +25,49 @@ interface Property {
   readonly values: Map<string, string>;
 }
 
+const NO_SOURCE: FieldSource = { property: [], requisite: [] };
+const NO_FIELDS = { multiple: NO_SOURCE, minQty: NO_SOURCE };
+
+/**
+ * A number a product carries where the map says (the first property name it has, else the first
+ * requisite); null when it has none. "2,5" and "2.5" alike; a value that is not a number is a
+ * warning, and the field stays as it was.
+ */
+function mappedNumber(
+  source: FieldSource,
+  properties: ReadonlyArray<readonly [string, string]> | null,
+  reqs: ReadonlyMap<string, string>,
+  warn: (message: string) => void,
+): number | null {
+  const wanted = (names: readonly string[], lookup: (name: string) => string | undefined) => {
+    for (const name of names) {
+      const value = lookup(name.toLowerCase());
+      if (value !== undefined) return { name, value };
+    }
+    return undefined;
+  };
+  const found =
+    wanted(source.property, (n) => properties?.find(([name]) => name.toLowerCase() === n)?.[1]) ??
+    wanted(source.requisite, (n) => [...reqs].find(([name]) => name.toLowerCase() === n)?.[1]);
+  if (!found) return null;
+  const number = decimal(found.value.replace(/\s/g, ''));
+  if (!Number.isFinite(number) || number < 0) {
+    warn(`«${found.name}» is "${found.value.slice(0, 40)}", not a quantity: left as it was`);
+    return null;
+  }
+  return number;
+}
+
 /** What the files of one run share: properties and units are declared once, used later. */
 export class CatalogDictionary {
   readonly properties = new Map<string, Property>();
   readonly units = new Map<string, UnitRecord>();
   readonly coverage: Coverage = { groups: false, products: false, offers: false };
-  constructor(readonly brandProperties: readonly string[]) {}
+  constructor(
+    readonly brandProperties: readonly string[],
+    /** config.yml's integrations.commerceml.fields: where this 1C keeps the pack size and the minimum. */
+    readonly fields: { readonly multiple: FieldSource; readonly minQty: FieldSource } = NO_FIELDS,
+  ) {}
 }
 
 /** Elements collected whole, keyed by `<parent>/<name>`. */
@@ -258,9 +296,11 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
     sink.warning(node.line, 'a product without Ид was skipped');
     return;
   }
-  const { brand: brandProperty, others: properties } = splitBrand(propertiesOf(node, dictionary) ?? [], brandNames);
+  const listed = propertiesOf(node, dictionary) ?? [];
+  const { brand: brandProperty, others: properties } = splitBrand(listed, brandNames);
   const brand = brandProperty ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
   const reqs = requisites(node);
+  const warn = (message: string) => sink.warning(node.line, `product ${ext}: ${message}`);
   sink.product({
     source: 'catalog',
     ext,
@@ -281,6 +321,8 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
       .map((c) => c.text.trim())
       .filter((p) => p !== ''),
     deleted: isDeleted(node),
+    multiple: mappedNumber(dictionary.fields.multiple, listed, reqs, warn),
+    minQty: mappedNumber(dictionary.fields.minQty, listed, reqs, warn),
   });
 }
 

@@ -53,7 +53,10 @@ export class CatalogRun {
   async start(): Promise<void> {
     await this.staging.reset();
     const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
-      workerData: { brandProperties: [...this.ctx.config.integrations.commerceml.brandProperties] },
+      workerData: {
+        brandProperties: [...this.ctx.config.integrations.commerceml.brandProperties],
+        fields: this.ctx.config.integrations.commerceml.fields,
+      },
       // Parsing makes short-lived garbage only: a small young generation keeps memory low.
       resourceLimits: { maxYoungGenerationSizeMb: 16 },
     });

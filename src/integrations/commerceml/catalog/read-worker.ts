@@ -20,8 +20,8 @@ const AHEAD = 8;
 
 const port = parentPort;
 if (!port) throw new Error('read-worker runs as a worker thread');
-const { brandProperties } = workerData as { brandProperties: string[] };
-const dictionary = new CatalogDictionary(brandProperties);
+const { brandProperties, fields } = workerData as { brandProperties: string[]; fields: ConstructorParameters<typeof CatalogDictionary>[1] };
+const dictionary = new CatalogDictionary(brandProperties, fields);
 const rows = new StagingRows();
 let unacknowledged = 0;
 let credit: (() => void) | null = null;

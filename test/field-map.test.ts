@@ -1,0 +1,100 @@
+/**
+ * config.yml's map of 1C fields (integrations.commerceml.fields): the order multiple and the
+ * minimum quantity come from wherever this 1C keeps them — a property (a Справочник value resolved
+ * to its text), a requisite, with a comma or a dot — and changing the map re-applies it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { OneCClient } from './commerceml-client.js';
+import { buyerAt, startTestApp, type TestApp } from './helpers.js';
+
+const LOGIN = 'onec-exchange';
+const PASSWORD = 's3cret-1c';
+
+const IMPORT = `<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.10">
+  <Классификатор><Ид>cls</Ид><Наименование>Классификатор</Наименование>
+    <Свойства>
+      <Свойство><Ид>p-pack</Ид><Наименование>Кратность отгрузки</Наименование><ТипЗначений>Справочник</ТипЗначений>
+        <ВариантыЗначений><Справочник><ИдЗначения>v-12</ИдЗначения><Значение>12</Значение></Справочник></ВариантыЗначений></Свойство>
+      <Свойство><Ид>p-box</Ид><Наименование>В коробке</Наименование><ТипЗначений>Число</ТипЗначений></Свойство>
+    </Свойства>
+  </Классификатор>
+  <Каталог СодержитТолькоИзменения="false"><Ид>cat</Ид><ИдКлассификатора>cls</ИдКлассификатора><Наименование>Каталог</Наименование>
+    <Товары>
+      <Товар><Ид>g-1</Ид><Артикул>BOX-1</Артикул><Наименование>Саморез в коробке</Наименование><БазоваяЕдиница Код="796">шт</БазоваяЕдиница>
+        <ЗначенияСвойств>
+          <ЗначенияСвойства><Ид>p-pack</Ид><Значение>v-12</Значение></ЗначенияСвойства>
+          <ЗначенияСвойства><Ид>p-box</Ид><Значение>200</Значение></ЗначенияСвойства>
+        </ЗначенияСвойств>
+        <ЗначенияРеквизитов><ЗначениеРеквизита><Наименование>Минимальная партия</Наименование><Значение>2,5</Значение></ЗначениеРеквизита></ЗначенияРеквизитов>
+      </Товар>
+      <Товар><Ид>g-2</Ид><Артикул>BAD-2</Артикул><Наименование>Шуруп</Наименование><БазоваяЕдиница Код="796">шт</БазоваяЕдиница>
+        <ЗначенияРеквизитов><ЗначениеРеквизита><Наименование>Кратность</Наименование><Значение>много</Значение></ЗначениеРеквизита></ЗначенияРеквизитов>
+      </Товар>
+      <Товар><Ид>g-3</Ид><Артикул>PLAIN-3</Артикул><Наименование>Гвоздь</Наименование><БазоваяЕдиница Код="796">шт</БазоваяЕдиница></Товар>
+    </Товары>
+  </Каталог>
+</КоммерческаяИнформация>`;
+
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+const clients = new Map<TestApp, OneCClient>();
+
+async function importWith(fields: Record<string, unknown> | undefined, app?: TestApp) {
+  t =
+    app ??
+    (await startTestApp({
+      integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, ...(fields ? { fields } : {}) } },
+    } as never));
+  const client = clients.get(t) ?? new OneCClient(await t.app.listen({ port: 0, host: '127.0.0.1' }), LOGIN, PASSWORD);
+  clients.set(t, client);
+  expect((await client.checkauth('catalog'))[0]).toBe('success');
+  await client.init('catalog');
+  expect(await client.upload('catalog', 'import.xml', Buffer.from(IMPORT))).toMatch(/^success/);
+  const run = await client.importUntilDone('catalog', 'import.xml');
+  expect(run.final).toMatch(/^success/);
+  return t;
+}
+
+async function rules(app: TestApp) {
+  const rows = await app.ctx.db.selectFrom('products').select(['sku', 'multiple', 'min_qty']).orderBy('sku').execute();
+  return Object.fromEntries(rows.map((r) => [r.sku, [r.multiple, r.min_qty]]));
+}
+
+describe('the map of 1C fields', () => {
+  it('takes the pack size from a property and the minimum from a requisite, with a comma, by default', async () => {
+    const app = await importWith(undefined);
+    // "Кратность отгрузки" is a Справочник property: its value is the text 12, not the value's Ид.
+    expect(await rules(app)).toEqual({ 'BAD-2': [0, 0], 'BOX-1': [12, 2.5], 'PLAIN-3': [0, 0] });
+    // The run says what it could not read, and where.
+    const run = await app.ctx.db.selectFrom('exchange_runs').select('message').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(run.message).toContain('«Кратность» is "много", not a quantity');
+    // The buyer's catalog holds the rule: the pack size is shown.
+    const wholesale = await app.ctx.db
+      .insertInto('price_types')
+      .values({ name: 'Опт', is_default: 1, external_1c_id: null, external_ms_id: null, created_at: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { browser } = await buyerAt(app, wholesale.id);
+    expect((await browser.get('/catalog?q=BOX-1')).body).toMatch(/Кратность: 12/);
+  });
+
+  it('follows the map: another property, no requisite; an identical re-run changes nothing', async () => {
+    const app = await importWith({
+      multiple: { property: ['В коробке'], requisite: [] },
+      min_qty: { property: [], requisite: [] },
+    });
+    // Not said (min_qty unmapped) keeps what was stored: 0 for new products.
+    expect(await rules(app)).toEqual({ 'BAD-2': [0, 0], 'BOX-1': [200, 0], 'PLAIN-3': [0, 0] });
+    const before = await app.ctx.db.selectFrom('products').select(['sku', 'name', 'updated_at']).orderBy('sku').execute();
+    // The same package again: nothing changes.
+    await importWith(undefined, app);
+    expect(await app.ctx.db.selectFrom('products').select(['sku', 'name', 'updated_at']).orderBy('sku').execute()).toEqual(
+      before,
+    );
+  });
+});
