@@ -29,7 +29,11 @@ export function detectSeparator(text: string): string {
 
 /** Rows of cells; a blank line is an empty row (kept so row numbers match the file). */
 export function parseCsv(text: string, sep: string): string[][] {
-  const rows: string[][] = [];
+  return [...csvRows(text, sep)];
+}
+
+/** The same rows one at a time: a 100k-row file is never all cells at once. */
+export function* csvRows(text: string, sep: string): Generator<string[]> {
   let row: string[] = [];
   let cell = '';
   let quoted = false;
@@ -49,14 +53,13 @@ export function parseCsv(text: string, sep: string): string[][] {
     } else if (c === '\n' || c === '\r') {
       if (c === '\r' && text[i + 1] === '\n') i++;
       row.push(cell);
-      rows.push(row);
+      yield row;
       row = [];
       cell = '';
     } else cell += c;
   }
   if (cell !== '' || row.length > 0) {
     row.push(cell);
-    rows.push(row);
+    yield row;
   }
-  return rows;
 }
