@@ -47,11 +47,24 @@ export function fieldOf(header: string): Field | null {
   const lower = h.toLowerCase();
   const direct = SYNONYMS[lower];
   if (direct) return direct;
-  const price = /^(цена|price)\s*[:\-–(]?\s*(.*?)\)?$/i.exec(h);
-  if (price) return `price:${(price[2] ?? '').trim()}`;
-  const stock = /^(остаток|склад|stock|warehouse)\s*[:\-–(]?\s*(.*?)\)?$/i.exec(h);
-  if (stock) return `stock:${(stock[2] ?? '').trim()}`;
+  const price = qualifier(h, /^(цена|price)/i);
+  if (price !== null) return `price:${price}`;
+  const stock = qualifier(h, /^(остаток|склад|stock|warehouse)/i);
+  if (stock !== null) return `stock:${stock}`;
   return null;
+}
+
+/**
+ * What follows a header's word ("Цена: Оптовая", "Остаток (Москва)", "Price - VIP" → the name),
+ * cut by hand, not by one regex with two optional spaces around an optional mark (the ReDoS audit).
+ */
+function qualifier(header: string, word: RegExp): string | null {
+  const m = word.exec(header);
+  if (!m) return null;
+  let rest = header.slice(m[0].length).trim();
+  if (/^[:\-–(]/.test(rest)) rest = rest.slice(1).trim();
+  if (rest.endsWith(')')) rest = rest.slice(0, -1).trim();
+  return rest;
 }
 
 /** A column the admin (or config) said to leave out. */
