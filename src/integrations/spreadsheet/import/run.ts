@@ -249,8 +249,8 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         sku: product.sku,
         name: product.name,
         fullName: null,
-        description: null,
-        brand: null,
+        description: product.description,
+        brand: product.brand,
         unit: product.unit
           ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
           : null,
@@ -258,7 +258,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         vatBp: null,
         variantName: null,
         characteristics: null,
-        barcodes: null,
+        barcodes: product.barcodes,
         properties: null,
         images: null,
         deleted: !product.visible,

@@ -5,9 +5,9 @@
  * with a name is a group row: the products below it go to that category unless the file has a
  * category column. Every problem names its row and column; a file with problems is not applied.
  */
-import { normalizeSku } from '../../../catalog/sku.js';
+import { normalizeBarcode, normalizeSku } from '../../../catalog/sku.js';
 
-export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | `price:${string}` | `stock:${string}`;
+export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | 'brand' | 'description' | 'barcodes' | `price:${string}` | `stock:${string}`;
 
 const SYNONYMS: Record<string, Field> = {
   артикул: 'sku',
@@ -28,6 +28,19 @@ const SYNONYMS: Record<string, Field> = {
   'ед. изм.': 'unit',
   единица: 'unit',
   unit: 'unit',
+  бренд: 'brand',
+  производитель: 'brand',
+  марка: 'brand',
+  brand: 'brand',
+  описание: 'description',
+  description: 'description',
+  штрихкод: 'barcodes',
+  'штрих-код': 'barcodes',
+  штрихкоды: 'barcodes',
+  'штрих-коды': 'barcodes',
+  barcode: 'barcodes',
+  barcodes: 'barcodes',
+  ean: 'barcodes',
   id: 'id',
   'id на портале': 'id',
   'код на портале': 'id',
@@ -72,7 +85,7 @@ export const IGNORE = '-';
 
 /** Whether `text` is a field a column may be mapped to (config check, the web form). */
 export function isField(text: string): text is Field {
-  return ['id', 'sku', 'name', 'category', 'unit', 'visible'].includes(text) || /^(price|stock):/.test(text);
+  return ['id', 'sku', 'name', 'category', 'unit', 'visible', 'brand', 'description', 'barcodes'].includes(text) || /^(price|stock):/.test(text);
 }
 
 export interface Mapping {
@@ -147,6 +160,11 @@ export interface SheetProduct {
   readonly name: string;
   readonly category: string | null;
   readonly unit: string | null;
+  /** Null: the column is absent or the cell empty (the stored value stays). */
+  readonly brand: string | null;
+  readonly description: string | null;
+  /** Digits only, sorted, without repeats; several in one cell separated by `,` or `;`. */
+  readonly barcodes: string[] | null;
   /** False when the visible column says no (нет, 0, no, false, -); a missing column or an empty cell is visible. */
   readonly visible: boolean;
   /** Price type name (as in the header, '' = the default) → kopecks. */
@@ -159,6 +177,15 @@ export interface Problem {
   readonly row: number;
   readonly column: string;
   readonly message: string;
+}
+
+function barcodesOf(cell: string): string[] | null {
+  if (cell === '') return null;
+  const codes = cell
+    .split(/[,;]/)
+    .map(normalizeBarcode)
+    .filter((c) => c !== '');
+  return [...new Set(codes)].sort();
 }
 
 /** Row 0: the whole file (it could not be read, or the import was refused). */
@@ -278,6 +305,9 @@ export async function readSheet(
       category: hasCategory ? get('category') || null : group,
       unit: get('unit') || null,
       visible: !/^(нет|no|false|0|-|скрыт|hidden)$/i.test(get('visible')),
+      brand: get('brand') || null,
+      description: get('description') || null,
+      barcodes: barcodesOf(get('barcodes')),
       prices,
       stock,
     };
