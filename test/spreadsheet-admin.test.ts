@@ -157,6 +157,16 @@ describe('catalog from a spreadsheet (admin page)', () => {
     expect(await products()).toEqual([]);
   });
 
+  it('takes a list of companies too: found by its headers, checked, applied', async () => {
+    const checked = await upload(admin, 'buyers.csv', Buffer.from('Покупатель;ИНН;Скидка, %\nРомашка;7708123450;3\n'));
+    expect(checked.status).toBe(200);
+    expect(text(checked.body)).toContain('companies created: 1, companies updated: 0');
+    const applied = await admin.post('/admin/spreadsheet/apply', { ...formOf(checked.body), mode: 'partial' });
+    expect(applied.status).toBe(303);
+    const company = await t.ctx.db.selectFrom('companies').select(['name', 'discount_bp']).where('name', '=', 'Ромашка').executeTakeFirst();
+    expect(company).toEqual({ name: 'Ромашка', discount_bp: 300 });
+  });
+
   it('is for admins only', async () => {
     const buyer = await makeUser(t.ctx, 'buyer');
     const browser = new Browser(t.app);

@@ -209,3 +209,23 @@ describe('the one import gate', () => {
     expect(await products()).toEqual([]);
   });
 });
+
+describe('catalog fields beyond the price list', () => {
+  it('reads brand, description, barcodes and visibility; empty cells keep what is stored', async () => {
+    const file = join(t.dataDir, 'full.csv');
+    writeFileSync(file, 'Артикул;Наименование;Бренд;Описание;Штрихкод;Виден\nF-1;Фен;Bosch;Мощный;"4600000000017; 4 600000 000024";да\nF-2;Плойка;;;;нет\n');
+    const first = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(first.problems).toEqual([]);
+    const row = (sku: string) =>
+      t.ctx.database.sqlite
+        .prepare("select brand, description, hidden, (select group_concat(barcode, ',') from (select barcode from product_barcodes b where b.product_id = p.id order by barcode)) as codes from products p where sku = ?")
+        .get(sku);
+    expect(row('F-1')).toEqual({ brand: 'Bosch', description: 'Мощный', hidden: 0, codes: '4600000000017,4600000000024' });
+    expect(row('F-2')).toMatchObject({ brand: '', hidden: 1, codes: null });
+    const again = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(again.counts).toMatchObject({ products_updated: 0, products_created: 0 });
+    writeFileSync(file, 'Артикул;Наименование;Бренд\nF-1;Фен;\n');
+    await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(row('F-1')).toEqual({ brand: 'Bosch', description: 'Мощный', hidden: 0, codes: '4600000000017,4600000000024' });
+  });
+});

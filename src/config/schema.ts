@@ -122,15 +122,15 @@ export function mappingItem(values?: readonly string[], system = '1C'): (item: s
   };
 }
 
-/** A spreadsheet column item: "header or letter = sku | name | category | unit | price:<type> | stock:<warehouse> | -". */
+/** A spreadsheet column item: "header or letter = sku | name | category | unit | visible | id | price:<type> | stock:<warehouse> | -". */
 export function spreadsheetColumnItem(item: string): string | null {
   const eq = item.lastIndexOf('=');
   if (eq <= 0 || item.slice(0, eq).trim() === '' || item.slice(eq + 1).trim() === '') {
     return `must look like "header text = field" or "B = field", got "${item}"`;
   }
   const field = item.slice(eq + 1).trim();
-  if (!/^(sku|name|category|unit|visible|-|price:.*|stock:.*)$/.test(field)) {
-    return `"${field}" is not a field: use sku, name, category, unit, visible, price:<price type>, stock:<warehouse> or -`;
+  if (!/^(id|sku|name|category|unit|visible|-|price:.*|stock:.*)$/.test(field)) {
+    return `"${field}" is not a field: use sku, name, category, unit, visible, id, price:<price type>, stock:<warehouse> or -`;
   }
   return null;
 }
@@ -913,7 +913,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: Object.freeze([]) as readonly string[],
     checkItem: spreadsheetColumnItem,
     description:
-      'Columns of catalog spreadsheets the portal would not recognise by their header, as "header text = field" or "column letter = field"; fields: sku, name, category, unit, price:<price type> (price: for the default one), stock:<warehouse> (stock: for a total), - to leave a column out.',
+      'Columns of catalog spreadsheets the portal would not recognise by their header, as "header text = field" or "column letter = field"; fields: sku, name, category, unit, visible, id (the portal’s product ID), price:<price type> (price: for the default one), stock:<warehouse> (stock: for a total), - to leave a column out.',
   },
   'integrations.spreadsheet.watch_dir': {
     kind: 'path',

@@ -1,6 +1,6 @@
 /**
  * The catalog as a spreadsheet in the shape the import reads (import/sheet.ts): Артикул,
- * Наименование, Категория (the path "A / B / C"), Ед., Виден, one "Цена <price type>" column per
+ * Наименование, Категория (the path "A / B / C"), Ед., Виден, Бренд, Штрихкод, one "Цена <price type>" column per
  * price type and one "Остаток <warehouse>" column per warehouse. Exported, edited in Excel and
  * imported back, it changes exactly what was edited: every value is written as the import reads
  * it back (prices in roubles with kopecks, the unit by its name, hidden products as "нет").
@@ -46,20 +46,23 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
     'Категория',
     'Ед.',
     'Виден',
+    'Бренд',
+    'Штрихкод',
     ...types.map((t) => `Цена ${t.name}`),
     ...stores.map((w) => `Остаток ${w.name}`),
     'ID на портале',
   ];
   const idColumn = headers.length - 1;
-  const typeColumn = new Map(types.map((t, i) => [t.id, 5 + i]));
-  const storeColumn = new Map(stores.map((w, i) => [w.id, 5 + types.length + i]));
+  const FIXED = 7;
+  const typeColumn = new Map(types.map((t, i) => [t.id, FIXED + i]));
+  const storeColumn = new Map(stores.map((w, i) => [w.id, FIXED + types.length + i]));
   const BATCH = 5000;
   async function* rows(): AsyncIterable<Array<string | number>> {
     for (let after = 0; ; ) {
       const batch = await db
         .selectFrom('products')
         .leftJoin('units', 'units.id', 'products.unit_id')
-        .select(['products.id', 'products.sku', 'products.name', 'products.category_id', 'products.hidden', 'units.name as unit'])
+        .select(['products.id', 'products.sku', 'products.name', 'products.brand', 'products.category_id', 'products.hidden', 'units.name as unit'])
         .where('products.id', '>', after)
         .orderBy('products.id')
         .limit(BATCH)
@@ -83,6 +86,9 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
         row[column] = s.quantity;
         cells.set(s.product_id, row);
       }
+      const barcodes = new Map<number, string[]>();
+      for (const b of await db.selectFrom('product_barcodes').select(['product_id', 'barcode']).where('product_id', '>=', first).where('product_id', '<=', last).orderBy('barcode').execute())
+        barcodes.set(b.product_id, [...(barcodes.get(b.product_id) ?? []), b.barcode]);
       for (const p of batch) {
         if (p.sku.trim() === '') continue;
         const row = cells.get(p.id) ?? [];
@@ -91,6 +97,8 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
         row[2] = p.category_id === null ? '' : pathOf(p.category_id);
         row[3] = p.unit ?? '';
         row[4] = p.hidden ? 'нет' : 'да';
+        row[5] = p.brand;
+        row[6] = (barcodes.get(p.id) ?? []).join(', ');
         row[idColumn] = p.id;
         for (let i = 0; i < headers.length; i++) if (row[i] === undefined) row[i] = '';
         yield row;

@@ -14,9 +14,9 @@ import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
 import { type BuyerKind, detectBuyerKind, importCompanies, importSpecialPrices } from './buyers.js';
 import { CategoryPaths } from './category-paths.js';
-import { decodeCsv, detectSeparator, parseCsv } from './csv.js';
-import { formatProblem, type Mapping, type Problem, readSheet } from './sheet.js';
-import { readXlsxRows, XlsxError } from './xlsx.js';
+import { csvRows, decodeCsv, detectSeparator } from './csv.js';
+import { findMapping, formatProblem, HEADER_ROWS, type Mapping, type Problem, readSheet, type SheetProduct } from './sheet.js';
+import { XlsxError, xlsxRows } from './xlsx.js';
 
 export type ImportKind = 'catalog' | BuyerKind;
 export const IMPORT_KINDS: readonly ImportKind[] = ['catalog', 'companies', 'special-prices'];
@@ -60,11 +60,30 @@ export interface ImportReport {
   readonly problems: readonly Problem[];
 }
 
-async function rowsOf(path: string, name: string): Promise<string[][]> {
+/** The file's rows as they are read (an XLSX streamed, a CSV decoded whole and cut row by row). */
+async function* rowsOf(path: string, name: string): AsyncGenerator<string[]> {
   const ext = extname(name).toLowerCase();
-  if (ext === '.xlsx') return readXlsxRows(path);
+  if (ext === '.xlsx') {
+    yield* xlsxRows(path);
+    return;
+  }
   const text = decodeCsv(await readFile(path));
-  return parseCsv(text, detectSeparator(text));
+  yield* csvRows(text, detectSeparator(text));
+}
+
+/** The first `n` rows; the iterator goes on with the rest. */
+async function takeHead(rows: AsyncIterator<string[]>, n: number): Promise<string[][]> {
+  const head: string[][] = [];
+  while (head.length < n) {
+    const next = await rows.next();
+    if (next.done) break;
+    head.push(next.value);
+  }
+  return head;
+}
+
+function readError(error: unknown): string {
+  return error instanceof XlsxError ? error.message : `cannot read the file: ${(error as Error).message}`;
 }
 
 /** config.yml's "header or letter = field" items as a map (checked when the config was loaded). */
@@ -110,16 +129,27 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
   // Another reader (MoySklad, 1C) using the staging tables: refused before reading a byte.
   const held = ctx.importGate.refusal('spreadsheet');
   if (held) return refused(file, options, held);
-  let rows: string[][];
+  const reading = rowsOf(path, file);
+  const rest = { [Symbol.asyncIterator]: () => reading };
+  let head: string[][];
   try {
-    rows = await rowsOf(path, file);
+    head = await takeHead(reading, Math.max(HEADER_ROWS, (options.headerRow ?? 0) + 1));
   } catch (error) {
-    const message = error instanceof XlsxError ? error.message : `cannot read the file: ${(error as Error).message}`;
+    const message = readError(error);
     await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
     return { ...refused(file, options, message) };
   }
-  const kind = options.kind ?? detectBuyerKind(rows) ?? 'catalog';
+  const kind = options.kind ?? detectBuyerKind(head) ?? 'catalog';
   if (kind !== 'catalog') {
+    // Lists of buyers are small: all rows at once.
+    const rows = [...head];
+    try {
+      for await (const row of rest) rows.push(row);
+    } catch (error) {
+      const message = readError(error);
+      await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
+      return { ...refused(file, options, message) };
+    }
     const result =
       kind === 'companies'
         ? await importCompanies(ctx.db, rows, { dryRun: options.dryRun, now: ctx.clock.now() })
@@ -140,40 +170,27 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     };
   }
   const columns = { ...configuredColumns(ctx.config.integrations.spreadsheet.columns.catalog), ...options.columns };
-  const sheet = readSheet(rows, columns, options.headerRow ?? null);
-  const problems = [...sheet.problems];
-  const base = {
-    file,
-    kind: 'catalog' as const,
-    dryRun: options.dryRun,
-    rows: sheet.products.length,
-    mapping: describe(sheet.mapping),
-    headerRow: sheet.mapping?.headerRow ?? -1,
-    columns: columnsOf(sheet.mapping),
-  };
+  const mapping = findMapping(head, columns, options.headerRow ?? null);
 
   // Price types are matched by name; an unknown one is a problem, not a new price type.
   const priceTypes = await ctx.db.selectFrom('price_types').select(['id', 'name', 'is_default', 'external_1c_id']).execute();
   const priceTypeFor = new Map<string, string>();
-  for (const field of sheet.mapping ? sheet.mapping.columns.values() : []) {
+  const typeProblems: Problem[] = [];
+  for (const field of mapping ? mapping.columns.values() : []) {
     if (!field.startsWith('price:')) continue;
     const name = field.slice(6);
     const type =
       name === ''
         ? priceTypes.find((t) => t.is_default === 1)
         : priceTypes.find((t) => t.name.toLowerCase() === name.toLowerCase());
-    const column = [...(sheet.mapping?.columns ?? [])].find(([, f]) => f === field)?.[0] ?? 0;
+    const column = [...(mapping?.columns ?? [])].find(([, f]) => f === field)?.[0] ?? 0;
     if (!type)
-      problems.push({
-        row: (sheet.mapping?.headerRow ?? 0) + 1,
-        column: sheet.mapping?.headers[column] ?? letter(column),
+      typeProblems.push({
+        row: (mapping?.headerRow ?? 0) + 1,
+        column: mapping?.headers[column] ?? letter(column),
         message: `unknown price type «${name}»`,
       });
     else priceTypeFor.set(name, type.external_1c_id ?? `pt:${type.id}`);
-  }
-  if (problems.length > 0) {
-    await record(ctx, file, 'failed', null, problems, options);
-    return { ...base, applied: false, counts: null, problems };
   }
 
   const existing = new Map<string, { id: number; ext: string | null }>();
@@ -217,12 +234,14 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       sink.priceType({ ext, name: name || (priceTypes.find((t) => t.is_default === 1)?.name ?? name) });
     }
     const stagedWarehouses = new Set<string>();
-    for (const product of sheet.products) {
+    // Each product row is staged as it is read, a batch at a time: a 100k-row file is never all in memory.
+    const stage = async (product: SheetProduct): Promise<void> => {
       const catExt = product.category ? paths.extOf(product.category) : null;
       // The portal's ID (an exported file) first, then the SKU; an ID of another portal falls back to the SKU.
       const known = (product.id !== null ? byId.get(product.id) : undefined) ?? existing.get(product.skuNorm);
       const ext = known?.ext ?? `sku:${product.skuNorm}`;
       if (known && !known.ext) adopt.push([known.id, ext]);
+      if (sink.counts.products % 5000 === 0 && sink.counts.products > 0) await staging.write(sink.take().rows);
       sink.product({
         source: 'catalog',
         ext,
@@ -230,8 +249,8 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         sku: product.sku,
         name: product.name,
         fullName: null,
-        description: null,
-        brand: null,
+        description: product.description,
+        brand: product.brand,
         unit: product.unit
           ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
           : null,
@@ -239,7 +258,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         vatBp: null,
         variantName: null,
         characteristics: null,
-        barcodes: null,
+        barcodes: product.barcodes,
         properties: null,
         images: null,
         deleted: !product.visible,
@@ -253,6 +272,29 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
           sink.warehouse({ ext: wh, name: warehouse });
         }
       }
+    };
+    let sheet: Awaited<ReturnType<typeof readSheet>>;
+    try {
+      sheet = await readSheet(head, columns, options.headerRow ?? null, rest, stage);
+    } catch (error) {
+      const message = readError(error);
+      await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
+      return { ...refused(file, options, message) };
+    }
+    head = [];
+    const problems = [...sheet.problems, ...(sheet.mapping ? typeProblems : [])];
+    const base = {
+      file,
+      kind: 'catalog' as const,
+      dryRun: options.dryRun,
+      rows: sheet.count,
+      mapping: describe(sheet.mapping),
+      headerRow: sheet.mapping?.headerRow ?? -1,
+      columns: columnsOf(sheet.mapping),
+    };
+    if (problems.length > 0) {
+      await record(ctx, file, 'failed', null, problems, options);
+      return { ...base, applied: false, counts: null, problems };
     }
     // A hand-made product, category or price type found by SKU / name takes the spreadsheet's
     // key, inside the switch's transaction (so a dry run leaves it too).

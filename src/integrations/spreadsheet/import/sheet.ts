@@ -5,9 +5,9 @@
  * with a name is a group row: the products below it go to that category unless the file has a
  * category column. Every problem names its row and column; a file with problems is not applied.
  */
-import { normalizeSku } from '../../../catalog/sku.js';
+import { normalizeBarcode, normalizeSku } from '../../../catalog/sku.js';
 
-export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | `price:${string}` | `stock:${string}`;
+export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | 'brand' | 'description' | 'barcodes' | `price:${string}` | `stock:${string}`;
 
 const SYNONYMS: Record<string, Field> = {
   артикул: 'sku',
@@ -28,6 +28,19 @@ const SYNONYMS: Record<string, Field> = {
   'ед. изм.': 'unit',
   единица: 'unit',
   unit: 'unit',
+  бренд: 'brand',
+  производитель: 'brand',
+  марка: 'brand',
+  brand: 'brand',
+  описание: 'description',
+  description: 'description',
+  штрихкод: 'barcodes',
+  'штрих-код': 'barcodes',
+  штрихкоды: 'barcodes',
+  'штрих-коды': 'barcodes',
+  barcode: 'barcodes',
+  barcodes: 'barcodes',
+  ean: 'barcodes',
   id: 'id',
   'id на портале': 'id',
   'код на портале': 'id',
@@ -73,7 +86,7 @@ export const IGNORE = '-';
 
 /** Whether `text` is a field a column may be mapped to (config check, the web form). */
 export function isField(text: string): text is Field {
-  return ['id', 'sku', 'name', 'category', 'unit', 'visible'].includes(text) || /^(price|stock):/.test(text);
+  return ['id', 'sku', 'name', 'category', 'unit', 'visible', 'brand', 'description', 'barcodes'].includes(text) || /^(price|stock):/.test(text);
 }
 
 export interface Mapping {
@@ -148,18 +161,32 @@ export interface SheetProduct {
   readonly name: string;
   readonly category: string | null;
   readonly unit: string | null;
+  /** Null: the column is absent or the cell empty (the stored value stays). */
+  readonly brand: string | null;
+  readonly description: string | null;
+  /** Digits only, sorted, without repeats; several in one cell separated by `,` or `;`. */
+  readonly barcodes: string[] | null;
   /** False when the visible column says no (нет, 0, no, false, -); a missing column or an empty cell is visible. */
   readonly visible: boolean;
   /** Price type name (as in the header, '' = the default) → kopecks. */
-  readonly prices: ReadonlyMap<string, number>;
+  readonly prices: ReadonlyArray<readonly [string, number]>;
   /** Warehouse name ('' = the total) → quantity. */
-  readonly stock: ReadonlyMap<string, number>;
+  readonly stock: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface Problem {
   readonly row: number;
   readonly column: string;
   readonly message: string;
+}
+
+function barcodesOf(cell: string): string[] | null {
+  if (cell === '') return null;
+  const codes = cell
+    .split(/[,;]/)
+    .map(normalizeBarcode)
+    .filter((c) => c !== '');
+  return [...new Set(codes)].sort();
 }
 
 /** Row 0: the whole file (it could not be read, or the import was refused). */
@@ -177,32 +204,48 @@ export function parseNumber(text: string): number | null {
 
 export interface ReadSheet {
   readonly mapping: Mapping | null;
+  /** The products read (empty when they were handed to `onProduct` instead). */
   readonly products: SheetProduct[];
+  /** How many product rows were read. */
+  readonly count: number;
   readonly problems: Problem[];
 }
 
-/** Rows are numbered from 1 as the user sees them in the file. */
-export function readSheet(
-  rows: readonly (readonly string[])[],
+/** How many rows the header is looked for in. */
+export const HEADER_ROWS = 30;
+
+/**
+ * Rows are numbered from 1 as the user sees them in the file. `head` holds the first rows (at
+ * least HEADER_ROWS, or up to a given header row), `rest` the ones after them, read as they come.
+ */
+export async function readSheet(
+  head: readonly (readonly string[])[],
   overrides: Readonly<Record<string, string>> = {},
   headerRow: number | null = null,
-): ReadSheet {
+  rest: Iterable<readonly string[]> | AsyncIterable<readonly string[]> = [],
+  onProduct?: (product: SheetProduct) => Promise<void> | void,
+): Promise<ReadSheet> {
   const problems: Problem[] = [];
-  const mapping = findMapping(rows, overrides, headerRow);
+  const mapping = findMapping(head, overrides, headerRow);
   if (!mapping) {
     problems.push({
       row: 1,
       column: '',
-      message: rows.length === 0 ? 'the sheet is empty' : 'no header row with an SKU (Артикул) and a name (Наименование) column',
+      message: head.length === 0 ? 'the sheet is empty' : 'no header row with an SKU (Артикул) and a name (Наименование) column',
     });
-    return { mapping, products: [], problems };
+    return { mapping, products: [], count: 0, problems };
   }
   const products: SheetProduct[] = [];
+  let count = 0;
   const seen = new Map<string, number>();
   let group: string | null = null;
   const hasCategory = [...mapping.columns.values()].includes('category');
-  for (let r = mapping.headerRow + 1; r < rows.length; r++) {
-    const row = rows[r] ?? [];
+  async function* rowsAfterHeader(): AsyncGenerator<[readonly string[], number]> {
+    let r = (mapping as Mapping).headerRow + 1;
+    for (; r < head.length; r++) yield [head[r] ?? [], r];
+    for await (const row of rest) yield [row, r++];
+  }
+  for await (const [row, r] of rowsAfterHeader()) {
     const rowNo = r + 1;
     const get = (field: Field): string => {
       for (const [c, f] of mapping.columns) if (f === field) return (row[c] ?? '').trim();
@@ -238,8 +281,9 @@ export function readSheet(
         column: header([...mapping.columns].find(([, f]) => f === 'name')?.[0] ?? 0),
         message: 'the name is empty',
       });
-    const prices = new Map<string, number>();
-    const stock = new Map<string, number>();
+    // Pairs, not Maps: a 100k-row list holds 200k of them.
+    const prices: Array<[string, number]> = [];
+    const stock: Array<[string, number]> = [];
     for (const [c, field] of mapping.columns) {
       const text = (row[c] ?? '').trim();
       if (text === '') continue;
@@ -249,11 +293,11 @@ export function readSheet(
           problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a number` });
           continue;
         }
-        if (field.startsWith('price:')) prices.set(field.slice(6), Math.round(value * 100));
-        else stock.set(field.slice(6), value);
+        if (field.startsWith('price:')) prices.push([field.slice(6), Math.round(value * 100)]);
+        else stock.push([field.slice(6), value]);
       }
     }
-    products.push({
+    const product: SheetProduct = {
       row: rowNo,
       id,
       sku,
@@ -262,9 +306,15 @@ export function readSheet(
       category: hasCategory ? get('category') || null : group,
       unit: get('unit') || null,
       visible: !/^(нет|no|false|0|-|скрыт|hidden)$/i.test(get('visible')),
+      brand: get('brand') || null,
+      description: get('description') || null,
+      barcodes: barcodesOf(get('barcodes')),
       prices,
       stock,
-    });
+    };
+    count++;
+    if (onProduct) await onProduct(product);
+    else products.push(product);
   }
-  return { mapping, products, problems };
+  return { mapping, products, count, problems };
 }

@@ -16,13 +16,21 @@ function text(value: unknown): string {
 }
 
 export async function readXlsxRows(path: string): Promise<string[][]> {
+  const rows: string[][] = [];
+  for await (const row of xlsxRows(path)) rows.push(row);
+  return rows;
+}
+
+/** The first worksheet's rows one at a time (a missing row is an empty one, so numbers match the file). */
+export async function* xlsxRows(path: string): AsyncGenerator<string[]> {
   const handle = await open(path, 'r');
   const magic = Buffer.alloc(4);
   await handle.read(magic, 0, 4, 0);
   await handle.close();
   if (magic.readUInt32LE(0) !== 0x04034b50) throw new XlsxError('the file is not an XLSX workbook (not a zip archive)');
   const { default: Excel } = await import('exceljs');
-  const rows: string[][] = [];
+  let sheets = 0;
+  let next = 1;
   try {
     const reader = new Excel.stream.xlsx.WorkbookReader(path, {
       sharedStrings: 'cache',
@@ -31,21 +39,20 @@ export async function readXlsxRows(path: string): Promise<string[][]> {
       styles: 'ignore',
       entries: 'ignore',
     });
-    let sheets = 0;
     for await (const worksheet of reader) {
       if (sheets++ > 0) break;
       for await (const row of worksheet) {
         const cells: string[] = [];
         const values = row.values as unknown[];
         for (let i = 1; i < values.length; i++) cells.push(text(values[i]).trim());
-        rows[row.number - 1] = cells;
+        for (; next < row.number; next++) yield [];
+        next++;
+        yield cells;
       }
     }
-    if (sheets === 0) throw new XlsxError('the workbook has no worksheet');
   } catch (error) {
     if (error instanceof XlsxError) throw error;
     throw new XlsxError(`the file is not a readable XLSX workbook: ${(error as Error).message}`);
   }
-  for (let i = 0; i < rows.length; i++) if (!rows[i]) rows[i] = [];
-  return rows;
+  if (sheets === 0) throw new XlsxError('the workbook has no worksheet');
 }
