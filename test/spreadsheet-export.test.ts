@@ -116,7 +116,7 @@ describe('catalog export', () => {
     expect(res.status).toBe(0);
     expect(res.stdout).toMatch(/product row\(s\)/);
     const text = readFileSync(csv, 'utf8');
-    expect(text.startsWith('\ufeffАртикул;Наименование;Категория;Ед.;Виден;Бренд;Штрихкод;Цена ')).toBe(true);
+    expect(text.startsWith('\ufeffАртикул;Наименование;Категория;Ед.;Виден;Бренд;Штрихкод;Кратность;Минимальная партия;Цена ')).toBe(true);
 
     const same = await importSpreadsheet(t.ctx, csv, { dryRun: false, hideAbsent: true });
     expect(same.problems).toEqual([]);

@@ -1,8 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { formatProblem } from '../src/integrations/spreadsheet/import/sheet.js';
 import { importSpreadsheet } from '../src/integrations/spreadsheet/import/run.js';
+import { formatProblem } from '../src/integrations/spreadsheet/import/sheet.js';
 import { startTestApp, type TestApp } from './helpers.js';
 
 /** windows-1251 for the letters these tests use (А–я, Ё/ё). */
@@ -162,7 +162,11 @@ describe('optovik import', () => {
     writeFileSync(config, 'data_dir: ./data\nlog:\n  level: warn\n');
     const bin = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
     const run = (args: string[]) =>
-      spawnSync(process.execPath, [bin, ...args, '--config', config], { cwd: dir, env: { ...process.env, HOME: dir }, encoding: 'utf8' });
+      spawnSync(process.execPath, [bin, ...args, '--config', config], {
+        cwd: dir,
+        env: { ...process.env, HOME: dir },
+        encoding: 'utf8',
+      });
     writeFileSync(join(dir, 'bad.csv'), 'Артикул;Наименование;Остаток\nC-1;Кабель;много\n');
     const bad = run(['import', join(dir, 'bad.csv')]);
     expect(bad.status).toBe(1);
@@ -199,10 +203,14 @@ describe('the one import gate', () => {
     let oneC = true;
     t.ctx.importGate.probe('1c', () => oneC);
     const report = await importSpreadsheet(t.ctx, file, { dryRun: true, hideAbsent: false });
-    expect(report.problems[0]?.message).toBe('An exchange with 1C is using the catalog import right now; try again when it has finished');
+    expect(report.problems[0]?.message).toBe(
+      'An exchange with 1C is using the catalog import right now; try again when it has finished',
+    );
     oneC = false;
     const release = t.ctx.importGate.acquire('spreadsheet');
-    expect(t.ctx.importGate.refusal('1c')).toBe('A spreadsheet import is using the catalog import right now; try again in a minute');
+    expect(t.ctx.importGate.refusal('1c')).toBe(
+      'A spreadsheet import is using the catalog import right now; try again in a minute',
+    );
     expect(() => t.ctx.importGate.acquire('moysklad')).toThrow(/spreadsheet import/);
     release();
     expect(t.ctx.importGate.refusal('1c')).toBeNull();
@@ -213,12 +221,17 @@ describe('the one import gate', () => {
 describe('catalog fields beyond the price list', () => {
   it('reads brand, description, barcodes and visibility; empty cells keep what is stored', async () => {
     const file = join(t.dataDir, 'full.csv');
-    writeFileSync(file, 'Артикул;Наименование;Бренд;Описание;Штрихкод;Виден\nF-1;Фен;Bosch;Мощный;"4600000000017; 4 600000 000024";да\nF-2;Плойка;;;;нет\n');
+    writeFileSync(
+      file,
+      'Артикул;Наименование;Бренд;Описание;Штрихкод;Виден\nF-1;Фен;Bosch;Мощный;"4600000000017; 4 600000 000024";да\nF-2;Плойка;;;;нет\n',
+    );
     const first = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
     expect(first.problems).toEqual([]);
     const row = (sku: string) =>
       t.ctx.database.sqlite
-        .prepare("select brand, description, hidden, (select group_concat(barcode, ',') from (select barcode from product_barcodes b where b.product_id = p.id order by barcode)) as codes from products p where sku = ?")
+        .prepare(
+          "select brand, description, hidden, (select group_concat(barcode, ',') from (select barcode from product_barcodes b where b.product_id = p.id order by barcode)) as codes from products p where sku = ?",
+        )
         .get(sku);
     expect(row('F-1')).toEqual({ brand: 'Bosch', description: 'Мощный', hidden: 0, codes: '4600000000017,4600000000024' });
     expect(row('F-2')).toMatchObject({ brand: '', hidden: 1, codes: null });
@@ -227,5 +240,25 @@ describe('catalog fields beyond the price list', () => {
     writeFileSync(file, 'Артикул;Наименование;Бренд\nF-1;Фен;\n');
     await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
     expect(row('F-1')).toEqual({ brand: 'Bosch', description: 'Мощный', hidden: 0, codes: '4600000000017,4600000000024' });
+  });
+});
+
+describe('pack size and minimum quantity', () => {
+  it('come from their columns (comma or dot), an empty cell keeps what was stored, a word is a problem with its row and column', async () => {
+    const file = join(t.dataDir, 'rules.csv');
+    writeFileSync(file, 'Артикул;Наименование;Кратность;Минимальная партия\nP-1;Кабель;10;2,5\nP-2;Провод;;\n');
+    expect((await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false })).problems).toEqual([]);
+    const rules = async () =>
+      Object.fromEntries(
+        (await t.ctx.db.selectFrom('products').select(['sku', 'multiple', 'min_qty']).orderBy('sku').execute()).map((r) => [
+          r.sku,
+          [r.multiple, r.min_qty],
+        ]),
+      );
+    expect(await rules()).toEqual({ 'P-1': [10, 2.5], 'P-2': [0, 0] });
+    writeFileSync(file, 'Артикул;Наименование;Кратность;Минимальная партия\nP-1;Кабель;;\nP-2;Провод;много;1\n');
+    const bad = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(bad.problems).toEqual([{ row: 3, column: 'Кратность', message: '«много» is not a quantity' }]);
+    expect(await rules()).toEqual({ 'P-1': [10, 2.5], 'P-2': [0, 0] });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The catalog as a spreadsheet in the shape the import reads (import/sheet.ts): Артикул,
- * Наименование, Категория (the path "A / B / C"), Ед., Виден, Бренд, Штрихкод, one "Цена <price type>" column per
+ * Наименование, Категория (the path "A / B / C"), Ед., Виден, Бренд, Штрихкод, Кратность, Минимальная партия, one "Цена <price type>" column per
  * price type and one "Остаток <warehouse>" column per warehouse. Exported, edited in Excel and
  * imported back, it changes exactly what was edited: every value is written as the import reads
  * it back (prices in roubles with kopecks, the unit by its name, hidden products as "нет").
@@ -48,12 +48,14 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
     'Виден',
     'Бренд',
     'Штрихкод',
+    'Кратность',
+    'Минимальная партия',
     ...types.map((t) => `Цена ${t.name}`),
     ...stores.map((w) => `Остаток ${w.name}`),
     'ID на портале',
   ];
   const idColumn = headers.length - 1;
-  const FIXED = 7;
+  const FIXED = 9;
   const typeColumn = new Map(types.map((t, i) => [t.id, FIXED + i]));
   const storeColumn = new Map(stores.map((w, i) => [w.id, FIXED + types.length + i]));
   const BATCH = 5000;
@@ -62,7 +64,17 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
       const batch = await db
         .selectFrom('products')
         .leftJoin('units', 'units.id', 'products.unit_id')
-        .select(['products.id', 'products.sku', 'products.name', 'products.brand', 'products.category_id', 'products.hidden', 'units.name as unit'])
+        .select([
+          'products.id',
+          'products.sku',
+          'products.name',
+          'products.brand',
+          'products.category_id',
+          'products.hidden',
+          'products.multiple',
+          'products.min_qty',
+          'units.name as unit',
+        ])
         .where('products.id', '>', after)
         .orderBy('products.id')
         .limit(BATCH)
@@ -72,14 +84,24 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
       const last = batch.at(-1)?.id ?? 0;
       after = last;
       const cells = new Map<number, Array<string | number>>();
-      for (const p of await db.selectFrom('prices').select(['product_id', 'price_type_id', 'price']).where('product_id', '>=', first).where('product_id', '<=', last).execute()) {
+      for (const p of await db
+        .selectFrom('prices')
+        .select(['product_id', 'price_type_id', 'price'])
+        .where('product_id', '>=', first)
+        .where('product_id', '<=', last)
+        .execute()) {
         const column = typeColumn.get(p.price_type_id);
         if (column === undefined) continue;
         const row = cells.get(p.product_id) ?? [];
         row[column] = p.price / 100;
         cells.set(p.product_id, row);
       }
-      for (const s of await db.selectFrom('stock').select(['product_id', 'warehouse_id', 'quantity']).where('product_id', '>=', first).where('product_id', '<=', last).execute()) {
+      for (const s of await db
+        .selectFrom('stock')
+        .select(['product_id', 'warehouse_id', 'quantity'])
+        .where('product_id', '>=', first)
+        .where('product_id', '<=', last)
+        .execute()) {
         const column = storeColumn.get(s.warehouse_id);
         if (column === undefined) continue;
         const row = cells.get(s.product_id) ?? [];
@@ -87,7 +109,13 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
         cells.set(s.product_id, row);
       }
       const barcodes = new Map<number, string[]>();
-      for (const b of await db.selectFrom('product_barcodes').select(['product_id', 'barcode']).where('product_id', '>=', first).where('product_id', '<=', last).orderBy('barcode').execute())
+      for (const b of await db
+        .selectFrom('product_barcodes')
+        .select(['product_id', 'barcode'])
+        .where('product_id', '>=', first)
+        .where('product_id', '<=', last)
+        .orderBy('barcode')
+        .execute())
         barcodes.set(b.product_id, [...(barcodes.get(b.product_id) ?? []), b.barcode]);
       for (const p of batch) {
         if (p.sku.trim() === '') continue;
@@ -99,6 +127,9 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
         row[4] = p.hidden ? 'нет' : 'да';
         row[5] = p.brand;
         row[6] = (barcodes.get(p.id) ?? []).join(', ');
+        // 0 is "no rule": an empty cell, which the import reads as "not said".
+        row[7] = p.multiple || '';
+        row[8] = p.min_qty || '';
         row[idColumn] = p.id;
         for (let i = 0; i < headers.length; i++) if (row[i] === undefined) row[i] = '';
         yield row;

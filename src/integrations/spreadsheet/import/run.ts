@@ -262,6 +262,8 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         properties: null,
         images: null,
         deleted: !product.visible,
+        multiple: product.multiple,
+        minQty: product.minQty,
       });
       for (const [type, price] of product.prices) sink.price({ ext, priceType: priceTypeFor.get(type) ?? type, price });
       for (const [warehouse, quantity] of product.stock) {

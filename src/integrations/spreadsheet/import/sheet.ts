@@ -7,7 +7,20 @@
  */
 import { normalizeBarcode, normalizeSku } from '../../../catalog/sku.js';
 
-export type Field = 'id' | 'sku' | 'name' | 'category' | 'unit' | 'visible' | 'brand' | 'description' | 'barcodes' | `price:${string}` | `stock:${string}`;
+export type Field =
+  | 'id'
+  | 'sku'
+  | 'name'
+  | 'category'
+  | 'unit'
+  | 'visible'
+  | 'brand'
+  | 'description'
+  | 'barcodes'
+  | 'multiple'
+  | 'min_qty'
+  | `price:${string}`
+  | `stock:${string}`;
 
 const SYNONYMS: Record<string, Field> = {
   артикул: 'sku',
@@ -28,6 +41,18 @@ const SYNONYMS: Record<string, Field> = {
   'ед. изм.': 'unit',
   единица: 'unit',
   unit: 'unit',
+  кратность: 'multiple',
+  'кратность отгрузки': 'multiple',
+  упаковка: 'multiple',
+  'в упаковке': 'multiple',
+  pack: 'multiple',
+  multiple: 'multiple',
+  'минимальная партия': 'min_qty',
+  'мин. партия': 'min_qty',
+  'минимальный заказ': 'min_qty',
+  минимум: 'min_qty',
+  'min qty': 'min_qty',
+  minimum: 'min_qty',
   бренд: 'brand',
   производитель: 'brand',
   марка: 'brand',
@@ -86,7 +111,11 @@ export const IGNORE = '-';
 
 /** Whether `text` is a field a column may be mapped to (config check, the web form). */
 export function isField(text: string): text is Field {
-  return ['id', 'sku', 'name', 'category', 'unit', 'visible', 'brand', 'description', 'barcodes'].includes(text) || /^(price|stock):/.test(text);
+  return (
+    ['id', 'sku', 'name', 'category', 'unit', 'visible', 'brand', 'description', 'barcodes', 'multiple', 'min_qty'].includes(
+      text,
+    ) || /^(price|stock):/.test(text)
+  );
 }
 
 export interface Mapping {
@@ -172,6 +201,9 @@ export interface SheetProduct {
   readonly prices: ReadonlyArray<readonly [string, number]>;
   /** Warehouse name ('' = the total) → quantity. */
   readonly stock: ReadonlyArray<readonly [string, number]>;
+  /** The order multiple (pack) and the minimum quantity; null: no column or an empty cell (the stored value stays). */
+  readonly multiple: number | null;
+  readonly minQty: number | null;
 }
 
 export interface Problem {
@@ -284,10 +316,15 @@ export async function readSheet(
     // Pairs, not Maps: a 100k-row list holds 200k of them.
     const prices: Array<[string, number]> = [];
     const stock: Array<[string, number]> = [];
+    const rule: { multiple: number | null; min_qty: number | null } = { multiple: null, min_qty: null };
     for (const [c, field] of mapping.columns) {
       const text = (row[c] ?? '').trim();
       if (text === '') continue;
-      if (field.startsWith('price:') || field.startsWith('stock:')) {
+      if (field === 'multiple' || field === 'min_qty') {
+        const value = parseNumber(text);
+        if (value === null || value < 0) problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a quantity` });
+        else rule[field] = value;
+      } else if (field.startsWith('price:') || field.startsWith('stock:')) {
         const value = parseNumber(text);
         if (value === null || value < 0) {
           problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a number` });
@@ -311,6 +348,8 @@ export async function readSheet(
       barcodes: barcodesOf(get('barcodes')),
       prices,
       stock,
+      multiple: rule.multiple,
+      minQty: rule.min_qty,
     };
     count++;
     if (onProduct) await onProduct(product);
