@@ -5,6 +5,7 @@ import { exportFile } from './export.js';
 import { importFile } from './import.js';
 import { moysklad } from './moysklad.js';
 import { rates } from './rates.js';
+import { restore } from './restore.js';
 import { CliError } from './runtime.js';
 import { serve } from './serve.js';
 
@@ -15,6 +16,8 @@ Commands:
   config check              validate the config and print it with secrets hidden
   migrate                   apply pending database migrations (a backup is taken first)
   backup <file>             write an online copy of the database to <file>
+  restore <file>            put a backup in place of the database (portal stopped;
+                            the current database is kept aside)
   create-admin --email <e>  create an administrator [--name <n>] [--password <p>]
   create-user --role buyer --company-inn <INN> --email <e>
                             create a buyer of that company (or --role manager, no INN)
@@ -51,6 +54,7 @@ const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
   export: exportFile,
   moysklad,
   rates,
+  restore,
   config: async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
     return configCheck(args);

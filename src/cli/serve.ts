@@ -1,6 +1,8 @@
+import { rmSync, writeFileSync } from 'node:fs';
 import { buildApp } from '../app.js';
 import { demoLogins } from '../demo/logins.js';
 import type { ParsedArgs } from './args.js';
+import { pidFile } from './restore.js';
 import { CliError, configFromArgs, openPrepared } from './runtime.js';
 
 /** Starts the portal and keeps running until SIGINT/SIGTERM. */
@@ -25,6 +27,9 @@ export async function serve(args: ParsedArgs): Promise<number> {
       throw new CliError(`no permission to listen on port ${config.server.port}: use a port above 1024 or put nginx in front`);
     throw error;
   }
+  // `optovik restore` refuses to replace the database under a running portal.
+  const pid = pidFile(config);
+  writeFileSync(pid, String(process.pid));
   ctx.worker.start();
   ctx.moysklad?.start();
   ctx.sheetsWatcher?.start();
@@ -61,6 +66,7 @@ export async function serve(args: ParsedArgs): Promise<number> {
     ctx.log.info({ signal }, 'shutting down');
     await app.close();
     await ctx.close();
+    rmSync(pid, { force: true });
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));
