@@ -4,17 +4,13 @@
 // what got no answer with the same Idempotency-Key. Afterwards every acknowledged order must exist
 // exactly once, no order twice, every order's PDF and mails done (each mail once per recipient),
 // and SQLite's integrity check "ok". Exits 1 when any of that fails. BENCH_SCALE=0.1: fewer kills.
-import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
-import { createApiToken } from '../src/accounts/api-tokens.js';
 import { loadConfig } from '../src/config/load.js';
-import { createContext, databaseFile } from '../src/context.js';
-import { prepareDatabase } from '../src/db/prepare.js';
-import { buildCatalog } from '../test/catalog-fixture.js';
-import { makeCompany, makeUser } from '../test/helpers.js';
+import { databaseFile } from '../src/context.js';
+import { type OrderLoad, orderClient, seedApiBuyers, storedKey } from '../test/crash-support.js';
 import { benchDir, log, ROOT, SCALE, type Server, startProcess } from './_support.js';
 
 const CLIENTS = 8;
@@ -28,21 +24,7 @@ writeFileSync(
   [`data_dir: ${join(dir, 'data')}`, 'server:', '  port: 0', 'log:', '  level: warn', 'api:', '  rate_limit: 0', ''].join('\n'),
 );
 const config = loadConfig({ file: configFile, env: {}, cwd: dir });
-const setup = createContext(config);
-await prepareDatabase(setup, false);
-const catalog = await buildCatalog(setup);
-const tokens: string[] = [];
-for (let i = 0; i < CLIENTS; i++) {
-  const company = await makeCompany(setup, { name: `Клиент ${i}` });
-  await setup.db
-    .updateTable('companies')
-    .set({ price_type_id: catalog.priceTypes.wholesale })
-    .where('id', '=', company.id)
-    .execute();
-  const user = await makeUser(setup, 'buyer', { companyId: company.id, email: `buyer${i}@crash.test` });
-  tokens.push((await createApiToken(setup.db, setup.clock, user, { name: 'ERP', scopes: ['read', 'order'] })).token);
-}
-await setup.close();
+const tokens = await seedApiBuyers(config, CLIENTS);
 
 const start = () =>
   startProcess([join(ROOT, 'bin', 'optovik.js'), 'serve', '--config', configFile], /Optovik is running at (http:\/\/\S+)/, {
@@ -59,41 +41,14 @@ const killHard = (server: Server) =>
 let server = await start();
 let stopped = false;
 let kills = 0;
-let retries = 0;
-const acknowledged = new Map<string, string>();
-async function client(token: string): Promise<void> {
-  while (!stopped) {
-    const key = randomUUID();
-    const body = JSON.stringify({
-      lines: [
-        { sku: 'BLT-101', quantity: '1' },
-        { sku: 'BLT-102', quantity: '2' },
-        { sku: 'BLT-103', quantity: '3' },
-      ],
-    });
-    for (;;) {
-      try {
-        const res = await fetch(`${server.url.replace('localhost', '127.0.0.1')}/api/v1/orders`, {
-          method: 'POST',
-          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-          body,
-          signal: AbortSignal.timeout(15_000),
-        });
-        if (res.status === 201 || res.status === 200) {
-          acknowledged.set(key, ((await res.json()) as { number: string }).number);
-          break;
-        }
-        if (res.status < 500 && res.status !== 409) throw new Error(`order refused: ${res.status} ${await res.text()}`);
-      } catch (error) {
-        if (error instanceof Error && error.message.startsWith('order refused')) throw error;
-      }
-      retries++;
-      await sleep(50);
-    }
-  }
-}
-
-const clients = tokens.map((t) => client(t));
+const load: OrderLoad = {
+  url: () => server.url.replace('localhost', '127.0.0.1'),
+  stopped: () => stopped,
+  acknowledged: new Map(),
+  retries: 0,
+};
+const acknowledged = load.acknowledged;
+const clients = tokens.map((t) => orderClient(load, t));
 for (let i = 0; i < KILLS_UNDER_LOAD; i++) {
   await sleep(1000 + Math.floor(Math.random() * 2000));
   await killHard(server);
@@ -131,10 +86,9 @@ const orders = d.prepare('select id, number, idempotency_key as key from orders'
   number: string;
   key: string;
 }>;
-const stored = (key: string) => `api-${createHash('sha256').update(key).digest('base64url')}`;
 const byKey = new Map(orders.map((o) => [o.key, o.number]));
 let lost = 0;
-for (const [key, number] of acknowledged) if (byKey.get(stored(key)) !== number) lost++;
+for (const [key, number] of acknowledged) if (byKey.get(storedKey(key)) !== number) lost++;
 const duplicates = orders.length - new Set(orders.map((o) => o.key)).size;
 const jobsLeft = (d.prepare('select count(*) as n from jobs where done_at is null').get() as { n: number }).n;
 const ordersWithoutJobs = (
@@ -165,7 +119,7 @@ const result = {
   in_db: orders.length,
   lost,
   duplicates,
-  retried_requests: retries,
+  retried_requests: load.retries,
   jobs_left: jobsLeft,
   orders_without_mail_done: ordersWithoutJobs,
   mails: [...seen.values()].reduce((a, b) => a + b, 0),

@@ -10,19 +10,16 @@
  * short is marked abandoned at the next start, and a full run afterwards succeeds.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { writeCmlPackage } from '../bench/_cml-package.js';
-import { createApiToken } from '../src/accounts/api-tokens.js';
 import { loadConfig } from '../src/config/load.js';
-import { createContext, databaseFile } from '../src/context.js';
-import { prepareDatabase } from '../src/db/prepare.js';
-import { buildCatalog } from './catalog-fixture.js';
+import { databaseFile } from '../src/context.js';
 import { OneCClient } from './commerceml-client.js';
-import { makeCompany, makeUser, tempDir } from './helpers.js';
+import { type OrderLoad, orderClient, seedApiBuyers, storedKey } from './crash-support.js';
+import { tempDir } from './helpers.js';
 
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
 const CLIENTS = 4;
@@ -81,60 +78,13 @@ describe('through a SIGKILL', () => {
     );
     // The portal's data, made the way the app makes it, before the server runs.
     const config = loadConfig({ file: join(dir, 'config.yml'), env: {}, cwd: dir });
-    const setup = createContext(config);
-    await prepareDatabase(setup, false);
-    const catalog = await buildCatalog(setup);
-    const tokens: string[] = [];
-    for (let i = 0; i < CLIENTS; i++) {
-      const company = await makeCompany(setup, { name: `Клиент ${i}` });
-      await setup.db
-        .updateTable('companies')
-        .set({ price_type_id: catalog.priceTypes.wholesale })
-        .where('id', '=', company.id)
-        .execute();
-      const user = await makeUser(setup, 'buyer', { companyId: company.id });
-      tokens.push((await createApiToken(setup.db, setup.clock, user, { name: 'ERP', scopes: ['read', 'order'] })).token);
-    }
-    await setup.close();
+    const tokens = await seedApiBuyers(config, CLIENTS);
 
     let server = await start(dir);
     let stopped = false;
-    const acknowledged = new Map<string, string>(); // key → order number
-    let retries = 0;
-    async function client(token: string): Promise<void> {
-      while (!stopped) {
-        const key = randomUUID();
-        const body = JSON.stringify({
-          lines: [
-            { sku: 'BLT-101', quantity: '1' },
-            { sku: 'BLT-102', quantity: '2' },
-          ],
-          po_number: key.slice(0, 8),
-        });
-        // The same key until the portal answers: a retry after a lost answer.
-        for (;;) {
-          try {
-            const res = await fetch(`${server.url}/api/v1/orders`, {
-              method: 'POST',
-              headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'idempotency-key': key },
-              body,
-              signal: AbortSignal.timeout(10_000),
-            });
-            if (res.status === 201 || res.status === 200) {
-              acknowledged.set(key, ((await res.json()) as { number: string }).number);
-              break;
-            }
-            // 409: the same key is still being placed (a retry overtook it); ask again.
-            if (res.status < 500 && res.status !== 409) throw new Error(`order refused: ${res.status} ${await res.text()}`);
-          } catch (error) {
-            if (error instanceof Error && error.message.startsWith('order refused')) throw error;
-          }
-          retries++;
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
-    }
-    const clients = tokens.map((token) => client(token));
+    const load: OrderLoad = { url: () => server.url, stopped: () => stopped, acknowledged: new Map(), retries: 0 };
+    const acknowledged = load.acknowledged;
+    const clients = tokens.map((token) => orderClient(load, token));
     for (let kill = 0; kill < KILLS; kill++) {
       await new Promise((r) => setTimeout(r, 700 + Math.floor(Math.random() * 800)));
       await killHard(server.child);
@@ -154,10 +104,8 @@ describe('through a SIGKILL', () => {
       }>;
       expect(acknowledged.size).toBeGreaterThan(KILLS);
       // Every acknowledged order is there, under the number the client was told.
-      // (The API stores a hash of the client's key, as docs/api.md says.)
-      const stored = (key: string) => `api-${createHash('sha256').update(key).digest('base64url')}`;
       const byKey = new Map(orders.map((o) => [o.key, o.number]));
-      for (const [key, number] of acknowledged) expect(byKey.get(stored(key)), key).toBe(number);
+      for (const [key, number] of acknowledged) expect(byKey.get(storedKey(key)), key).toBe(number);
       // No key made two orders (the unique index would refuse it; this says so in numbers).
       expect(new Set(orders.map((o) => o.key)).size).toBe(orders.length);
       // Orders the server committed just before a kill, whose answer was lost, were found by their key on retry.
@@ -171,9 +119,9 @@ describe('through a SIGKILL', () => {
         .get() as { n: number };
       expect(withoutJobs.n).toBe(0);
       // Retried requests prove the kills landed while orders were in flight.
-      expect(retries).toBeGreaterThan(0);
+      expect(load.retries).toBeGreaterThan(0);
       console.log(
-        `crash-safety: ${KILLS} kills, ${acknowledged.size} orders acknowledged = ${orders.length} in the database, ${retries} retried requests`,
+        `crash-safety: ${KILLS} kills, ${acknowledged.size} orders acknowledged = ${orders.length} in the database, ${load.retries} retried requests`,
       );
     } finally {
       db.close();
