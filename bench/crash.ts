@@ -4,7 +4,7 @@
 // what got no answer with the same Idempotency-Key. Afterwards every acknowledged order must exist
 // exactly once, no order twice, every order's PDF and mails done (each mail once per recipient),
 // and SQLite's integrity check "ok". Exits 1 when any of that fails. BENCH_SCALE=0.1: fewer kills.
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { simpleParser } from 'mailparser';
@@ -26,9 +26,13 @@ writeFileSync(
 const config = loadConfig({ file: configFile, env: {}, cwd: dir });
 const tokens = await seedApiBuyers(config, CLIENTS);
 
+// A killed server cannot remove its PDF browser's profile folder: keep those inside the bench's own folder.
+const tmp = join(dir, 'tmp');
+mkdirSync(tmp, { recursive: true });
 const start = () =>
   startProcess([join(ROOT, 'bin', 'optovik.js'), 'serve', '--config', configFile], /Optovik is running at (http:\/\/\S+)/, {
     OPTOVIK_CONFIG: '',
+    TMPDIR: tmp,
   });
 const killHard = (server: Server) =>
   new Promise<void>((done) => {
