@@ -10,6 +10,7 @@ import * as m0009 from './0009_order_desk.js';
 import * as m0014 from './0014_relationship.js';
 import * as m0015 from './0015_moysklad.js';
 import * as m0018 from './0018_currencies.js';
+import * as m0019 from './0019_moysklad_images.js';
 
 /**
  * Every migration, in order. Append only: a migration that has run on someone's database is
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   '0014_relationship': m0014,
   '0015_moysklad': m0015,
   '0018_currencies': m0018,
+  '0019_moysklad_images': m0019,
 };

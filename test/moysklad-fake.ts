@@ -14,6 +14,10 @@
  *  - POST customerorder: 412 code 3000 naming a missing agent/organization, 404 code 1021 for
  *    an unknown reference, a reused syncId returns the order made before;
  *  - dates as "YYYY-MM-DD HH:mm:ss.SSS" in Moscow time, optional fields left out, not null.
+ *  - pictures: `images` on products and variants (a MetaArray with its size; rows only with
+ *    expand=images and limit ≤ 100), /entity/<type>/<id>/images, and /download/<image id>
+ *    answering 302 to a temporary address that needs no token (here /__files/<id> on the same port);
+ *  - a filter repeating `=` on one field means OR (`id=a;id=b`).
  * Test hooks: fail the next N requests (any status), fail one page of a list, delay answers to POSTs.
  */
 import { randomUUID } from 'node:crypto';
@@ -36,6 +40,13 @@ export interface FakeOptions {
   parallel?: number;
   /** Added to every answer, to make the concurrency limit bite. */
   latencyMs?: number;
+}
+
+export interface FakeImage {
+  id: string;
+  filename: string;
+  data: Buffer;
+  updated: string;
 }
 
 export interface LoggedRequest {
@@ -73,6 +84,10 @@ export class FakeMoySklad {
   readonly priceTypes: Json[] = [];
   readonly states: Json[] = [];
   url = '';
+  /** product/variant id → its pictures, in MoySklad's order. */
+  readonly images = new Map<string, FakeImage[]>();
+  /** Where /download/<id> redirects to; default this server's /__files/<id>. */
+  downloadLocation: ((imageId: string) => string) | null = null;
   /** Bench hook: `/__control/<name>` (no auth, no gzip rule) runs this, e.g. to change data in a child process. */
   control: ((name: string) => unknown) | null = null;
   private server: Server;
@@ -157,16 +172,43 @@ export class FakeMoySklad {
     this.stockCache = null;
   }
 
+  /** A picture added in MoySklad: the good's `updated` moves, as MoySklad's does. */
+  addImage(type: string, goodId: string, filename: string, data: Buffer): FakeImage {
+    const image: FakeImage = { id: randomUUID(), filename, data, updated: this.now() };
+    this.images.set(goodId, [...(this.images.get(goodId) ?? []), image]);
+    this.change(type, goodId, {});
+    return image;
+  }
+
+  removeImage(type: string, goodId: string, imageId: string): void {
+    this.images.set(
+      goodId,
+      (this.images.get(goodId) ?? []).filter((i) => i.id !== imageId),
+    );
+    this.change(type, goodId, {});
+  }
+
   addPriceType(name: string): Json {
     const id = randomUUID();
-    const row = { ...meta('pricetype', id, 'context/companysettings/pricetype'), id, name, externalCode: `pt-${this.priceTypes.length + 1}` };
+    const row = {
+      ...meta('pricetype', id, 'context/companysettings/pricetype'),
+      id,
+      name,
+      externalCode: `pt-${this.priceTypes.length + 1}`,
+    };
     this.priceTypes.push(row);
     return row;
   }
 
   addState(name: string): Json {
     const id = randomUUID();
-    const row = { ...meta('state', id, 'entity/customerorder/metadata/states'), id, name, stateType: 'Regular', entityType: 'customerorder' };
+    const row = {
+      ...meta('state', id, 'entity/customerorder/metadata/states'),
+      id,
+      name,
+      stateType: 'Regular',
+      entityType: 'customerorder',
+    };
     this.states.push(row);
     return row;
   }
@@ -196,6 +238,14 @@ export class FakeMoySklad {
       this.respond(req, res, status, payload, extra);
     };
 
+    if (path.startsWith('/__files/')) {
+      // The temporary address of a picture: another host in MoySklad, no token, no gzip rule.
+      const image = [...this.images.values()].flat().find((i) => i.id === path.slice('/__files/'.length));
+      entry.status = image ? 200 : 404;
+      res.writeHead(entry.status, { 'Content-Type': 'image/png', 'Content-Length': String(image?.data.length ?? 0) });
+      res.end(image?.data ?? Buffer.alloc(0));
+      return;
+    }
     if (this.control && path.startsWith('/__control/')) return answer(200, this.control(path.slice('/__control/'.length)) ?? {});
     if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) {
       entry.status = 415;
@@ -211,7 +261,9 @@ export class FakeMoySklad {
     const cost = path.startsWith('/report/stock') ? 5 : this.opts.unitCost;
     this.refill();
     if (this.inFlight >= this.opts.parallel) {
-      return answer(429, errors(1073, 'Превышено ограничение на количество параллельных запросов'), { 'X-Lognex-Retry-After': '500' });
+      return answer(429, errors(1073, 'Превышено ограничение на количество параллельных запросов'), {
+        'X-Lognex-Retry-After': '500',
+      });
     }
     if (this.bucket < cost) {
       const wait = Math.ceil(((cost - this.bucket) * 3000) / this.opts.units);
@@ -224,7 +276,10 @@ export class FakeMoySklad {
     this.inFlight += 1;
     try {
       const failure = this.failures.find(
-        (f) => f.count > 0 && (f.path === undefined || path.startsWith(f.path)) && (f.offset === undefined || Number(url.searchParams.get('offset') ?? 0) === f.offset),
+        (f) =>
+          f.count > 0 &&
+          (f.path === undefined || path.startsWith(f.path)) &&
+          (f.offset === undefined || Number(url.searchParams.get('offset') ?? 0) === f.offset),
       );
       if (failure) {
         failure.count -= 1;
@@ -232,12 +287,12 @@ export class FakeMoySklad {
         return answer(failure.status, errors(failure.status >= 500 ? 1999 : 1049, 'Внутренняя ошибка сервера'));
       }
       if (this.opts.latencyMs) await pause(this.opts.latencyMs);
-      const [status, payload] = this.route(req.method ?? 'GET', path, url.searchParams, body);
+      const [status, payload, headers] = this.route(req.method ?? 'GET', path, url.searchParams, body);
       if (req.method === 'POST' && this.postDelays > 0) {
         this.postDelays -= 1;
         await pause(this.postDelayMs);
       }
-      answer(status, payload);
+      answer(status, payload, headers);
     } finally {
       this.inFlight -= 1;
     }
@@ -259,7 +314,13 @@ export class FakeMoySklad {
     };
   }
 
-  private respond(req: IncomingMessage, res: ServerResponse, status: number, payload: unknown, extra: Record<string, string>): void {
+  private respond(
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    payload: unknown,
+    extra: Record<string, string>,
+  ): void {
     if (res.destroyed) return;
     const zipped = gzipSync(Buffer.from(JSON.stringify(payload)));
     void req;
@@ -273,10 +334,18 @@ export class FakeMoySklad {
     res.end(zipped);
   }
 
-  private route(method: string, path: string, q: URLSearchParams, body: string): [number, unknown] {
+  private route(method: string, path: string, q: URLSearchParams, body: string): [number, unknown, Record<string, string>?] {
     if (method === 'GET' && path === '/context/companysettings/pricetype') return [200, this.priceTypes];
     if (method === 'GET' && path === '/entity/customerorder/metadata') {
-      return [200, { meta: { href: `${HOST}/entity/customerorder/metadata`, mediaType: 'application/json' }, attributes: [], states: this.states, createShared: false }];
+      return [
+        200,
+        {
+          meta: { href: `${HOST}/entity/customerorder/metadata`, mediaType: 'application/json' },
+          attributes: [],
+          states: this.states,
+          createShared: false,
+        },
+      ];
     }
     if (method === 'GET' && path === '/report/stock/bystore') return this.list('stockbystore', this.stockRows(), q, path);
     if (method === 'GET' && path === '/report/stock/bystore/current') {
@@ -289,7 +358,14 @@ export class FakeMoySklad {
       }
       return [200, rows];
     }
-    const m = /^\/entity\/([a-z]+)(?:\/([^/]+))?(?:\/(positions))?$/.exec(path);
+    const download = /^\/download\/([^/]+)$/.exec(path);
+    if (method === 'GET' && download) {
+      const id = download[1] ?? '';
+      if (![...this.images.values()].flat().some((i) => i.id === id)) return [404, notFound('image', id)];
+      const origin = this.url.slice(0, this.url.indexOf('/api/remap'));
+      return [302, {}, { Location: this.downloadLocation?.(id) ?? `${origin}/__files/${id}` }];
+    }
+    const m = /^\/entity\/([a-z]+)(?:\/([^/]+))?(?:\/(positions|images))?$/.exec(path);
     if (!m) return [404, errors(1002, `Неизвестный путь: '${path}'`)];
     const [, type = '', id, sub] = m;
     const table = this.entities.get(type);
@@ -299,6 +375,7 @@ export class FakeMoySklad {
       const found = table.get(id);
       if (!found) return [404, notFound(type, id)];
       if (sub === 'positions') return this.list('customerorderposition', (found.positionRows as Entity[]) ?? [], q, path);
+      if (sub === 'images') return this.list('image', this.imageRows(type, id), q, path);
       return [200, this.shape(found)];
     }
     if (method === 'POST' && !id && type === 'customerorder') return this.createOrder(body);
@@ -306,7 +383,8 @@ export class FakeMoySklad {
       const fields = JSON.parse(body) as Json;
       const before = fields.syncId ? this.all('counterparty').find((c) => c.syncId === fields.syncId) : undefined;
       if (before) return [200, this.shape(before)];
-      if (!fields.name) return [412, errors(3000, "Ошибка сохранения объекта: поле 'name' не может быть пустым или отсутствовать", 'name')];
+      if (!fields.name)
+        return [412, errors(3000, "Ошибка сохранения объекта: поле 'name' не может быть пустым или отсутствовать", 'name')];
       return [200, this.put('counterparty', { ...fields, companyType: fields.companyType ?? 'legal' })];
     }
     if (method === 'PUT' && id) {
@@ -316,16 +394,65 @@ export class FakeMoySklad {
     return [405, errors(1039, 'Метод не поддерживается')];
   }
 
-  private shape(entity: Entity): Json {
+  private shape(entity: Entity, expandImages = false): Json {
     const { positionRows, ...rest } = entity;
-    return positionRows === undefined ? rest : { ...rest, positions: { meta: { href: `${HOST}/entity/customerorder/${entity.id}/positions`, type: 'customerorderposition', size: (positionRows as unknown[]).length } } };
+    const images =
+      entity.meta && ['product', 'variant'].includes(String((entity.meta as Json).type))
+        ? this.imagesField(entity, expandImages)
+        : {};
+    return positionRows === undefined
+      ? { ...rest, ...images }
+      : {
+          ...rest,
+          positions: {
+            meta: {
+              href: `${HOST}/entity/customerorder/${entity.id}/positions`,
+              type: 'customerorderposition',
+              size: (positionRows as unknown[]).length,
+            },
+          },
+        };
+  }
+
+  private imagesField(entity: Entity, expand: boolean): Json {
+    const type = String((entity.meta as Json).type);
+    const rows = this.imageRows(type, entity.id);
+    const meta = {
+      href: `${HOST}/entity/${type}/${entity.id}/images`,
+      type: 'image',
+      mediaType: 'application/json',
+      size: rows.length,
+      limit: 1000,
+      offset: 0,
+    };
+    return { images: expand ? { meta, rows } : { meta } };
+  }
+
+  private imageRows(type: string, id: string): Json[] {
+    return (this.images.get(id) ?? []).map((i) => ({
+      meta: {
+        href: `${HOST}/entity/${type}/${id}/images/${i.id}`,
+        type: 'image',
+        mediaType: 'application/json',
+        downloadHref: `${this.url}/download/${i.id}`,
+      },
+      title: i.filename.replace(/\.[^.]*$/, ''),
+      filename: i.filename,
+      size: i.data.length,
+      updated: i.updated,
+      miniature: { href: `${HOST}/download/${i.id}?miniature=true`, type: 'image', mediaType: 'image/png' },
+      tiny: { href: `https://online.moysklad.ru/static/tinyimage/${i.id}/t.png`, type: 'image', mediaType: 'image/png' },
+    }));
   }
 
   private list(type: string, rows: Json[], q: URLSearchParams, path: string): [number, unknown] {
     const limit = Number(q.get('limit') ?? 1000);
     const offset = Number(q.get('offset') ?? 0);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1000) return [412, errors(1040, "Параметр 'limit' должен быть от 1 до 1000", 'limit')];
-    const page = rows.slice(offset, offset + limit).map((r) => this.shape(r as Entity));
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+      return [412, errors(1040, "Параметр 'limit' должен быть от 1 до 1000", 'limit')];
+    // expand is ignored above 100 rows a page, as MoySklad does.
+    const expandImages = limit <= 100 && (q.get('expand') ?? '').split(',').includes('images');
+    const page = rows.slice(offset, offset + limit).map((r) => this.shape(r as Entity, expandImages));
     const link = (o: number) => `${HOST}${path}?limit=${limit}&offset=${o}`;
     return [
       200,
@@ -354,6 +481,8 @@ export class FakeMoySklad {
       .filter((t): t is RegExpExecArray => t !== null)
       .map(([, field = '', op = '', value = '']) => ({ field, op, value }));
     const archivedAsked = terms.filter((t) => t.field === 'archived').map((t) => t.value);
+    const equalsOn = new Map<string, string[]>();
+    for (const t of terms) if (t.op === '=') equalsOn.set(t.field, [...(equalsOn.get(t.field) ?? []), t.value]);
     return this.all(type)
       .filter((e) => {
         if (!('archived' in e) || archivedAsked.length === 0) return e.archived !== true;
@@ -362,7 +491,9 @@ export class FakeMoySklad {
       .filter((e) =>
         terms.every(({ field, op, value }) => {
           if (field === 'archived') return true;
-          const actual = field === 'state' || field === 'agent' ? String((e[field] as { meta?: { href?: string } } | undefined)?.meta?.href ?? '') : field === 'productid' ? productIdOf(e) : String(e[field] ?? '');
+          // `=` repeated on one field: any of the values.
+          if (op === '=' && equalsOn.get(field)?.length !== 1) return (equalsOn.get(field) ?? []).includes(fieldValue(e, field));
+          const actual = fieldValue(e, field);
           switch (op) {
             case '=':
               return actual === value;
@@ -390,7 +521,13 @@ export class FakeMoySklad {
       const type = this.entities.get('variant')?.has(assortmentId) ? 'variant' : 'product';
       rows.push({
         meta: { href: `${HOST}/entity/${type}/${assortmentId}?expand=supplier`, type, mediaType: 'application/json' },
-        stockByStore: stores.map((s) => ({ ...meta('store', s.id), name: s.name, stock: byStore.get(s.id) ?? 0, reserve: 0, inTransit: 0 })),
+        stockByStore: stores.map((s) => ({
+          ...meta('store', s.id),
+          name: s.name,
+          stock: byStore.get(s.id) ?? 0,
+          reserve: 0,
+          inTransit: 0,
+        })),
       });
     }
     this.stockCache = rows;
@@ -405,7 +542,8 @@ export class FakeMoySklad {
       if (before) return [200, this.shape(before)];
     }
     for (const field of ['organization', 'agent']) {
-      if (!fields[field]) return [412, errors(3000, `Ошибка сохранения объекта: поле '${field}' не может быть пустым или отсутствовать`, field)];
+      if (!fields[field])
+        return [412, errors(3000, `Ошибка сохранения объекта: поле '${field}' не может быть пустым или отсутствовать`, field)];
     }
     const refs: [unknown, string][] = [
       [fields.organization, 'organization'],
@@ -449,13 +587,23 @@ export class FakeMoySklad {
   }
 }
 
+function fieldValue(e: Entity, field: string): string {
+  if (field === 'state' || field === 'agent')
+    return String((e[field] as { meta?: { href?: string } } | undefined)?.meta?.href ?? '');
+  return field === 'productid' ? productIdOf(e) : String(e[field] ?? '');
+}
+
 function productIdOf(e: Entity): string {
   const href = (e.product as { meta?: { href?: string } } | undefined)?.meta?.href ?? '';
   return href.slice(href.lastIndexOf('/') + 1);
 }
 
 function errors(code: number, error: string, parameter?: string): Json {
-  return { errors: [{ error, code, ...(parameter ? { parameter } : {}), moreInfo: `https://dev.moysklad.ru/doc/api/remap/1.2/#error_${code}` }] };
+  return {
+    errors: [
+      { error, code, ...(parameter ? { parameter } : {}), moreInfo: `https://dev.moysklad.ru/doc/api/remap/1.2/#error_${code}` },
+    ],
+  };
 }
 
 function notFound(type: string, id: string): Json {

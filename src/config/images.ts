@@ -10,8 +10,12 @@ export function sniffImage(head: Buffer): ImageType | null {
   if (head.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
   if (head[0] === 0xff && head[1] === 0xd8 && head[2] === 0xff) return 'image/jpeg';
   if (head.subarray(0, 4).toString('latin1') === 'GIF8') return 'image/gif';
-  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP') return 'image/webp';
-  const text = head.toString('utf8').replace(/^\uFEFF/, '').trimStart();
+  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'image/webp';
+  const text = head
+    .toString('utf8')
+    .replace(/^\uFEFF/, '')
+    .trimStart();
   return /^<svg[\s>]/i.test(skipSvgProlog(text)) ? 'image/svg+xml' : null;
 }
 
@@ -43,7 +47,8 @@ export function imageProblem(path: string): string | null {
   const stat = statSync(path, { throwIfNoEntry: false });
   if (!stat) return `file not found: ${path}`;
   if (!stat.isFile()) return `not a file: ${path}`;
-  if (stat.size > MAX_IMAGE_BYTES) return `${path} is ${(stat.size / 1024 / 1024).toFixed(1)} MB; an image for documents must be at most 2 MB`;
+  if (stat.size > MAX_IMAGE_BYTES)
+    return `${path} is ${(stat.size / 1024 / 1024).toFixed(1)} MB; an image for documents must be at most 2 MB`;
   let head: Buffer;
   try {
     const fd = openSync(path, 'r');

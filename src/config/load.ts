@@ -10,14 +10,14 @@ import { checkCorrespondentAccount, checkSettlementAccount } from '../accounts/r
 import { imageProblem } from './images.js';
 import {
   type ConfigKey,
-  INVOICE_REQUIRES,
-  type LeafValue,
-  type Option,
-  OPTIONS,
-  SECTIONS,
   camelCase,
   expectation,
   findOption,
+  INVOICE_REQUIRES,
+  type LeafValue,
+  OPTIONS,
+  type Option,
+  SECTIONS,
 } from './schema.js';
 import type { Config } from './types.js';
 
@@ -112,9 +112,7 @@ function readTree(path: string, label: string): Tree {
   const top = parseYaml(text, label);
   if (top === null || top === undefined) return {}; // an empty or all-comments file: defaults
   if (!isTree(top)) {
-    throw new ConfigError([
-      `${label}: the top level must be a mapping of keys (like "server:"), got ${describe(top)}`,
-    ]);
+    throw new ConfigError([`${label}: the top level must be a mapping of keys (like "server:"), got ${describe(top)}`]);
   }
   return top;
 }
@@ -249,9 +247,7 @@ function resolveValues(tree: Tree, ctx: ResolveContext): Map<ConfigKey, LeafValu
   for (const option of OPTIONS) {
     const parsed = parseOption(option, rawValue(tree, option.key), ctx);
     const absent = parsed === undefined || (option.kind === 'url' && parsed === '');
-    const value = absent
-      ? (option.derive?.({ hasFile: ctx.hasFile, get }) ?? option.default)
-      : parsed;
+    const value = absent ? (option.derive?.({ hasFile: ctx.hasFile, get }) ?? option.default) : parsed;
     values.set(option.key, value);
   }
   return values;
@@ -342,18 +338,13 @@ function checkValue(option: Option, value: unknown): { value: LeafValue } | stri
   const got = describe(value, option.secret);
   switch (option.kind) {
     case 'integer':
-      return typeof value === 'number' &&
-        Number.isInteger(value) &&
-        value >= option.min &&
-        value <= option.max
+      return typeof value === 'number' && Number.isInteger(value) && value >= option.min && value <= option.max
         ? { value }
         : `${expectation(option)}, got ${got}`;
     case 'boolean':
       return typeof value === 'boolean' ? { value } : `${expectation(option)}, got ${got}`;
     case 'enum':
-      return typeof value === 'string' && option.values.includes(value)
-        ? { value }
-        : `${expectation(option)}; got ${got}`;
+      return typeof value === 'string' && option.values.includes(value) ? { value } : `${expectation(option)}; got ${got}`;
     case 'url':
       return typeof value === 'string' && (value === '' || isHttpUrl(value))
         ? { value: withoutTrailingSlashes(value) }
@@ -403,7 +394,9 @@ function checkCrossRules(values: Map<ConfigKey, LeafValue>, report: Report): voi
 
 /** MoySklad's price types: the default must be one of those mapped, and no portal name twice from one MoySklad name. */
 function checkMoySklad(values: Map<ConfigKey, LeafValue>, report: Report): void {
-  const mapped = (values.get('integrations.moysklad.price_types') as readonly string[]).map((item) => item.slice(0, item.lastIndexOf('=')).trim());
+  const mapped = (values.get('integrations.moysklad.price_types') as readonly string[]).map((item) =>
+    item.slice(0, item.lastIndexOf('=')).trim(),
+  );
   const seen = new Set<string>();
   for (const [index, name] of mapped.entries()) {
     if (seen.has(name)) report(`integrations.moysklad.price_types[${index}]`, `"${name}" is mapped twice`);
@@ -436,11 +429,17 @@ function checkSellerRequisites(values: Map<ConfigKey, LeafValue>, report: Report
   }
   if (inn.length === 12 && kpp) report('seller.kpp', 'a sole proprietor (12-digit INN) has no KPP: leave it empty');
   if (inn && ogrn && (inn.length === 10) !== (ogrn.length === 13)) {
-    report('seller.ogrn', inn.length === 10 ? 'an organisation (10-digit INN) has a 13-digit OGRN' : 'a sole proprietor (12-digit INN) has a 15-digit OGRNIP');
+    report(
+      'seller.ogrn',
+      inn.length === 10
+        ? 'an organisation (10-digit INN) has a 13-digit OGRN'
+        : 'a sole proprietor (12-digit INN) has a 15-digit OGRNIP',
+    );
   }
   if (values.get('documents.invoice') === true) {
     const missing = INVOICE_REQUIRES.filter((key) => text(key) === '');
-    if (missing.length > 0) report('documents.invoice', `the invoice needs the seller's requisites: fill in ${missing.join(', ')}`);
+    if (missing.length > 0)
+      report('documents.invoice', `the invoice needs the seller's requisites: fill in ${missing.join(', ')}`);
   }
 }
 

@@ -182,8 +182,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'boolean',
     default: false,
     derive: (ctx) => !ctx.hasFile,
-    description:
-      'Seed demo data and show the demo logins on the sign-in page; on by default only when there is no config file.',
+    description: 'Seed demo data and show the demo logins on the sign-in page; on by default only when there is no config file.',
   },
 
   'server.host': {
@@ -203,8 +202,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'url',
     default: '',
     derive: (ctx) => `http://localhost:${ctx.get('server.port')}`,
-    description:
-      'The address buyers type into the browser, used for links in e-mails; empty means http://localhost:<port>.',
+    description: 'The address buyers type into the browser, used for links in e-mails; empty means http://localhost:<port>.',
   },
   'server.trust_proxy': {
     kind: 'boolean',
@@ -231,8 +229,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'boolean',
     default: false,
     derive: (ctx) => String(ctx.get('server.public_url')).startsWith('https:'),
-    description:
-      'Send session cookies only over HTTPS; on by default when public_url starts with https.',
+    description: 'Send session cookies only over HTTPS; on by default when public_url starts with https.',
   },
 
   'site.name': {
@@ -321,8 +318,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'smtp.host': {
     kind: 'string',
     default: '',
-    description:
-      'Mail server to send through; empty means no sending, each mail is saved as an .eml file in <data_dir>/mail.',
+    description: 'Mail server to send through; empty means no sending, each mail is saved as an .eml file in <data_dir>/mail.',
   },
   'smtp.port': {
     kind: 'integer',
@@ -335,8 +331,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     kind: 'enum',
     default: 'starttls',
     values: ['starttls', 'tls', 'none'],
-    description:
-      'starttls upgrades a plain connection, tls encrypts from the start, none sends in the clear.',
+    description: 'starttls upgrades a plain connection, tls encrypts from the start, none sends in the clear.',
   },
   'smtp.username': {
     kind: 'string',
@@ -378,8 +373,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'catalog.stock_warehouses': {
     kind: 'list',
     default: Object.freeze([]) as readonly string[],
-    description:
-      'Names or external ids of the warehouses whose stock buyers see; an empty list counts all warehouses.',
+    description: 'Names or external ids of the warehouses whose stock buyers see; an empty list counts all warehouses.',
   },
   'catalog.allow_backorder': {
     kind: 'boolean',
@@ -605,7 +599,8 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: '',
     optional: true,
     image: true,
-    description: 'Image of the chief accountant’s signature on the invoice; empty uses the director’s when the director signs for both.',
+    description:
+      'Image of the chief accountant’s signature on the invoice; empty uses the director’s when the director signs for both.',
   },
   'seller.footer': {
     kind: 'string',
@@ -688,8 +683,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'integrations.commerceml.login': {
     kind: 'string',
     default: '',
-    description:
-      'User name 1C sends to /1c_exchange ("exchange with site" settings); empty turns the 1C exchange off.',
+    description: 'User name 1C sends to /1c_exchange ("exchange with site" settings); empty turns the 1C exchange off.',
   },
   'integrations.commerceml.password': {
     kind: 'string',
@@ -701,8 +695,7 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'integrations.commerceml.price_types': {
     kind: 'list',
     default: Object.freeze([]) as readonly string[],
-    description:
-      'Names (or Ид) of the 1C price types that become portal price types; empty takes every price type 1C sends.',
+    description: 'Names (or Ид) of the 1C price types that become portal price types; empty takes every price type 1C sends.',
   },
   'integrations.commerceml.default_price_type': {
     kind: 'string',
@@ -737,7 +730,23 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   },
   'integrations.commerceml.fractional_units': {
     kind: 'list',
-    default: Object.freeze(['кг', 'г', 'т', 'м', 'м2', 'м3', 'л', 'пог. м', '166', '163', '168', '006', '055', '113', '112']) as readonly string[],
+    default: Object.freeze([
+      'кг',
+      'г',
+      'т',
+      'м',
+      'м2',
+      'м3',
+      'л',
+      'пог. м',
+      '166',
+      '163',
+      '168',
+      '006',
+      '055',
+      '113',
+      '112',
+    ]) as readonly string[],
     description:
       'Units (short name or OKEI code) that may be ordered in fractions, e.g. 0.5 m; every other unit is ordered in whole numbers.',
   },
@@ -759,7 +768,8 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: 4096,
     min: 1,
     max: 1048576,
-    description: 'Largest total size of one exchange run, uploaded or unpacked, in MiB; protects the disk from runaway or hostile archives.',
+    description:
+      'Largest total size of one exchange run, uploaded or unpacked, in MiB; protects the disk from runaway or hostile archives.',
   },
   'integrations.commerceml.slice_seconds': {
     kind: 'integer',
@@ -818,7 +828,8 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: 60,
     min: 5,
     max: 86400,
-    description: 'How often the running portal asks MoySklad for what changed (catalog, stock, buyers, order states), in seconds.',
+    description:
+      'How often the running portal asks MoySklad for what changed (catalog, stock, buyers, order states), in seconds.',
   },
   'integrations.moysklad.timeout_seconds': {
     kind: 'integer',
@@ -840,7 +851,8 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: 4,
     min: 1,
     max: 5,
-    description: 'Requests to MoySklad at the same time; MoySklad allows 5 per user, so 4 leaves room for a person in the web interface.',
+    description:
+      'Requests to MoySklad at the same time; MoySklad allows 5 per user, so 4 leaves room for a person in the web interface.',
   },
   'integrations.moysklad.price_types': {
     kind: 'list',
@@ -852,7 +864,8 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'integrations.moysklad.default_price_type': {
     kind: 'string',
     default: '',
-    description: 'The MoySklad price type (name) for buyers whose counterparty has none; empty takes MoySklad’s default (the first).',
+    description:
+      'The MoySklad price type (name) for buyers whose counterparty has none; empty takes MoySklad’s default (the first).',
   },
   'integrations.moysklad.stores': {
     kind: 'list',
@@ -873,7 +886,8 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'integrations.moysklad.new_order_state': {
     kind: 'string',
     default: 'Новый',
-    description: 'The MoySklad order state (name or id) a portal order gets when it is created in MoySklad; empty leaves MoySklad’s default.',
+    description:
+      'The MoySklad order state (name or id) a portal order gets when it is created in MoySklad; empty leaves MoySklad’s default.',
   },
   'integrations.moysklad.order_state_map': {
     kind: 'list',
@@ -907,6 +921,26 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: true,
     description: 'Prices in MoySklad include VAT; sent with every order as vatIncluded.',
   },
+  'integrations.moysklad.images': {
+    kind: 'boolean',
+    default: true,
+    description:
+      'Copy the pictures of MoySklad products and variants to the portal (through the photo rules: checked, resized, stored as WebP); MoySklad’s own links expire within a minute and must not be published.',
+  },
+  'integrations.moysklad.images_per_sync': {
+    kind: 'integer',
+    default: 100,
+    min: 1,
+    max: 5000,
+    description:
+      'Most pictures copied after one sync (each is a request from the same budget); the rest follow with the next syncs, so a sync never waits for thousands of pictures.',
+  },
+  'integrations.moysklad.image_hosts': {
+    kind: 'list',
+    default: Object.freeze(['moysklad.ru', '*.moysklad.ru']) as readonly string[],
+    description:
+      'Hosts MoySklad’s picture downloads may redirect to ("*.example.ru" for every subdomain); the portal fetches pictures from nowhere else. The host of base_url is always allowed.',
+  },
 
   'integrations.spreadsheet.columns.catalog': {
     kind: 'list',
@@ -927,12 +961,14 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: 10,
     min: 1,
     max: 3600,
-    description: 'How often the running portal looks into watch_dir, in seconds; a file is taken once its size stays the same between two looks.',
+    description:
+      'How often the running portal looks into watch_dir, in seconds; a file is taken once its size stays the same between two looks.',
   },
   'integrations.spreadsheet.watch_hide_absent': {
     kind: 'boolean',
     default: false,
-    description: 'Files from watch_dir are whole price lists: products of earlier spreadsheets missing from them are hidden (false: a partial update).',
+    description:
+      'Files from watch_dir are whole price lists: products of earlier spreadsheets missing from them are hidden (false: a partial update).',
   },
 
   'log.level': {

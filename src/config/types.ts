@@ -194,6 +194,10 @@ export interface Config {
       readonly webhookSecret: string;
       readonly brandAttribute: string;
       readonly vatIncluded: boolean;
+      readonly images: boolean;
+      readonly imagesPerSync: number;
+      /** Hosts picture downloads may be redirected to; `*.` prefixes allow subdomains. */
+      readonly imageHosts: readonly string[];
     };
     /** Price lists and buyer lists from CSV/XLSX files (docs/admin-guide.md "Catalog from spreadsheets"). */
     readonly spreadsheet: {

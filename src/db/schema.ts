@@ -249,6 +249,14 @@ export interface CartItemTable {
   updated_at: Millis;
 }
 
+/** A MoySklad good whose images the portal copies (migrations/0019_moysklad_images.ts). */
+export interface MoySkladImageTable {
+  ms_id: string;
+  entity: 'product' | 'variant';
+  updated: string;
+  synced: string | null;
+}
+
 /** Where an order came from: the portal's pages, the REST API, or typed in by the seller in accounting. */
 export type OrderOrigin = 'web' | 'api' | '1c' | 'moysklad';
 
@@ -540,6 +548,7 @@ export interface DB {
   webhook_endpoints: WebhookEndpointTable;
   webhook_deliveries: WebhookDeliveryTable;
   api_product_changes: ApiProductChangeTable;
+  moysklad_images: MoySkladImageTable;
 }
 
 export type PriceTypeRow = Selectable<PriceTypeTable>;

@@ -3,7 +3,7 @@
  * the reader hands over source-neutral records, they wait in the staging tables, and apply()
  * switches the catalog in ONE transaction with MoySklad's own id column (external_ms_id).
  */
-import type { AppContext } from '../../context.js';
+
 import {
   type ApplyCounts,
   applyStaged,
@@ -18,6 +18,7 @@ import {
   StagingRows,
   type StockRecord,
 } from '../../catalog/import/index.js';
+import type { AppContext } from '../../context.js';
 
 export interface SwitchSettings {
   idColumn: IdColumn;

@@ -20,6 +20,8 @@ export interface ClientOptions {
   /** Tries of one request on 429, 5xx and network errors (when it may be repeated). */
   maxTries?: number;
   userAgent?: string;
+  /** Hosts a picture download may be redirected to (`*.` prefix: any subdomain); base_url's host always. */
+  downloadHosts?: readonly string[];
 }
 
 /** What a run cost: shown on the admin page and printed by the CLI. */
@@ -110,15 +112,57 @@ export class MoySkladClient {
   }
 
   private async json<T>(method: string, path: string, query: Query, body: unknown, repeatable: boolean): Promise<T> {
-    const url = this.url(path, query);
     const payload = body === undefined ? undefined : JSON.stringify(body);
+    const answer = await this.exchange(method, this.url(path, query), path, payload, repeatable, false);
+    return parseJson<T>(answer.body, method, path);
+  }
+
+  /**
+   * A picture behind MoySklad's `downloadHref`: the API answers 302 to a temporary address that
+   * needs no token (none is sent there). Only base_url's own host and `downloadHosts` are
+   * fetched, over HTTPS, and at most `maxBytes` of it is read.
+   */
+  async download(href: string, maxBytes: number): Promise<Buffer> {
+    const api = new URL(this.base);
+    const first = new URL(href);
+    if (first.origin !== api.origin) {
+      throw new MoySkladError(`MoySklad named a picture outside its API (${first.host}); not fetched`, 'invalid', null);
+    }
+    const answer = await this.exchange('GET', first.toString(), first.pathname, undefined, true, true);
+    if (answer.status < 300) return limited(answer.body, maxBytes, first.pathname);
+    const location = answer.headers.get('location');
+    if (!location)
+      throw new MoySkladError(`MoySklad answered ${first.pathname} with a redirect to nowhere`, 'server', answer.status);
+    const target = new URL(location, first);
+    const allowed =
+      target.host === api.host ||
+      (target.protocol === 'https:' && hostAllowed(target.hostname, this.options.downloadHosts ?? []));
+    if (!allowed) {
+      throw new MoySkladError(
+        `MoySklad sent the picture to ${target.protocol}//${target.host}, which integrations.moysklad.image_hosts does not allow; not fetched`,
+        'forbidden',
+        null,
+      );
+    }
+    return fetchLimited(target, maxBytes, this.options.timeoutMs ?? 120_000);
+  }
+
+  /** One request with the retries it may have: 429 waited out, 5xx and network errors backed off when repeatable. */
+  private async exchange(
+    method: string,
+    url: string,
+    path: string,
+    payload: string | undefined,
+    repeatable: boolean,
+    redirects: boolean,
+  ): Promise<Answer> {
     const tries = this.options.maxTries ?? 5;
     // A 429 says how long to wait: waited out up to 20 times, apart from the tries on failures.
     let refusals = 0;
     for (let attempt = 1; ; attempt++) {
       let answer: Answer;
       try {
-        answer = await this.send(method, url, payload);
+        answer = await this.send(method, url, payload, redirects);
       } catch (error) {
         const failure = networkError(error, method, path, this.options.timeoutMs ?? 120_000);
         // A POST that may have reached MoySklad is never repeated without a syncId.
@@ -127,7 +171,7 @@ export class MoySkladClient {
         await sleep(backoff(attempt));
         continue;
       }
-      if (answer.status >= 200 && answer.status < 300) return parseJson<T>(answer.body, method, path);
+      if (answer.status >= 200 && answer.status < (redirects ? 400 : 300)) return answer;
       if (answer.status === 429 && refusals < 20) {
         refusals += 1;
         attempt -= 1;
@@ -150,7 +194,7 @@ export class MoySkladClient {
     return url.toString();
   }
 
-  private async send(method: string, url: string, payload: string | undefined): Promise<Answer> {
+  private async send(method: string, url: string, payload: string | undefined, manualRedirect = false): Promise<Answer> {
     await this.acquire(url.includes('/report/stock/') ? STOCK_REPORT_WEIGHT : 1);
     try {
       this.stats.requests += 1;
@@ -164,7 +208,7 @@ export class MoySkladClient {
           ...(payload === undefined ? {} : { 'Content-Type': 'application/json' }),
         },
         ...(payload === undefined ? {} : { body: payload }),
-        redirect: 'follow',
+        redirect: manualRedirect ? 'manual' : 'follow',
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 120_000),
       });
       // fetch unpacks gzip itself; a body still gzipped (no Content-Encoding given) is unpacked here.
@@ -222,6 +266,57 @@ export class MoySkladClient {
     this.pausedUntil = Math.max(this.pausedUntil, Date.now() + wait);
     return wait;
   }
+}
+
+function hostAllowed(host: string, patterns: readonly string[]): boolean {
+  const name = host.toLowerCase();
+  return patterns.some((pattern) => {
+    const p = pattern.trim().toLowerCase();
+    return p.startsWith('*.') ? name.endsWith(p.slice(1)) && name.length > p.length - 1 : name === p;
+  });
+}
+
+function limited(body: Buffer, maxBytes: number, path: string): Buffer {
+  if (body.length > maxBytes) throw new MoySkladError(`the picture at ${path} is larger than ${maxBytes} bytes`, 'invalid', 200);
+  return body;
+}
+
+/** The temporary address of a picture: no token, no redirects, stops reading past maxBytes. */
+async function fetchLimited(target: URL, maxBytes: number, timeoutMs: number): Promise<Buffer> {
+  const where = `${target.host}${target.pathname}`;
+  let response: Response;
+  try {
+    response = await fetch(target, { redirect: 'error', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw networkError(error, 'GET', where, timeoutMs);
+  }
+  if (!response.ok || !response.body) {
+    await response.body?.cancel();
+    throw new MoySkladError(
+      `the picture at ${where} could not be fetched (${response.status}); it is tried again with the next sync`,
+      'server',
+      response.status,
+    );
+  }
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const tooLarge = () =>
+    new MoySkladError(
+      `the picture at ${where} is larger than ${Math.round(maxBytes / 1048576)} MB (photos.max_upload_mb)`,
+      'invalid',
+      response.status,
+    );
+  if (declared > maxBytes) {
+    await response.body.cancel();
+    throw tooLarge();
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge();
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks, size);
 }
 
 function intHeader(headers: Headers, name: string): number | null {

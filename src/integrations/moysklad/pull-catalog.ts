@@ -7,11 +7,13 @@
  * catalog as it was. A full sync reads everything and hides what MoySklad no longer has; an
  * incremental one reads only what changed since the last (`updated>=`, stock by `changedSince`).
  */
-import type { AppContext } from '../../context.js';
+
 import type { ApplyCounts, ProductRecord, UnitRecord } from '../../catalog/import/index.js';
+import type { AppContext } from '../../context.js';
 import { CatalogSwitch } from './catalog-switch.js';
 import type { MoySkladClient, Query } from './client.js';
 import type { Directory } from './directory.js';
+import { type GoodWithImages, ImageNotes } from './pull-images.js';
 import { idOf, type Meta, type Ref } from './wire.js';
 
 interface MsAttribute {
@@ -24,7 +26,7 @@ interface MsSalePrice {
   priceType: { id: string };
 }
 
-interface MsGood {
+interface MsGood extends GoodWithImages {
   meta: { type: string };
   id: string;
   updated: string;
@@ -116,6 +118,8 @@ export async function pullCatalog(
     return { filter: `${since ? `updated>=${since};` : ''}archived=true;archived=false`, order: 'updated,asc' };
   };
 
+  // Which goods have pictures to copy (after the sync, by copyImages); off with images: false.
+  const images = config.images ? new ImageNotes(ctx) : null;
   await sw.start();
   try {
     const wantedPriceTypes = new Set<string>();
@@ -195,8 +199,10 @@ export async function pullCatalog(
         productsStaged.add(p.id);
         sw.product(good(p, null));
         prices(p);
+        images?.note('product', p);
       }
       await sw.flush();
+      await images?.flush();
       opts.onProgress?.(`MoySklad: products ${read.products_read}`);
     }
     opts.onProgress?.('MoySklad: variants');
@@ -212,8 +218,10 @@ export async function pullCatalog(
         }
         sw.product(good(v, v));
         prices(v);
+        images?.note('variant', v);
       }
       await sw.flush();
+      await images?.flush();
     }
 
     opts.onProgress?.('MoySklad: stock');

@@ -7,10 +7,11 @@
  * "sync now" run one on demand.
  */
 import type { AppContext } from '../../context.js';
-import { MoySkladClient, type ClientStats } from './client.js';
+import { type ClientStats, MoySkladClient } from './client.js';
 import { type Directory, loadDirectory } from './directory.js';
 import { type CatalogWatermarks, pullCatalog } from './pull-catalog.js';
 import { pullCounterparties } from './pull-counterparties.js';
+import { copyImages } from './pull-images.js';
 import { applyOrder, type OrderPullCounts, pullOrders } from './pull-orders.js';
 import type { MsCustomerOrder } from './wire.js';
 import { fromMsk, toMsk } from './wire.js';
@@ -51,6 +52,7 @@ export class MoySklad {
       maxParallel: c.maxParallel,
       timeoutMs: c.timeoutSeconds * 1000,
       userAgent: `optovik (${this.ctx.config.server.publicUrl})`,
+      downloadHosts: c.imageHosts,
     });
     return this.shared;
   }
@@ -184,7 +186,15 @@ export class MoySklad {
       Object.assign(counts, orders.counts);
       if (orders.watermark) await this.setSetting(WATERMARK('customerorder'), orders.watermark);
       if (full) await this.setSetting('moysklad.last_full_at', String(started));
-      return await finish(true, full ? 'full sync' : 'changes');
+      let message = full ? 'full sync' : 'changes';
+      if (ctx.config.integrations.moysklad.images) {
+        onProgress?.('MoySklad: pictures');
+        const problems: string[] = [];
+        Object.assign(counts, await copyImages(ctx, client, { limit: ctx.config.integrations.moysklad.imagesPerSync, problems }));
+        // The catalog is in: pictures that could not be copied are reported, they do not fail the sync.
+        if (problems.length > 0) message += `; pictures not copied: ${problems.join('; ')}`;
+      }
+      return await finish(true, message);
     } catch (error) {
       return finish(false, error instanceof Error ? error.message : String(error));
     }
