@@ -9,54 +9,19 @@
  * run; each time the catalog is wholly the old one or wholly the new one, the run the kill cut
  * short is marked abandoned at the next start, and a full run afterwards succeeds.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { writeCmlPackage } from '../bench/_cml-package.js';
 import { loadConfig } from '../src/config/load.js';
 import { databaseFile } from '../src/context.js';
 import { OneCClient } from './commerceml-client.js';
-import { type OrderLoad, orderClient, seedApiBuyers, storedKey } from './crash-support.js';
+import { killHard, type OrderLoad, orderClient, seedApiBuyers, startServe as start, storedKey } from './crash-support.js';
 import { tempDir } from './helpers.js';
 
-const BIN = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
 const CLIENTS = 4;
 const KILLS = 3;
-
-function start(dir: string): Promise<{ child: ChildProcess; url: string }> {
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--config', join(dir, 'config.yml')], {
-      cwd: dir,
-      env: { ...process.env, OPTOVIK_CONFIG: '', HOME: dir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output}`)), 30_000);
-    const onData = (d: Buffer) => {
-      output += d.toString();
-      const match = /Optovik is running at (http:\/\/\S+)/.exec(output);
-      if (match?.[1]) {
-        clearTimeout(timer);
-        child.stdout?.off('data', onData);
-        child.stderr?.off('data', onData);
-        done({ child, url: match[1].replace('localhost', '127.0.0.1') });
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code) => fail(new Error(`server exited with ${code}:\n${output}`)));
-  });
-}
-
-function killHard(child: ChildProcess): Promise<void> {
-  return new Promise((done) => {
-    child.removeAllListeners('exit');
-    child.once('exit', () => done());
-    child.kill('SIGKILL');
-  });
-}
 
 describe('through a SIGKILL', () => {
   it('every acknowledged order exists once, no key orders twice, no follow-up job is lost, the database is intact', async () => {

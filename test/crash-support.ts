@@ -1,9 +1,12 @@
 /**
  * What the crash test (test/crash-safety.test.ts) and the crash bench (bench/crash.ts) share:
  * buyers' systems with API tokens, made before the server runs, and an order client that repeats
- * a request with the same Idempotency-Key until the portal answers it.
+ * a request with the same Idempotency-Key until the portal answers it; and starting `optovik`
+ * processes to kill them with SIGKILL.
  */
+import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
 import { createApiToken } from '../src/accounts/api-tokens.js';
 import type { Config } from '../src/config/types.js';
 import { createContext } from '../src/context.js';
@@ -77,4 +80,54 @@ export async function orderClient(load: OrderLoad, token: string): Promise<void>
       await new Promise((r) => setTimeout(r, 50));
     }
   }
+}
+
+export const BIN = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
+
+/** `optovik <args> --config <dir>/config.yml` in `dir`; its output (stdout and stderr together) is collected. */
+export function startCli(
+  dir: string,
+  args: string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [BIN, ...args, '--config', join(dir, 'config.yml')], {
+    cwd: dir,
+    env: { ...process.env, OPTOVIK_CONFIG: '', HOME: dir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  return { child, output: () => output, exited };
+}
+
+/** `optovik serve` in `dir`; resolves with the address it listens on. */
+export function startServe(dir: string, env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string }> {
+  return new Promise((done, fail) => {
+    const { child, output } = startCli(dir, ['serve'], env);
+    const timer = setTimeout(() => fail(new Error(`server did not start:\n${output()}`)), 30_000);
+    const onData = () => {
+      const match = /Optovik is running at (http:\/\/\S+)/.exec(output());
+      if (match?.[1]) {
+        clearTimeout(timer);
+        child.stdout?.off('data', onData);
+        child.stderr?.off('data', onData);
+        done({ child, url: match[1].replace('localhost', '127.0.0.1') });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => fail(new Error(`server exited with ${code}:\n${output()}`)));
+  });
+}
+
+/** SIGKILL: no handler runs, nothing is flushed — the worst stop there is. */
+export function killHard(child: ChildProcess): Promise<void> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) return done();
+    child.removeAllListeners('exit');
+    child.once('exit', () => done());
+    child.kill('SIGKILL');
+  });
 }

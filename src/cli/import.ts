@@ -6,7 +6,10 @@ import { CliError, configFromArgs, openPrepared } from './runtime.js';
 /** `optovik import <file> [--kind …] [--dry-run] [--hide-absent]`: prints the report; exit 1 on problems. */
 export async function importFile(args: ParsedArgs): Promise<number> {
   const file = args.positional[1];
-  if (!file) throw new CliError('usage: optovik import <file.csv|file.xlsx> [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]');
+  if (!file)
+    throw new CliError(
+      'usage: optovik import <file.csv|file.xlsx> [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]',
+    );
   const kind = args.flags.kind;
   if (kind !== undefined && !(IMPORT_KINDS as readonly string[]).includes(kind))
     throw new CliError(`--kind must be one of ${IMPORT_KINDS.join(', ')}; got "${kind}"`);
@@ -15,6 +18,7 @@ export async function importFile(args: ParsedArgs): Promise<number> {
     const report = await importSpreadsheet(ctx, resolve(file), {
       dryRun: args.flags['dry-run'] === true,
       hideAbsent: args.flags['hide-absent'] === true,
+      onProgress: (text) => process.stderr.write(`${text}…\n`),
       ...(kind ? { kind: kind as ImportKind } : {}),
     });
     for (const line of reportLines(report)) console.log(line);

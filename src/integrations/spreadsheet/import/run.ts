@@ -8,7 +8,14 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { Transaction } from 'kysely';
-import { type ApplyCounts, applyStaged, ImportBusyError, Staging, StagingRows, TOTAL_STOCK } from '../../../catalog/import/index.js';
+import {
+  type ApplyCounts,
+  applyStaged,
+  ImportBusyError,
+  Staging,
+  StagingRows,
+  TOTAL_STOCK,
+} from '../../../catalog/import/index.js';
 import type { AppContext } from '../../../context.js';
 import type { DB } from '../../../db/schema.js';
 import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
@@ -34,6 +41,8 @@ export interface ImportOptions {
   readonly name?: string;
   /** Who ran it, for the run history ("admin@…", "watched folder"). */
   readonly by?: string;
+  /** Told when a long import moves on ("reading", "switching the catalog"); the CLI prints it. */
+  readonly onProgress?: (text: string) => void;
 }
 
 /** One column of the header row: its letter, its text and the field it was read as (null: left out). */
@@ -195,7 +204,11 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
 
   const existing = new Map<string, { id: number; ext: string | null }>();
   const byId = new Map<number, { id: number; ext: string | null; skuNorm: string }>();
-  for (const p of await ctx.db.selectFrom('products').select(['id', 'sku_norm', 'external_1c_id']).orderBy('id', 'desc').execute()) {
+  for (const p of await ctx.db
+    .selectFrom('products')
+    .select(['id', 'sku_norm', 'external_1c_id'])
+    .orderBy('id', 'desc')
+    .execute()) {
     if (p.sku_norm) existing.set(p.sku_norm, { id: p.id, ext: p.external_1c_id });
     byId.set(p.id, { id: p.id, ext: p.external_1c_id, skuNorm: p.sku_norm });
   }
@@ -223,7 +236,11 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     throw error;
   }
   const staging = new Staging(ctx.db, ctx.database.sqlite);
+  // The run is listed from here on (as "running"): one cut short by a crash is closed as abandoned at the next start.
+  let runId: number | null = null;
   try {
+    if (!options.dryRun) runId = await startRun(ctx.db, 'upload', ctx.clock.now(), `spreadsheet ${file}`, 'spreadsheet');
+    options.onProgress?.(`reading ${file}`);
     await staging.reset();
     const sink = new StagingRows();
     const adopt: Array<[number, string]> = [];
@@ -280,7 +297,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       sheet = await readSheet(head, columns, options.headerRow ?? null, rest, stage);
     } catch (error) {
       const message = readError(error);
-      await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
+      await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options, runId);
       return { ...refused(file, options, message) };
     }
     head = [];
@@ -295,7 +312,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       columns: columnsOf(sheet.mapping),
     };
     if (problems.length > 0) {
-      await record(ctx, file, 'failed', null, problems, options);
+      await record(ctx, file, 'failed', null, problems, options, runId);
       return { ...base, applied: false, counts: null, problems };
     }
     // A hand-made product, category or price type found by SKU / name takes the spreadsheet's
@@ -315,12 +332,19 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       stockWarehouses: ctx.config.catalog.stockWarehouses,
     };
     const coverage = { groups: false, products: options.hideAbsent, offers: options.hideAbsent };
+    options.onProgress?.(options.dryRun ? 'counting what would change' : 'switching the catalog');
     const result = await applyStaged(ctx.db, ctx.searchIndex, settings, coverage, ctx.clock.now(), {
       dryRun: options.dryRun,
       prepare,
     });
-    await record(ctx, file, 'success', result.counts, [], options);
+    await record(ctx, file, 'success', result.counts, [], options, runId);
+    runId = null;
     return { ...base, applied: !options.dryRun, counts: result.counts, problems: [] };
+  } catch (error) {
+    // Whatever failed, the run does not stay "running".
+    if (runId !== null)
+      await record(ctx, file, 'failed', null, [{ row: 0, column: '', message: (error as Error).message }], options, runId);
+    throw error;
   } finally {
     await staging.drop();
     release();
@@ -354,12 +378,13 @@ async function record(
   counts: ApplyCounts | Record<string, number> | null,
   problems: readonly Problem[],
   options: ImportOptions,
+  runId: number | null = null,
 ): Promise<void> {
   if (options.dryRun) return;
   const now = ctx.clock.now();
   const who = options.by ? ` (${options.by})` : '';
   const mode = options.hideAbsent ? 'full price list' : 'partial update';
-  const id = await startRun(ctx.db, 'upload', now, `spreadsheet ${file}`, 'spreadsheet');
+  const id = runId ?? (await startRun(ctx.db, 'upload', now, `spreadsheet ${file}`, 'spreadsheet'));
   const first = problems[0];
   await updateRun(ctx.db, id, {
     status,
@@ -380,7 +405,12 @@ export function reportLines(report: ImportReport): string[] {
     lines.push(`${report.problems.length} problem(s): nothing was changed.`);
     return lines;
   }
-  if (report.tally) lines.push(Object.entries(report.tally).map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`).join(', '));
+  if (report.tally)
+    lines.push(
+      Object.entries(report.tally)
+        .map(([k, v]) => `${k.replace(/_/g, ' ')} ${v}`)
+        .join(', '),
+    );
   const c = report.counts;
   if (c) {
     lines.push(
