@@ -19,7 +19,18 @@ type Forms = readonly [string, string, string];
 
 const RU_UNITS_MASCULINE = ['', 'один', 'два', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять'];
 const RU_UNITS_FEMININE = ['', 'одна', 'две', 'три', 'четыре', 'пять', 'шесть', 'семь', 'восемь', 'девять'];
-const RU_TEENS = ['десять', 'одиннадцать', 'двенадцать', 'тринадцать', 'четырнадцать', 'пятнадцать', 'шестнадцать', 'семнадцать', 'восемнадцать', 'девятнадцать'];
+const RU_TEENS = [
+  'десять',
+  'одиннадцать',
+  'двенадцать',
+  'тринадцать',
+  'четырнадцать',
+  'пятнадцать',
+  'шестнадцать',
+  'семнадцать',
+  'восемнадцать',
+  'девятнадцать',
+];
 const RU_TENS = ['', '', 'двадцать', 'тридцать', 'сорок', 'пятьдесят', 'шестьдесят', 'семьдесят', 'восемьдесят', 'девяносто'];
 const RU_HUNDREDS = ['', 'сто', 'двести', 'триста', 'четыреста', 'пятьсот', 'шестьсот', 'семьсот', 'восемьсот', 'девятьсот'];
 
@@ -74,8 +85,26 @@ export function russianNumber(n: number): string {
 }
 
 const EN_SMALL = [
-  'zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten',
-  'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen', 'sixteen', 'seventeen', 'eighteen', 'nineteen',
+  'zero',
+  'one',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'thirteen',
+  'fourteen',
+  'fifteen',
+  'sixteen',
+  'seventeen',
+  'eighteen',
+  'nineteen',
 ];
 const EN_TENS = ['', '', 'twenty', 'thirty', 'forty', 'fifty', 'sixty', 'seventy', 'eighty', 'ninety'];
 const EN_SCALES = ['', 'thousand', 'million', 'billion', 'trillion'];
@@ -92,7 +121,9 @@ function englishTriad(n: number): string[] {
 
 export function englishNumber(n: number): string {
   if (n === 0) return 'zero';
-  return spellTriads(n, (triad, scale) => (scale > 0 ? [...englishTriad(triad), EN_SCALES[scale] as string] : englishTriad(triad)));
+  return spellTriads(n, (triad, scale) =>
+    scale > 0 ? [...englishTriad(triad), EN_SCALES[scale] as string] : englishTriad(triad),
+  );
 }
 
 const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
@@ -103,12 +134,17 @@ const capitalise = (text: string) => text.charAt(0).toUpperCase() + text.slice(1
  * amount is a bug upstream and throws.
  */
 export function amountInWords(kopecks: number, locale: Locale): string {
-  if (!Number.isSafeInteger(kopecks) || kopecks < 0) throw new RangeError(`amount must be non-negative integer kopecks, got ${kopecks}`);
+  if (!Number.isSafeInteger(kopecks) || kopecks < 0)
+    throw new RangeError(`amount must be non-negative integer kopecks, got ${kopecks}`);
   const roubles = Math.floor(kopecks / 100);
   const cents = kopecks % 100;
   const twoDigits = String(cents).padStart(2, '0');
   if (locale === 'ru') {
-    return capitalise(`${russianNumber(roubles)} ${RU_ROUBLE[russianPluralIndex(roubles)]} ${twoDigits} ${RU_KOPECK[russianPluralIndex(cents)]}`);
+    return capitalise(
+      `${russianNumber(roubles)} ${RU_ROUBLE[russianPluralIndex(roubles)]} ${twoDigits} ${RU_KOPECK[russianPluralIndex(cents)]}`,
+    );
   }
-  return capitalise(`${englishNumber(roubles)} ${roubles === 1 ? 'rouble' : 'roubles'} ${twoDigits} ${cents === 1 ? 'kopeck' : 'kopecks'}`);
+  return capitalise(
+    `${englishNumber(roubles)} ${roubles === 1 ? 'rouble' : 'roubles'} ${twoDigits} ${cents === 1 ? 'kopeck' : 'kopecks'}`,
+  );
 }

@@ -16,7 +16,10 @@ function webhookOperation(event: 'order.created' | 'order.status_changed', summa
     origin: StringEnum(ORIGINS),
     po_number: Type.String(),
     created_at: Type.String({ format: 'date-time' }),
-    href: Type.String({ description: 'Where to read the whole order: GET this path with your token.', examples: ['/api/v1/orders/W-000123'] }),
+    href: Type.String({
+      description: 'Where to read the whole order: GET this path with your token.',
+      examples: ['/api/v1/orders/W-000123'],
+    }),
   });
   return {
     post: {
@@ -30,7 +33,11 @@ function webhookOperation(event: 'order.created' | 'order.status_changed', summa
       requestBody: {
         content: {
           'application/json': {
-            schema: Type.Object({ type: Type.Literal(event), timestamp: Type.String({ format: 'date-time' }), data: Type.Object({ order }) }),
+            schema: Type.Object({
+              type: Type.Literal(event),
+              timestamp: Type.String({ format: 'date-time' }),
+              data: Type.Object({ order }),
+            }),
           },
         },
       },
@@ -62,7 +69,9 @@ up to api.max_body_kb.`;
 export function openApiOptions(ctx: AppContext): FastifyDynamicSwaggerOptions {
   return {
     // Shared schemas keep their $id as their name under components.schemas.
-    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`),
+    },
     openapi: {
       openapi: '3.1.0',
       info: { title: `${ctx.config.site.name} API`, version: '1.0.0', description: DESCRIPTION },
@@ -79,7 +88,10 @@ export function openApiOptions(ctx: AppContext): FastifyDynamicSwaggerOptions {
         { name: 'account', description: 'Whom the token acts for.' },
       ],
       webhooks: {
-        'order.created': webhookOperation('order.created', 'A new order of your company (placed on the portal, through the API or by your manager).'),
+        'order.created': webhookOperation(
+          'order.created',
+          'A new order of your company (placed on the portal, through the API or by your manager).',
+        ),
         'order.status_changed': webhookOperation('order.status_changed', 'An order of your company changed its status.'),
       },
     } as FastifyDynamicSwaggerOptions['openapi'],

@@ -1,13 +1,14 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Ajv, type ErrorObject, type Options as AjvOptions } from 'ajv';
+import { Ajv, type Options as AjvOptions, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { FastifyError, FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { type ApiScope, authenticateApiToken, noteTokenUse, type TokenIdentity } from '../../accounts/api-tokens.js';
 import type { Locale } from '../../config/types.js';
 import type { AppContext } from '../../context.js';
-import { readDataVersion, type DataVersionReading } from '../../db/change-counter.js';
+import { type DataVersionReading, readDataVersion } from '../../db/change-counter.js';
+import { storageAdvice, storageProblem } from '../../db/storage-errors.js';
 import { localeFromAcceptLanguage, type MessageKey, type Translate, translator } from '../../i18n/index.js';
 import { openApiOptions } from './openapi.js';
 import { ApiProblem, PROBLEM_BASE, PROBLEM_TYPES, type ProblemItem, type ProblemType, problemBody } from './problems.js';
@@ -35,7 +36,8 @@ declare module 'fastify' {
 
 // ajv-formats ships as CommonJS with its function on `default`.
 type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ?? addFormatsModule) as unknown as AddFormats;
+const addFormats = ((addFormatsModule as unknown as { default?: AddFormats }).default ??
+  addFormatsModule) as unknown as AddFormats;
 
 function ajv(options: AjvOptions): Ajv {
   const instance = new Ajv({ allErrors: true, strict: false, useDefaults: true, removeAdditional: false, ...options });
@@ -83,7 +85,10 @@ export async function apiPlugin(parent: FastifyInstance, { ctx }: { ctx: AppCont
     const { problem, options } = asProblem(error, ctx, t);
     const status = PROBLEM_TYPES[problem].status;
     const context = { method: request.method, url: request.url, tokenId: request.apiCaller?.tokenId ?? null };
-    if (status >= 500) request.log.error({ ...context, err: error }, 'API request failed');
+    const storage = storageProblem(error);
+    if (storage)
+      request.log.error({ ...context, err: error }, `nothing could be saved: ${storageAdvice(storage, ctx.config.dataDir)}`);
+    else if (status >= 500) request.log.error({ ...context, err: error }, 'API request failed');
     else request.log.info({ ...context, problem }, 'API request refused');
     if (reply.sent) return;
     reply.code(status).type('application/problem+json').header('cache-control', 'no-store');
@@ -142,7 +147,9 @@ export async function apiPlugin(parent: FastifyInstance, { ctx }: { ctx: AppCont
             headers: { 'www-authenticate': `Bearer realm="optovik", error="insufficient_scope", scope="${scope}"` },
           });
         }
-        void noteTokenUse(ctx.db, ctx.clock, ctx.apiTokens, identity, request.ip).catch((error) => request.log.warn({ err: error }, 'could not note token use'));
+        void noteTokenUse(ctx.db, ctx.clock, ctx.apiTokens, identity, request.ip).catch((error) =>
+          request.log.warn({ err: error }, 'could not note token use'),
+        );
       });
       await v1.register(v1Routes, { ctx });
     },
@@ -164,7 +171,12 @@ async function authenticate(ctx: AppContext, request: FastifyRequest): Promise<T
   const match = typeof header === 'string' ? /^Bearer[ ]+(\S+)\s*$/i.exec(header) : null;
   const challenge = { 'www-authenticate': 'Bearer realm="optovik"' };
   if (!match?.[1]) throw new ApiProblem('unauthorized', { detail: { key: 'api.detailNoToken' }, headers: challenge });
-  const identity = await authenticateApiToken(ctx.db, match[1], ctx.apiTokens, ctx.apiTokens.generation.current(request.apiDataVersion ?? undefined));
+  const identity = await authenticateApiToken(
+    ctx.db,
+    match[1],
+    ctx.apiTokens,
+    ctx.apiTokens.generation.current(request.apiDataVersion ?? undefined),
+  );
   if (!identity) {
     throw new ApiProblem('unauthorized', {
       detail: { key: 'api.detailBadToken' },
@@ -179,8 +191,10 @@ export function assertRouteSchema(route: RouteOptions): void {
   const methods = Array.isArray(route.method) ? route.method : [route.method];
   const schema = route.schema as { response?: Record<string, unknown>; body?: unknown } | undefined;
   const where = `${methods.join(',')} ${route.url}`;
-  if (!Object.keys(schema?.response ?? {}).some((status) => /^2/.test(status))) throw new Error(`API route ${where} has no response schema`);
-  if (methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH') && !schema?.body) throw new Error(`API route ${where} has no body schema`);
+  if (!Object.keys(schema?.response ?? {}).some((status) => /^2/.test(status)))
+    throw new Error(`API route ${where} has no response schema`);
+  if (methods.some((m) => m === 'POST' || m === 'PUT' || m === 'PATCH') && !schema?.body)
+    throw new Error(`API route ${where} has no body schema`);
 }
 
 type Mapped = { problem: ProblemType; options: ApiProblem['options'] };
@@ -188,16 +202,28 @@ type Mapped = { problem: ProblemType; options: ApiProblem['options'] };
 /** Any error thrown while serving an API request, as the problem the client is told. */
 function asProblem(error: FastifyError, ctx: AppContext, t: Translate): Mapped {
   if (error instanceof ApiProblem) return { problem: error.problem, options: error.options };
+  // Nothing was saved: the client may repeat the request (with the same Idempotency-Key) later.
+  if (storageProblem(error)) return { problem: 'storage-unavailable', options: { headers: { 'retry-after': '60' } } };
   if (error.validation) {
     const findings = error.validation as ErrorObject[];
     // The Idempotency-Key has problems of its own, named so a client can tell them apart.
-    const key = error.validationContext === 'headers' ? findings.find((e) => e.instancePath === '/idempotency-key' || (e.params as { missingProperty?: string }).missingProperty === 'idempotency-key') : undefined;
+    const key =
+      error.validationContext === 'headers'
+        ? findings.find(
+            (e) =>
+              e.instancePath === '/idempotency-key' ||
+              (e.params as { missingProperty?: string }).missingProperty === 'idempotency-key',
+          )
+        : undefined;
     if (key) return { problem: key.keyword === 'required' ? 'idempotency-key-missing' : 'idempotency-key-invalid', options: {} };
     return { problem: 'validation', options: { errors: validationItems(findings, error.validationContext ?? 'body', t) } };
   }
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { problem: 'body-too-large', options: { detail: { key: 'api.detailBodyTooLarge', params: { kb: ctx.config.api.maxBodyKb } } } };
+      return {
+        problem: 'body-too-large',
+        options: { detail: { key: 'api.detailBodyTooLarge', params: { kb: ctx.config.api.maxBodyKb } } },
+      };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { problem: 'unsupported-media-type', options: {} };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -205,10 +231,12 @@ function asProblem(error: FastifyError, ctx: AppContext, t: Translate): Mapped {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { problem: 'malformed-json', options: {} };
   }
-  if (error instanceof SyntaxError && error.statusCode === 400) return { problem: 'malformed-json', options: { detail: error.message } };
+  if (error instanceof SyntaxError && error.statusCode === 400)
+    return { problem: 'malformed-json', options: { detail: error.message } };
   if (error.statusCode === 413) return { problem: 'body-too-large', options: {} };
   if (error.statusCode === 415) return { problem: 'unsupported-media-type', options: {} };
-  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) return { problem: 'validation', options: { detail: error.message } };
+  if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500)
+    return { problem: 'validation', options: { detail: error.message } };
   return { problem: 'internal', options: {} };
 }
 
@@ -233,12 +261,19 @@ function validationItems(errors: readonly ErrorObject[], context: string, t: Tra
     seen.add(key);
     const { code, message } = describeKeyword(error);
     const detail = t(message.key, message.params);
-    items.push(context === 'body' ? { pointer: path || '/', code, detail } : { parameter: path.split('/').filter(Boolean)[0] ?? context, code, detail });
+    items.push(
+      context === 'body'
+        ? { pointer: path || '/', code, detail }
+        : { parameter: path.split('/').filter(Boolean)[0] ?? context, code, detail },
+    );
   }
   return items;
 }
 
-function describeKeyword(error: ErrorObject): { code: string; message: { key: MessageKey; params: Record<string, string | number> } } {
+function describeKeyword(error: ErrorObject): {
+  code: string;
+  message: { key: MessageKey; params: Record<string, string | number> };
+} {
   const p = error.params as Record<string, unknown>;
   const msg = (key: MessageKey, params: Record<string, string | number> = {}) => ({ key, params });
   switch (error.keyword) {

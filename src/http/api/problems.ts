@@ -4,7 +4,7 @@
  * what it means), its HTTP status and a title; `detail` says what happened this time, and
  * `errors[]` names each field or order line at fault.
  */
-import type { Translate, MessageKey, Params } from '../../i18n/index.js';
+import type { MessageKey, Params, Translate } from '../../i18n/index.js';
 
 export const PROBLEM_TYPES = {
   'malformed-json': { status: 400, title: 'api.titleMalformedJson', about: 'api.aboutMalformedJson' },
@@ -28,6 +28,7 @@ export const PROBLEM_TYPES = {
   'credit-limit': { status: 422, title: 'api.titleCreditLimit', about: 'api.aboutCreditLimit' },
   'rate-limited': { status: 429, title: 'api.titleRateLimited', about: 'api.aboutRateLimited' },
   'pdf-unavailable': { status: 503, title: 'api.titlePdfUnavailable', about: 'api.aboutPdfUnavailable' },
+  'storage-unavailable': { status: 503, title: 'api.titleStorageUnavailable', about: 'api.aboutStorageUnavailable' },
   internal: { status: 500, title: 'api.titleInternal', about: 'api.aboutInternal' },
 } as const satisfies Record<string, { status: number; title: MessageKey; about: MessageKey }>;
 
@@ -83,9 +84,19 @@ export class ApiProblem extends Error {
 /** At most this many items are listed; the detail still counts them all. */
 const MAX_ITEMS = 100;
 
-export function problemBody(t: Translate, problem: ProblemType, options: ApiProblem['options'] = {}, instance?: string): ProblemBody {
+export function problemBody(
+  t: Translate,
+  problem: ProblemType,
+  options: ApiProblem['options'] = {},
+  instance?: string,
+): ProblemBody {
   const spec = PROBLEM_TYPES[problem];
-  const detail = options.detail === undefined ? undefined : typeof options.detail === 'string' ? options.detail : t(options.detail.key, options.detail.params);
+  const detail =
+    options.detail === undefined
+      ? undefined
+      : typeof options.detail === 'string'
+        ? options.detail
+        : t(options.detail.key, options.detail.params);
   return {
     type: `${PROBLEM_BASE}${problem}`,
     title: t(spec.title),

@@ -33,7 +33,12 @@ export class RateLimiter {
     const used = (this.counts.get(key) ?? 0) + 1;
     this.counts.set(key, used);
     const resetSeconds = Math.max(1, Math.ceil((start + WINDOW_MS - now) / 1000));
-    return { allowed: used <= this.perSecond, limit: this.perSecond, remaining: Math.max(0, this.perSecond - used), resetSeconds };
+    return {
+      allowed: used <= this.perSecond,
+      limit: this.perSecond,
+      remaining: Math.max(0, this.perSecond - used),
+      resetSeconds,
+    };
   }
 }
 

@@ -29,7 +29,10 @@ export const Decimal = Type.String({
 export const Money = Type.Object(
   {
     kopecks: Type.Integer({ description: 'Integer kopecks (1/100 of a rouble).' }),
-    formatted: Type.String({ description: 'The same amount written for people, in the language of Accept-Language.', examples: ['1 234,50 ₽'] }),
+    formatted: Type.String({
+      description: 'The same amount written for people, in the language of Accept-Language.',
+      examples: ['1 234,50 ₽'],
+    }),
   },
   { description: 'Money: exact integer kopecks plus a formatted string.' },
 );
@@ -37,7 +40,9 @@ export const Money = Type.Object(
 export const Timestamp = Type.String({ format: 'date-time', description: 'ISO 8601, UTC.' });
 
 export const ProblemItem = Type.Object({
-  pointer: Type.Optional(Type.String({ description: 'JSON Pointer into the request body (RFC 6901), e.g. "/lines/3/quantity".' })),
+  pointer: Type.Optional(
+    Type.String({ description: 'JSON Pointer into the request body (RFC 6901), e.g. "/lines/3/quantity".' }),
+  ),
   parameter: Type.Optional(Type.String({ description: 'The query, path or header parameter at fault.' })),
   code: Type.String({ description: 'Stable code of the fault, e.g. "required", "stock", "unknown_product".' }),
   detail: Type.String(),
@@ -50,7 +55,10 @@ export const ProblemItem = Type.Object({
 
 export const Problem = Type.Object(
   {
-    type: Type.String({ format: 'uri-reference', description: 'Stable identifier of the kind of problem; a page under /api/problems/ explains it.' }),
+    type: Type.String({
+      format: 'uri-reference',
+      description: 'Stable identifier of the kind of problem; a page under /api/problems/ explains it.',
+    }),
     title: Type.String(),
     status: Type.Integer(),
     detail: Type.Optional(Type.String()),
@@ -96,7 +104,8 @@ export const CompanyHeader = Type.Object({
   'optovik-company': Type.Optional(
     Type.String({
       pattern: '^[0-9]{1,12}$',
-      description: 'Managers: the number of the company to act for (one of the companies assigned to them). Buyers may leave it out.',
+      description:
+        'Managers: the number of the company to act for (one of the companies assigned to them). Buyers may leave it out.',
     }),
   ),
 });

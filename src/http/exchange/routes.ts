@@ -3,8 +3,9 @@
  * sites. Every mode answers 200 with plain text (`success` / `progress` / `failure` + a line)
  * or an XML document; only a checkauth without credentials gets a 401 challenge.
  */
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
 import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import { COOKIE_NAME, type ExchangeType, type Reply } from '../../integrations/commerceml/exchange/service.js';
 
@@ -34,7 +35,10 @@ export async function exchangeRoutes(app: FastifyInstance, opts: { ctx: AppConte
         body?.resume();
         answer = exchange.enabled
           ? { kind: 'text', lines: ['failure', 'Not authorized: the session is unknown or expired; run checkauth first'] }
-          : { kind: 'text', lines: ['failure', 'The 1C exchange is off: set integrations.commerceml.login and password in config.yml'] };
+          : {
+              kind: 'text',
+              lines: ['failure', 'The 1C exchange is off: set integrations.commerceml.login and password in config.yml'],
+            };
       } else {
         answer = await exchange.handle(session, mode, { filename: q.filename, version: q.version }, body);
       }
@@ -51,7 +55,11 @@ function send(reply: FastifyReply, answer: Reply) {
   reply.header('cache-control', 'no-store');
   switch (answer.kind) {
     case 'challenge':
-      return reply.code(401).header('www-authenticate', 'Basic realm="1C exchange"').type('text/plain; charset=utf-8').send('failure\nAuthorization required\n');
+      return reply
+        .code(401)
+        .header('www-authenticate', 'Basic realm="1C exchange"')
+        .type('text/plain; charset=utf-8')
+        .send('failure\nAuthorization required\n');
     case 'xml':
       return reply.type(answer.contentType).send(answer.body);
     case 'text':

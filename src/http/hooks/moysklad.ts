@@ -32,7 +32,11 @@ export async function moyskladHookRoutes(app: FastifyInstance, { ctx }: { ctx: A
       .filter((id): id is string => id !== null && /^[0-9a-f-]{36}$/i.test(id))
       .slice(0, 100);
     if (ids.length > 0) {
-      void moysklad.refreshOrders(ids).catch((err: unknown) => ctx.log.warn({ err }, 'MoySklad webhook: reading the orders back failed; the next poll catches up'));
+      void moysklad
+        .refreshOrders(ids)
+        .catch((err: unknown) =>
+          ctx.log.warn({ err }, 'MoySklad webhook: reading the orders back failed; the next poll catches up'),
+        );
     }
     return reply.code(204).send();
   });

@@ -1,8 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppContext } from '../../context.js';
-import { translator } from '../../i18n/index.js';
+import { storageAdvice, storageProblem } from '../../db/storage-errors.js';
 import type { MessageKey } from '../../i18n/index.js';
+import { translator } from '../../i18n/index.js';
 import { CsrfError, HttpError } from '../http-error.js';
 import { redactedUrl } from '../log-redaction.js';
 
@@ -13,6 +14,7 @@ interface ErrorPage {
 }
 
 function pageFor(error: FastifyError | Error): ErrorPage {
+  if (storageProblem(error)) return { status: 503, title: 'error.titleStorage', text: 'error.textStorage' };
   if (error instanceof CsrfError) return { status: 403, title: 'error.titleCsrf', text: 'error.textCsrf' };
   const status = error instanceof HttpError ? error.statusCode : ((error as FastifyError).statusCode ?? 500);
   switch (status) {
@@ -48,7 +50,11 @@ export const errorPages = fp(
     app.setErrorHandler(async (error: FastifyError, request, reply) => {
       const page = pageFor(error);
       const context = { err: error, method: request.method, url: redactedUrl(request.url), userId: request.user?.id ?? null };
-      if (page.status >= 500) request.log.error(context, 'request failed');
+      const storage = storageProblem(error);
+      if (storage) {
+        request.log.error(context, `nothing could be saved: ${storageAdvice(storage, opts.ctx.config.dataDir)}`);
+        reply.header('retry-after', '60');
+      } else if (page.status >= 500) request.log.error(context, 'request failed');
       else request.log.info({ ...context, err: { message: error.message, code: error.code } }, 'request refused');
       if (reply.sent) return;
       try {

@@ -5,9 +5,9 @@ import { Eta } from 'eta';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppContext } from '../../context.js';
-import { formattersFor, isLocale, LOCALES } from '../../i18n/index.js';
-import type { MessageKey } from '../../i18n/index.js';
 import { demoLogins } from '../../demo/logins.js';
+import type { MessageKey } from '../../i18n/index.js';
+import { formattersFor, isLocale, LOCALES } from '../../i18n/index.js';
 
 declare module 'fastify' {
   interface FastifyReply {
@@ -37,9 +37,10 @@ export function renderFragment(template: string, data: Record<string, unknown>):
 /** What every template can use: the user, the translator, formatters, the CSRF token. */
 export function pageLocals(ctx: AppContext, request: FastifyRequest) {
   const locale = request.locale;
-  const notice = typeof (request.query as Record<string, unknown> | undefined)?.notice === 'string'
-    ? (request.query as Record<string, string>).notice
-    : undefined;
+  const notice =
+    typeof (request.query as Record<string, unknown> | undefined)?.notice === 'string'
+      ? (request.query as Record<string, string>).notice
+      : undefined;
   return {
     t: request.t,
     locale,
@@ -76,16 +77,19 @@ export const views = fp(
       this.code(status).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
       return this.view(`pages/${template}`, { ...locals, ...data });
     });
-    app.decorateReply('pageAround', function (this, template: string, data: Record<string, unknown>, middle: readonly (Buffer | string)[]) {
-      const html = eta.render(`/pages/${template}`, { ...pageLocals(opts.ctx, this.request), ...data, middle: MIDDLE_PLACE });
-      const at = html.indexOf(MIDDLE_PLACE);
-      if (at < 0) throw new Error(`${template} does not show it.middle`);
-      const chunks: Buffer[] = [Buffer.from(html.slice(0, at))];
-      for (const part of middle) chunks.push(typeof part === 'string' ? Buffer.from(part) : part);
-      chunks.push(Buffer.from(html.slice(at + MIDDLE_PLACE.length)));
-      this.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
-      return this.send(Buffer.concat(chunks));
-    });
+    app.decorateReply(
+      'pageAround',
+      function (this, template: string, data: Record<string, unknown>, middle: readonly (Buffer | string)[]) {
+        const html = eta.render(`/pages/${template}`, { ...pageLocals(opts.ctx, this.request), ...data, middle: MIDDLE_PLACE });
+        const at = html.indexOf(MIDDLE_PLACE);
+        if (at < 0) throw new Error(`${template} does not show it.middle`);
+        const chunks: Buffer[] = [Buffer.from(html.slice(0, at))];
+        for (const part of middle) chunks.push(typeof part === 'string' ? Buffer.from(part) : part);
+        chunks.push(Buffer.from(html.slice(at + MIDDLE_PLACE.length)));
+        this.code(200).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store');
+        return this.send(Buffer.concat(chunks));
+      },
+    );
   },
   { name: 'views' },
 );

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  allTokens,
   API_SCOPES,
   ApiTokenInputError,
+  allTokens,
   createApiToken,
   parseScopes,
   revokeApiToken,
@@ -11,7 +11,12 @@ import {
 } from '../../accounts/api-tokens.js';
 import type { AppContext } from '../../context.js';
 import type { MessageKey } from '../../i18n/index.js';
-import { addWebhookEndpoint, companyEndpoints, MAX_ENDPOINTS_PER_COMPANY, removeWebhookEndpoint } from '../../integrations/webhooks/endpoints.js';
+import {
+  addWebhookEndpoint,
+  companyEndpoints,
+  MAX_ENDPOINTS_PER_COMPANY,
+  removeWebhookEndpoint,
+} from '../../integrations/webhooks/endpoints.js';
 import { WEBHOOK_EVENTS } from '../../integrations/webhooks/events.js';
 import { currentUser, formString, idParam, requireLogin, requireRole } from '../guards.js';
 import { notFound } from '../http-error.js';
@@ -71,7 +76,10 @@ export async function apiAccessRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
       return render(request, reply, { newToken: token });
     } catch (error) {
       if (!(error instanceof ApiTokenInputError)) throw error;
-      const errors = error.code === 'name_required' ? { name: request.t('api.tokenNameRequired') } : { scopes: request.t('api.tokenScopesRequired') };
+      const errors =
+        error.code === 'name_required'
+          ? { name: request.t('api.tokenNameRequired') }
+          : { scopes: request.t('api.tokenScopesRequired') };
       return render(request, reply, { values, errors }, 422);
     }
   });
@@ -92,7 +100,9 @@ export async function apiAccessRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
       reply.header('cache-control', 'no-store');
       return render(request, reply, { newSecret: { url: result.endpoint.url, secret: result.endpoint.secret } });
     }
-    const message = request.t(endpointProblemKey[result.problem] ?? 'api.webhookInvalidUrl', { count: MAX_ENDPOINTS_PER_COMPANY });
+    const message = request.t(endpointProblemKey[result.problem] ?? 'api.webhookInvalidUrl', {
+      count: MAX_ENDPOINTS_PER_COMPANY,
+    });
     const field = result.problem === 'events_required' ? 'events' : 'url';
     return render(request, reply, { values: { name: '', scopes: ['read'], url, events }, errors: { [field]: message } }, 422);
   });

@@ -7,9 +7,9 @@ import {
 } from '../../accounts/access-requests.js';
 import { completeLink, requestPasswordReset } from '../../accounts/invitations.js';
 import { checkLink, type LinkProblem } from '../../accounts/links.js';
-import type { RequisiteCode } from '../../accounts/requisites.js';
 import { authenticate } from '../../accounts/login.js';
 import { RateWindow } from '../../accounts/rate-window.js';
+import type { RequisiteCode } from '../../accounts/requisites.js';
 import { createSession, invalidateSession } from '../../accounts/sessions.js';
 import { setUserLocale, UserInputError } from '../../accounts/users.js';
 import { MINUTE } from '../../clock.js';
@@ -84,7 +84,11 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   function linkRoutes(prefix: string, purpose: OneTimeTokenPurpose) {
     const title = purpose === 'invite' ? 'auth.inviteTitle' : 'auth.resetTitle';
     const render = (reply: FastifyReply, request: FastifyRequest, data: Record<string, unknown>, status = 200) =>
-      reply.page('auth/set-password', { title: request.t(title), minLength: ctx.config.auth.passwordMinLength, errors: {}, ...data }, status);
+      reply.page(
+        'auth/set-password',
+        { title: request.t(title), minLength: ctx.config.auth.passwordMinLength, errors: {}, ...data },
+        status,
+      );
 
     app.get<{ Params: { token: string } }>(`${prefix}/:token`, async (request, reply) => {
       const check = await checkLink(ctx.db, ctx.clock, request.params.token, purpose);
@@ -96,7 +100,12 @@ export async function authRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       const password = formString(request.body, 'password');
       const repeat = formString(request.body, 'password_repeat');
       if (password !== repeat) {
-        return render(reply, request, { problem: undefined, errors: { password_repeat: request.t('error.passwordMismatch') } }, 422);
+        return render(
+          reply,
+          request,
+          { problem: undefined, errors: { password_repeat: request.t('error.passwordMismatch') } },
+          422,
+        );
       }
       try {
         const result = await completeLink(ctx, request.params.token, purpose, password);

@@ -23,7 +23,12 @@ export function chooseCompanyUrl(next: string): string {
  * (then the handler returns `reply`). They come back to the page they asked for, or after a form
  * post to `back` (the form's page).
  */
-export async function buyingOrChoose(ctx: AppContext, request: FastifyRequest, reply: FastifyReply, back: string): Promise<BuyingCompany | null> {
+export async function buyingOrChoose(
+  ctx: AppContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  back: string,
+): Promise<BuyingCompany | null> {
   const company = await companyBuyingFor(ctx, request);
   if (company) return company;
   const get = request.method === 'GET';

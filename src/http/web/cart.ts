@@ -3,14 +3,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addressesOf, legalEntitiesOf } from '../../accounts/companies.js';
 import { stockLevel } from '../../catalog/stock-display.js';
 import type { AppContext } from '../../context.js';
-import type { MessageKey } from '../../i18n/index.js';
-import { formatNumber } from '../../i18n/index.js';
-import { acknowledgePrices, type BuyingCompany, type Cart, type CartChange, changeCartQuantity, clearCart, loadCart, removeFromCart } from '../../orders/cart.js';
-import { type CheckoutInput, type LineProblem, placeOrder } from '../../orders/place-order.js';
 import { creditConcern, loadCreditPosition } from '../../finance/credit.js';
 import { localDate } from '../../finance/dates.js';
+import type { MessageKey } from '../../i18n/index.js';
+import { formatNumber } from '../../i18n/index.js';
+import {
+  acknowledgePrices,
+  type BuyingCompany,
+  type Cart,
+  type CartChange,
+  changeCartQuantity,
+  clearCart,
+  loadCart,
+  removeFromCart,
+} from '../../orders/cart.js';
+import { type CheckoutInput, type LineProblem, placeOrder } from '../../orders/place-order.js';
 import { currentUser, formString, requireLogin, safeNext } from '../guards.js';
-import { buyingOrChoose, } from './buying.js';
+import { buyingOrChoose } from './buying.js';
 import { creditMessages } from './finance.js';
 import { stockText } from './stock-text.js';
 
@@ -49,7 +58,9 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       multiple: formatNumber(change.rule?.multiple ?? 0, request.locale),
       unit: change.unitName ?? '',
     });
-    return change.suggestion !== undefined ? `${base} ${request.t('orders.suggestion', { qty: formatNumber(change.suggestion, request.locale) })}` : base;
+    return change.suggestion !== undefined
+      ? `${base} ${request.t('orders.suggestion', { qty: formatNumber(change.suggestion, request.locale) })}`
+      : base;
   }
 
   function cartView(request: FastifyRequest, cart: Cart) {
@@ -93,8 +104,16 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       const change = await changeCartQuantity(ctx.db, ctx.clock, company, user.id, productId, raw, 'add');
       if (change.ok) added += 1;
       else {
-        const product = await ctx.db.selectFrom('products').select(['name', 'sku']).where('id', '=', productId).executeTakeFirst();
-        problems.push({ name: product ? `${product.sku} ${product.name}` : `#${productId}`, message: describe(request, change), value: raw });
+        const product = await ctx.db
+          .selectFrom('products')
+          .select(['name', 'sku'])
+          .where('id', '=', productId)
+          .executeTakeFirst();
+        problems.push({
+          name: product ? `${product.sku} ${product.name}` : `#${productId}`,
+          message: describe(request, change),
+          value: raw,
+        });
       }
     }
     if (problems.length === 0) {
@@ -108,7 +127,13 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     const company = await buying(request, reply);
     if (!company) return reply;
     const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
-    return reply.page('orders/cart', { company, cart, lines: cartView(request, cart), errors: {}, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat });
+    return reply.page('orders/cart', {
+      company,
+      cart,
+      lines: cartView(request, cart),
+      errors: {},
+      pricesIncludeVat: ctx.config.catalog.pricesIncludeVat,
+    });
   });
 
   app.post('/cart/update', { preHandler: requireLogin }, async (request, reply) => {
@@ -126,7 +151,11 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     }
     if (Object.keys(errors).length === 0) return reply.redirect('/cart?notice=orders.cartUpdated', 303);
     const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
-    return reply.page('orders/cart', { company, cart, lines: cartView(request, cart), errors, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat }, 422);
+    return reply.page(
+      'orders/cart',
+      { company, cart, lines: cartView(request, cart), errors, pricesIncludeVat: ctx.config.catalog.pricesIncludeVat },
+      422,
+    );
   });
 
   app.post('/cart/remove', { preHandler: requireLogin }, async (request, reply) => {
@@ -147,7 +176,10 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   async function renderCheckout(reply: FastifyReply, company: BuyingCompany, extra: Record<string, unknown>, status = 200) {
     const cart = await loadCart(ctx.database, company, ctx.config.catalog.pricesIncludeVat);
     if (cart.lines.length === 0) return reply.redirect('/cart', 303);
-    const [entities, addresses] = await Promise.all([legalEntitiesOf(ctx.db, company.companyId), addressesOf(ctx.db, company.companyId)]);
+    const [entities, addresses] = await Promise.all([
+      legalEntitiesOf(ctx.db, company.companyId),
+      addressesOf(ctx.db, company.companyId),
+    ]);
     const values = (extra.values ?? {}) as { legalEntityId?: number | null };
     const entityId = entities.find((e) => e.id === values.legalEntityId)?.id ?? entities[0]?.id;
     return reply.page(
@@ -193,7 +225,10 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     if (!company) return reply;
     const user = currentUser(request);
     const body = request.body;
-    const address = formString(body, 'address_choice') === 'new' || formString(body, 'address_choice') === '' ? formString(body, 'new_address') : formString(body, 'address_choice');
+    const address =
+      formString(body, 'address_choice') === 'new' || formString(body, 'address_choice') === ''
+        ? formString(body, 'new_address')
+        : formString(body, 'address_choice');
     const rawEntity = formString(body, 'legal_entity_id');
     const confirmed = Number(formString(body, 'confirmed_total'));
     const input: CheckoutInput = {
@@ -204,11 +239,16 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       comment: formString(body, 'comment'),
       idempotencyKey: formString(body, 'idempotency_key'),
       confirmedTotal: Number.isSafeInteger(confirmed) ? confirmed : null,
-      ...(formString(body, 'credit_override') === '1' ? { creditOverride: { reason: formString(body, 'credit_override_reason') } } : {}),
+      ...(formString(body, 'credit_override') === '1'
+        ? { creditOverride: { reason: formString(body, 'credit_override_reason') } }
+        : {}),
     };
     const result = await placeOrder(ctx, user, company, input);
     if (result.ok) {
-      return reply.redirect(`/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`, 303);
+      return reply.redirect(
+        `/orders/${result.order.id}?notice=${result.duplicate ? 'orders.alreadyPlaced' : 'orders.placed'}`,
+        303,
+      );
     }
     const values = {
       ...input,
@@ -225,10 +265,17 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         await acknowledgePrices(ctx.db, company, result.cart);
         return renderCheckout(reply, company, { ...keep, priceChanged: true }, 409);
       case 'lines':
-        return renderCheckout(reply, company, { ...keep, problems: result.lines.map((p: LineProblem) => lineMessage(request, p, result.cart)) }, 422);
+        return renderCheckout(
+          reply,
+          company,
+          { ...keep, problems: result.lines.map((p: LineProblem) => lineMessage(request, p, result.cart)) },
+          422,
+        );
       case 'bad_input': {
         const message =
-          result.field === 'credit_override_reason' ? request.t('finance.overrideReasonRequired') : request.t(`orders.bad_${result.field}` as MessageKey);
+          result.field === 'credit_override_reason'
+            ? request.t('finance.overrideReasonRequired')
+            : request.t(`orders.bad_${result.field}` as MessageKey);
         return renderCheckout(reply, company, { ...keep, fieldError: { field: result.field, message } }, 422);
       }
       case 'credit':
@@ -242,7 +289,10 @@ export async function cartRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     const name = line ? `${line.sku} ${line.name}` : `#${problem.productId}`;
     const params = {
       available: problem.problem === 'stock' ? formatNumber(problem.available, request.locale) : '',
-      qty: problem.problem === 'quantity' && problem.suggestion !== undefined ? formatNumber(problem.suggestion, request.locale) : '—',
+      qty:
+        problem.problem === 'quantity' && problem.suggestion !== undefined
+          ? formatNumber(problem.suggestion, request.locale)
+          : '—',
       unit: line?.unitName ?? '',
     };
     return `${name}: ${request.t(problemKey[problem.problem] ?? 'orders.lineUnavailable', params)}`;

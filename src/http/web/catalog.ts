@@ -4,20 +4,28 @@ import { canSeeCompany, getCompany, listCompanies } from '../../accounts/compani
 import { setActingCompany } from '../../accounts/sessions.js';
 import { type CategoryNode, type CategoryTree, loadCategoryTree } from '../../catalog/categories.js';
 import { FragmentCache } from '../../catalog/fragment-cache.js';
-import { brandsIn, hasSpecialPrices, type ListingRow, listProducts, productsByIds, SORT_KEYS, type SortKey } from '../../catalog/listing.js';
+import {
+  brandsIn,
+  hasSpecialPrices,
+  type ListingRow,
+  listProducts,
+  productsByIds,
+  SORT_KEYS,
+  type SortKey,
+} from '../../catalog/listing.js';
 import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
 import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
 import { stockLevel } from '../../catalog/stock-display.js';
 import { variantGrids } from '../../catalog/variants.js';
-import { priceViewer, type PriceViewer } from '../../catalog/viewer.js';
+import { type PriceViewer, priceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
 import { formattersFor } from '../../i18n/index.js';
 import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
-import { stockText } from './stock-text.js';
 import { renderFragment } from '../plugins/views.js';
+import { stockText } from './stock-text.js';
 import { presentGrid } from './variant-grid.js';
 
 const MAX_QUERY_LENGTH = 200;
@@ -74,15 +82,20 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     return {
       ...row,
       exact,
-      price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price).unitPrice,
+      price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price)
+        .unitPrice,
       stockText: stockText(request, stock),
-      stockClass: stock.kind === 'exact' || stock.kind === 'many' || stock.kind === 'yes' ? 'in' : stock.kind === 'few' ? 'few' : 'out',
+      stockClass:
+        stock.kind === 'exact' || stock.kind === 'many' || stock.kind === 'yes' ? 'in' : stock.kind === 'few' ? 'few' : 'out',
       thumb: row.photo ? `/photos/${row.photo}-thumb.webp` : null,
     };
   }
 
   const viewerOf = (request: FastifyRequest) =>
-    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, { cache: ctx.viewerCache, generation: request.accountsGeneration });
+    priceViewer(ctx.db, currentUser(request), request.actingCompanyId, {
+      cache: ctx.viewerCache,
+      generation: request.accountsGeneration,
+    });
 
   app.get('/catalog', { preHandler: requireLogin }, async (request, reply) => {
     // Read before any data: a change after this point makes what is rendered below uncacheable.
@@ -100,7 +113,17 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const sort = SORT_KEYS.includes(sortParam) ? sortParam : 'name';
     const page = pageNumber(request.query);
     const special = await hasSpecialPrices(ctx.db, viewer.companyId, cached);
-    const key = listingKey({ viewer, special, locale: request.locale, category: category?.id ?? null, q, inStockOnly, brand, sort, page });
+    const key = listingKey({
+      viewer,
+      special,
+      locale: request.locale,
+      category: category?.id ?? null,
+      q,
+      inStockOnly,
+      brand,
+      sort,
+      page,
+    });
     let listing = listings.get(key, generation);
     if (listing === undefined) {
       listing = await renderListing(request, { viewer, generation, tree, category, q, inStockOnly, brand, sort, page });
@@ -147,7 +170,9 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     // Variants of a product laid out as a grid show as that one grid, where the first of them stands.
     const parentIds = rows.flatMap((r) => (r.parent_id === null ? [] : [r.parent_id]));
     const grids =
-      parentIds.length === 0 ? new Map() : await variantGrids(ctx.db, viewer, parentIds, { allowBackorder: ctx.config.catalog.allowBackorder, cached });
+      parentIds.length === 0
+        ? new Map()
+        : await variantGrids(ctx.db, viewer, parentIds, { allowBackorder: ctx.config.catalog.allowBackorder, cached });
     const shownGrids = new Set<number>();
     const items = [];
     for (const row of rows) {
@@ -207,7 +232,11 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       viewer,
       product,
       grid: grid ? presentGrid(grid, viewer, request, stockConfig) : null,
-      price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, product.base_price, product.special_price).unitPrice,
+      price: unitPriceFor(
+        { priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp },
+        product.base_price,
+        product.special_price,
+      ).unitPrice,
       stock: stockLevel(product.stock_total, stockConfig),
       warehouses: warehouses.map((w) => ({ ...w, stock: stockLevel(w.quantity, stockConfig) })),
       breadcrumbs: product.category_id !== null ? tree.path(product.category_id) : [],
@@ -231,10 +260,12 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       return reply.redirect(next, 303);
     }
     const companyId = Number(raw);
-    const visible = Number.isInteger(companyId) && (await getCompany(ctx.db, companyId)) !== undefined && (await canSeeCompany(ctx.db, currentUser(request), companyId));
+    const visible =
+      Number.isInteger(companyId) &&
+      (await getCompany(ctx.db, companyId)) !== undefined &&
+      (await canSeeCompany(ctx.db, currentUser(request), companyId));
     if (!visible) throw notFound();
     await setActingCompany(ctx.db, request.sessionId, companyId);
     return reply.redirect(next, 303);
   });
 }
-

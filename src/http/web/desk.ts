@@ -17,7 +17,12 @@ import { deskChangeStatus, deskMark } from '../../orders/desk/actions.js';
 import { changeOrderLines, type LineEditProblem, type LineRef } from '../../orders/desk/edit-lines.js';
 import { type DeskExportLabels, deskOrdersXlsx } from '../../orders/desk/export.js';
 import { type DeskFilter, deskChoices, deskOrderPages, deskOrders, deskTotals } from '../../orders/desk/list.js';
-import { accountingExchanges, StaffChangesRefused, type StaffChangesPolicy, staffChangesPolicy } from '../../orders/desk/policy.js';
+import {
+  accountingExchanges,
+  type StaffChangesPolicy,
+  StaffChangesRefused,
+  staffChangesPolicy,
+} from '../../orders/desk/policy.js';
 import { orderEvents } from '../../orders/events.js';
 import { orderLines, visibleOrder } from '../../orders/orders.js';
 import { ORDER_STATUSES, staffTargets } from '../../orders/status.js';
@@ -154,7 +159,10 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     const stock = new Map(
       productIds.length === 0
         ? []
-        : (await ctx.db.selectFrom('products').select(['id', 'stock_total']).where('id', 'in', productIds).execute()).map((p) => [p.id, p.stock_total]),
+        : (await ctx.db.selectFrom('products').select(['id', 'stock_total']).where('id', 'in', productIds).execute()).map((p) => [
+            p.id,
+            p.stock_total,
+          ]),
     );
     const policy = staffChangesPolicy(ctx.config);
     const placed = events.find((e) => e.kind === 'placed');
@@ -162,7 +170,11 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
       'desk/order',
       {
         order,
-        lines: lines.map((l) => ({ ...l, stock: l.product_id === null ? null : (stock.get(l.product_id) ?? null), problem: extra.problems?.get(l.id) ?? null })),
+        lines: lines.map((l) => ({
+          ...l,
+          stock: l.product_id === null ? null : (stock.get(l.product_id) ?? null),
+          problem: extra.problems?.get(l.id) ?? null,
+        })),
         history: describeHistory(events, request.t, request.locale),
         managerName: people?.manager_name ?? null,
         placedBy: placed?.actorName ?? '',
@@ -172,7 +184,10 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         refusal: refusal(request, policy),
         targets: policy.allowed ? staffTargets(order.status) : [],
         // The step after the current one is what staff usually want: it is preselected.
-        nextStatus: order.status === 'completed' || order.status === 'cancelled' ? null : ORDER_STATUSES[ORDER_STATUSES.indexOf(order.status) + 1],
+        nextStatus:
+          order.status === 'completed' || order.status === 'cancelled'
+            ? null
+            : ORDER_STATUSES[ORDER_STATUSES.indexOf(order.status) + 1],
         exchange: accountingExchanges(ctx.config).length > 0,
         error: extra.error ?? null,
         addProblem: extra.problems?.get('add') ?? null,
@@ -183,7 +198,11 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
   }
 
   /** Runs a desk action; a refusal by config re-renders the page saying why, as a 409. */
-  async function act(request: FastifyRequest, reply: FastifyReply, action: (user: UserRow, orderId: number) => Promise<MessageKey | { page: Parameters<typeof orderPage>[2] }>) {
+  async function act(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    action: (user: UserRow, orderId: number) => Promise<MessageKey | { page: Parameters<typeof orderPage>[2] }>,
+  ) {
     const order = await loadVisible(request);
     try {
       const outcome = await action(currentUser(request), order.id);
@@ -251,7 +270,14 @@ export async function deskRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
         case 'empty':
           return { page: { error: request.t('desk.linesEmpty'), status: 422, linesForm } };
         case 'lines':
-          return { page: { error: request.t('desk.linesProblems'), problems: describeProblems(request, result.lines), linesForm, status: 422 } };
+          return {
+            page: {
+              error: request.t('desk.linesProblems'),
+              problems: describeProblems(request, result.lines),
+              linesForm,
+              status: 422,
+            },
+          };
       }
     }),
   );

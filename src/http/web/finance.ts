@@ -51,7 +51,8 @@ export async function financeRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     }
     const wanted = raw ? Number(raw) : request.actingCompanyId;
     if (wanted === null || wanted === undefined) return null;
-    if (!Number.isSafeInteger(wanted) || !(await getCompany(ctx.db, wanted)) || !(await canSeeCompany(ctx.db, user, wanted))) throw notFound();
+    if (!Number.isSafeInteger(wanted) || !(await getCompany(ctx.db, wanted)) || !(await canSeeCompany(ctx.db, user, wanted)))
+      throw notFound();
     return wanted;
   }
 
@@ -82,7 +83,12 @@ export async function financeRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const { rows, total } = await listAccountDocuments(ctx.db, user, filter, PAGE_SIZE, (page - 1) * PAGE_SIZE);
     const params = new URLSearchParams();
     if (user.role !== 'buyer') params.set('company', String(companyId));
-    for (const [key, value] of Object.entries({ kind: filter.kind ?? '', entity: filter.legalEntityId ?? '', from: filter.from ?? '', to: filter.to ?? '' }))
+    for (const [key, value] of Object.entries({
+      kind: filter.kind ?? '',
+      entity: filter.legalEntityId ?? '',
+      from: filter.from ?? '',
+      to: filter.to ?? '',
+    }))
       if (value !== '') params.set(key, String(value));
     return reply.page('finance/overview', {
       company,
@@ -111,7 +117,10 @@ export async function financeRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const type = /\.pdf$/i.test(name) ? 'application/pdf' : 'application/octet-stream';
     return reply
       .header('content-type', type)
-      .header('content-disposition', `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`)
+      .header(
+        'content-disposition',
+        `attachment; filename="${name.replace(/[^\w.-]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(name)}`,
+      )
       .header('cache-control', 'private, no-store')
       .send(createReadStream(path));
   });

@@ -13,7 +13,8 @@ export interface HistoryEntry {
 
 /** Sources with a name of their own in the catalogs; anything else is the portal itself. */
 const NAMED_SOURCES = ['1c', 'moysklad', 'api', 'portal'];
-const sourceName = (source: string, t: Translate) => t(`desk.source_${NAMED_SOURCES.includes(source) ? source : 'system'}` as MessageKey);
+const sourceName = (source: string, t: Translate) =>
+  t(`desk.source_${NAMED_SOURCES.includes(source) ? source : 'system'}` as MessageKey);
 
 /** Words for one changed line: "10 → 20 шт", "added: 5 шт", "removed (was 3 шт)", and a price move. */
 export function describeLineChange(c: LineChange, t: Translate, locale: Locale): string {
@@ -22,8 +23,15 @@ export function describeLineChange(c: LineChange, t: Translate, locale: Locale):
   const parts: string[] = [];
   if (c.before === null && c.after !== null) parts.push(t('desk.lineAdded', { qty: qty(c.after) }));
   else if (c.after === null && c.before !== null) parts.push(t('desk.lineRemoved', { qty: qty(c.before) }));
-  else if (c.before !== null && c.after !== null && c.before !== c.after) parts.push(t('desk.lineQty', { before: qty(c.before), after: qty(c.after) }));
-  if (c.before !== null && c.after !== null && c.priceBefore !== null && c.priceAfter !== null && c.priceBefore !== c.priceAfter) {
+  else if (c.before !== null && c.after !== null && c.before !== c.after)
+    parts.push(t('desk.lineQty', { before: qty(c.before), after: qty(c.after) }));
+  if (
+    c.before !== null &&
+    c.after !== null &&
+    c.priceBefore !== null &&
+    c.priceAfter !== null &&
+    c.priceBefore !== c.priceAfter
+  ) {
     parts.push(t('desk.linePrice', { before: money(c.priceBefore), after: money(c.priceAfter) }));
   }
   return parts.join(', ');
@@ -51,12 +59,22 @@ export function describeHistory(events: readonly OrderEvent[], t: Translate, loc
         if (e.data.note) entry.text.push(t('desk.eventNote', { note: e.data.note }));
         break;
       case 'lines_changed':
-        entry.text.push(t('desk.eventLines'), t('desk.changesTotal', { before: money(e.data.totalBefore), after: money(e.data.totalAfter) }));
+        entry.text.push(
+          t('desk.eventLines'),
+          t('desk.changesTotal', { before: money(e.data.totalBefore), after: money(e.data.totalAfter) }),
+        );
         if (e.data.note) entry.text.push(t('desk.eventNote', { note: e.data.note }));
         entry.lines = e.data.lines.map((c) => ({ sku: c.sku, name: c.name, change: describeLineChange(c, t, locale) }));
         break;
       case 'marked': {
-        const key = e.data.mark === 'paid' ? (e.data.on ? 'desk.eventPaidOn' : 'desk.eventPaidOff') : e.data.on ? 'desk.eventShippedOn' : 'desk.eventShippedOff';
+        const key =
+          e.data.mark === 'paid'
+            ? e.data.on
+              ? 'desk.eventPaidOn'
+              : 'desk.eventPaidOff'
+            : e.data.on
+              ? 'desk.eventShippedOn'
+              : 'desk.eventShippedOff';
         entry.text.push(t(key));
         break;
       }
@@ -69,7 +87,11 @@ export function describeHistory(events: readonly OrderEvent[], t: Translate, loc
         break;
       }
       case 'exported':
-        entry.text.push(t('desk.eventExported', { system: NAMED_SOURCES.includes(e.data.system) ? sourceName(e.data.system, t) : e.data.system }));
+        entry.text.push(
+          t('desk.eventExported', {
+            system: NAMED_SOURCES.includes(e.data.system) ? sourceName(e.data.system, t) : e.data.system,
+          }),
+        );
         break;
     }
     return entry;

@@ -48,7 +48,10 @@ export async function priceListRoutes(app: FastifyInstance, { ctx }: { ctx: AppC
   app.get('/price-list.csv', { preHandler: requireLogin }, async (request, reply) => {
     const company = await buyingOrChoose(ctx, request, reply, '/quick-order');
     if (!company) return reply;
-    const format = request.locale === 'ru' ? ({ delimiter: ';', decimalComma: true } as const) : ({ delimiter: ',', decimalComma: false } as const);
+    const format =
+      request.locale === 'ru'
+        ? ({ delimiter: ';', decimalComma: true } as const)
+        : ({ delimiter: ',', decimalComma: false } as const);
     const stream = priceListCsv(priceListPages(ctx.db, company, stockConfig), labels(request), format);
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

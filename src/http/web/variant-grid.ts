@@ -33,13 +33,20 @@ export function presentGrid(
     columnName: grid.columnName,
     rows: grid.rows,
     columns: grid.columns,
-    label: t('variants.gridLabel', { product: grid.parentName, axes: grid.columnName ? `${grid.rowName} × ${grid.columnName}` : grid.rowName }),
+    label: t('variants.gridLabel', {
+      product: grid.parentName,
+      axes: grid.columnName ? `${grid.rowName} × ${grid.columnName}` : grid.rowName,
+    }),
     cells: grid.cells.map((line, i) =>
       line.map((cell, j) => {
         const where = grid.columnName ? `${grid.rows[i]}, ${grid.columns[j]}` : (grid.rows[i] ?? '');
         if (!cell) return { kind: 'none' as const, label: t('variants.noSuchVariant', { variant: where }) };
         const r = cell.row;
-        const price = unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, r.base_price, r.special_price).unitPrice;
+        const price = unitPriceFor(
+          { priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp },
+          r.base_price,
+          r.special_price,
+        ).unitPrice;
         const level = stockLevel(r.stock_total, stock);
         return {
           kind: cell.state,
@@ -48,9 +55,15 @@ export function presentGrid(
           unit: r.unit_name ?? '',
           priceText: price === null ? t('catalog.priceOnRequest') : formatMoney(price, locale),
           stockText: level.kind === 'exact' ? formatNumber(level.quantity, locale) : t(stockLabels[level.kind]),
-          stockClass: level.kind === 'exact' || level.kind === 'many' || level.kind === 'yes' ? 'in' : level.kind === 'few' ? 'few' : 'out',
+          stockClass:
+            level.kind === 'exact' || level.kind === 'many' || level.kind === 'yes' ? 'in' : level.kind === 'few' ? 'few' : 'out',
           label: where,
-          stateText: cell.state === 'out_of_stock' ? t('variants.outOfStock') : cell.state === 'no_price' ? t('catalog.priceOnRequest') : '',
+          stateText:
+            cell.state === 'out_of_stock'
+              ? t('variants.outOfStock')
+              : cell.state === 'no_price'
+                ? t('catalog.priceOnRequest')
+                : '',
         };
       }),
     ),

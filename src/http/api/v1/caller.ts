@@ -31,7 +31,11 @@ export async function callerCompany(ctx: AppContext, request: FastifyRequest): P
   const company = buyingCompany(
     await priceViewer(ctx.db, user, user.role === 'buyer' ? null : named, { cache: ctx.viewerCache, generation }),
   );
-  if (!company || (user.role !== 'buyer' && company.companyId !== named) || (await isDisabled(ctx, company.companyId, generation))) {
+  if (
+    !company ||
+    (user.role !== 'buyer' && company.companyId !== named) ||
+    (await isDisabled(ctx, company.companyId, generation))
+  ) {
     throw new ApiProblem('company-not-found');
   }
   return company;

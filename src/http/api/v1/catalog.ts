@@ -7,22 +7,41 @@ import { hasSpecialPrices } from '../../../catalog/listing.js';
 import { normalizeBarcode, normalizeSku } from '../../../catalog/sku.js';
 import type { AppContext } from '../../../context.js';
 import { ApiProblem } from '../problems.js';
-import { COMMON_ERRORS, CompanyHeader, Cursor, decodeCursor, encodeCursor, Limit, Nullable, problemResponses, Timestamp } from '../schemas.js';
+import {
+  COMMON_ERRORS,
+  CompanyHeader,
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  Limit,
+  Nullable,
+  problemResponses,
+  Timestamp,
+} from '../schemas.js';
 import { callerCompany } from './caller.js';
 import { PageCache } from './page-cache.js';
 import { type ProductJson, ProductSchema, productJson } from './present.js';
 
 const ProductsQuery = Type.Object(
   {
-    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Search as on the portal: words of the name, SKU fragments, barcodes; best match first.' })),
+    q: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Search as on the portal: words of the name, SKU fragments, barcodes; best match first.',
+      }),
+    ),
     sku: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 100 }), {
         maxItems: 500,
-        description: 'Only these SKUs (repeat the parameter: sku=A&sku=B). Matched as the portal matches SKUs: case, spaces and dashes do not count.',
+        description:
+          'Only these SKUs (repeat the parameter: sku=A&sku=B). Matched as the portal matches SKUs: case, spaces and dashes do not count.',
       }),
     ),
     barcode: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
-    category: Type.Optional(Type.Integer({ minimum: 1, description: 'A category id (GET /categories), with everything below it.' })),
+    category: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'A category id (GET /categories), with everything below it.' }),
+    ),
     in_stock: Type.Optional(Type.Boolean({ description: 'Only products in stock.' })),
     updated_since: Type.Optional(
       Type.String({
@@ -60,7 +79,8 @@ function parseCursor(text: string | undefined, expected: FeedCursor['kind']): Fe
   const int = (v: unknown) => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
   if (value?.kind === expected) {
     if (expected === 'id' && int(value.id)) return { kind: 'id', id: value.id as number };
-    if (expected === 'changed' && int(value.at) && int(value.id)) return { kind: 'changed', at: value.at as number, id: value.id as number };
+    if (expected === 'changed' && int(value.at) && int(value.id))
+      return { kind: 'changed', at: value.at as number, id: value.id as number };
     if (expected === 'search' && int(value.offset)) return { kind: 'search', offset: value.offset as number };
   }
   throw new ApiProblem('invalid-cursor');
@@ -92,7 +112,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const company = await callerCompany(ctx, request);
       const query = request.query;
       const generation = ctx.catalogGeneration.current(request.apiDataVersion ?? undefined);
-      if (query.q !== undefined && (query.sku !== undefined || query.barcode !== undefined || query.updated_since !== undefined)) {
+      if (
+        query.q !== undefined &&
+        (query.sku !== undefined || query.barcode !== undefined || query.updated_since !== undefined)
+      ) {
         throw new ApiProblem('invalid-parameters', { detail: { key: 'api.detailQueryCombination' } });
       }
       // A sync compares the catalog first (at most once a minute): what it stamps is part of the answer.
@@ -115,15 +138,25 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       if (query.q !== undefined) filter.query = query.q;
       if (query.sku !== undefined) filter.skuNorms = query.sku.map(normalizeSku).filter((s) => s !== '');
       if (query.barcode !== undefined) filter.barcode = normalizeBarcode(query.barcode);
-      if (query.category !== undefined) filter.categoryIds = (await loadCategoryTree(ctx.db, { cache: ctx.categoryCache, generation })).branchIds(query.category);
+      if (query.category !== undefined)
+        filter.categoryIds = (await loadCategoryTree(ctx.db, { cache: ctx.categoryCache, generation })).branchIds(query.category);
       if (query.in_stock) filter.inStockOnly = true;
       if (query.updated_since !== undefined) filter.updatedSince = Date.parse(query.updated_since);
-      const cursor = parseCursor(query.cursor, filter.query !== undefined ? 'search' : filter.updatedSince !== undefined ? 'changed' : 'id');
+      const cursor = parseCursor(
+        query.cursor,
+        filter.query !== undefined ? 'search' : filter.updatedSince !== undefined ? 'changed' : 'id',
+      );
       const page = await feedPage(ctx.db, company, filter, cursor, query.limit ?? 100, ctx.searchIndex, listing);
       const units = await feedUnits(ctx.db, listing);
-      const items: ProductJson[] = page.rows.map((row) => productJson(row, company, units, stockConfig, pricesIncludeVat, request.apiLocale));
+      const items: ProductJson[] = page.rows.map((row) =>
+        productJson(row, company, units, stockConfig, pricesIncludeVat, request.apiLocale),
+      );
       // Serialized by the route's response schema, like any answer, and kept as it was sent.
-      const body = reply.serialize({ items, next_cursor: page.next ? encodeCursor(page.next) : null, as_of: asOf === null ? null : new Date(asOf).toISOString() }) as string;
+      const body = reply.serialize({
+        items,
+        next_cursor: page.next ? encodeCursor(page.next) : null,
+        as_of: asOf === null ? null : new Date(asOf).toISOString(),
+      }) as string;
       pages.set(key, generation, body);
       return (reply as FastifyReply).type(JSON_TYPE).send(body);
     },
@@ -137,7 +170,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         operationId: 'getProduct',
         tags: ['catalog'],
         summary: 'One product at your price',
-        description: 'By SKU (URL-encoded). When several products share an SKU, this is the first; list them all with GET /products?sku=…',
+        description:
+          'By SKU (URL-encoded). When several products share an SKU, this is the first; list them all with GET /products?sku=…',
         params: Type.Object({ sku: Type.String({ minLength: 1, maxLength: 100 }) }),
         headers: CompanyHeader,
         response: { 200: ProductSchema, ...problemResponses(...COMMON_ERRORS) },
@@ -166,7 +200,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       },
     },
     async (request) => {
-      const tree = await loadCategoryTree(ctx.db, { cache: ctx.categoryCache, generation: ctx.catalogGeneration.current(request.apiDataVersion ?? undefined) });
+      const tree = await loadCategoryTree(ctx.db, {
+        cache: ctx.categoryCache,
+        generation: ctx.catalogGeneration.current(request.apiDataVersion ?? undefined),
+      });
       const items: { id: number; parent_id: number | null; name: string; path: string[] }[] = [];
       const walk = (nodes: typeof tree.roots, path: string[]) => {
         for (const node of nodes) {

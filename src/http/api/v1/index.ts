@@ -24,7 +24,10 @@ export const v1Routes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
     '/openapi.json',
     {
       config: { apiPublic: true },
-      schema: { hide: true, response: { 200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI 3.1 document of this API.' }) } },
+      schema: {
+        hide: true,
+        response: { 200: Type.Object({}, { additionalProperties: true, description: 'The OpenAPI 3.1 document of this API.' }) },
+      },
     },
     async (_request, reply) => {
       document ??= JSON.stringify(app.swagger());

@@ -10,11 +10,23 @@ import { orderPdfPath } from '../../../documents/order-mails.js';
 import { companyOrderByNumber, companyOrdersPage, type OrderCursor } from '../../../orders/order-feed.js';
 import { ORDER_STATUSES, orderLines, statusHistory } from '../../../orders/orders.js';
 import { ApiProblem } from '../problems.js';
-import { COMMON_ERRORS, CompanyHeader, Cursor, decodeCursor, encodeCursor, Limit, Nullable, problemResponses, StringEnum } from '../schemas.js';
+import {
+  COMMON_ERRORS,
+  CompanyHeader,
+  Cursor,
+  decodeCursor,
+  encodeCursor,
+  Limit,
+  Nullable,
+  problemResponses,
+  StringEnum,
+} from '../schemas.js';
 import { callerCompany, callerUser } from './caller.js';
 import { OrderSchema, OrderSummarySchema, orderJson, orderSummaryJson } from './present.js';
 
-export const OrderNumberParams = Type.Object({ number: Type.String({ minLength: 1, maxLength: 50, description: 'The order number, e.g. W-000123.' }) });
+export const OrderNumberParams = Type.Object({
+  number: Type.String({ minLength: 1, maxLength: 50, description: 'The order number, e.g. W-000123.' }),
+});
 
 /**
  * The company's order named in the path, or 404 (another company's order is not found either).
@@ -62,7 +74,8 @@ export const orderReadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         operationId: 'listOrders',
         tags: ['orders'],
         summary: 'Your orders, newest first',
-        description: 'Whoever placed them: on the portal, through the API or your manager. Poll with status or created_from, or use webhooks.',
+        description:
+          'Whoever placed them: on the portal, through the API or your manager. Poll with status or created_from, or use webhooks.',
         querystring: OrdersQuery,
         headers: CompanyHeader,
         response: {
@@ -129,7 +142,8 @@ export const orderReadRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
     },
     async (request, reply) => {
       const order = await orderOfRequest(ctx, request, request.params.number);
-      if (!ctx.pdf.available && !existsSync(orderPdfPath(ctx, order))) throw new ApiProblem('pdf-unavailable', { headers: { 'retry-after': '3600' } });
+      if (!ctx.pdf.available && !existsSync(orderPdfPath(ctx, order)))
+        throw new ApiProblem('pdf-unavailable', { headers: { 'retry-after': '3600' } });
       const path = await ctx.orderPdfs.ensure(order.id);
       // A stream, not a value the response schema could serialize.
       return (reply as FastifyReply)

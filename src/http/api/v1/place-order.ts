@@ -21,7 +21,10 @@ export const MAX_ORDER_LINES = 1000;
 
 const Quantity = Type.Union(
   [
-    Type.String({ pattern: '^(0|[1-9][0-9]{0,11})(\\.[0-9]{1,3})?$', description: 'Decimal string, up to 3 decimals: "10", "1.5".' }),
+    Type.String({
+      pattern: '^(0|[1-9][0-9]{0,11})(\\.[0-9]{1,3})?$',
+      description: 'Decimal string, up to 3 decimals: "10", "1.5".',
+    }),
     Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000_000, description: 'Or a JSON number.' }),
   ],
   { description: 'In the product’s unit; must fit its decimals, minimum and pack size.' },
@@ -29,7 +32,9 @@ const Quantity = Type.Union(
 
 const OrderLineInput = Type.Object(
   {
-    sku: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'The product’s SKU (case, spaces and dashes do not count).' })),
+    sku: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'The product’s SKU (case, spaces and dashes do not count).' }),
+    ),
     barcode: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'Or its barcode.' })),
     quantity: Quantity,
   },
@@ -39,14 +44,25 @@ const OrderLineInput = Type.Object(
 const OrderInput = Type.Object(
   {
     lines: Type.Array(OrderLineInput, { minItems: 1, maxItems: MAX_ORDER_LINES }),
-    legal_entity_inn: Type.Optional(Type.String({ pattern: '^([0-9]{10}|[0-9]{12})$', description: 'Which of your legal entities buys; the primary one when left out.' })),
-    legal_entity_kpp: Type.Optional(Type.String({ pattern: '^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$', description: 'With the INN, when several entities share it.' })),
+    legal_entity_inn: Type.Optional(
+      Type.String({
+        pattern: '^([0-9]{10}|[0-9]{12})$',
+        description: 'Which of your legal entities buys; the primary one when left out.',
+      }),
+    ),
+    legal_entity_kpp: Type.Optional(
+      Type.String({ pattern: '^[0-9]{4}[0-9A-Z]{2}[0-9]{3}$', description: 'With the INN, when several entities share it.' }),
+    ),
     delivery_address: Type.Optional(Type.String({ maxLength: 1000 })),
     desired_date: Type.Optional(Type.String({ format: 'date', description: 'YYYY-MM-DD.' })),
     po_number: Type.Optional(Type.String({ maxLength: 100, description: 'Your purchase order number.' })),
     comment: Type.Optional(Type.String({ maxLength: 1000 })),
     expected_total: Type.Optional(
-      Type.Integer({ minimum: 0, description: 'Kopecks. When given, the order is refused (price-changed) unless the total at today’s prices is exactly this.' }),
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Kopecks. When given, the order is refused (price-changed) unless the total at today’s prices is exactly this.',
+      }),
     ),
   },
   { additionalProperties: false },
@@ -90,7 +106,11 @@ interface Resolved {
 }
 
 function lineRef(line: OrderInputBody['lines'][number], index: number) {
-  return { line: index, ...(line.sku !== undefined ? { sku: line.sku } : {}), ...(line.barcode !== undefined ? { barcode: line.barcode } : {}) };
+  return {
+    line: index,
+    ...(line.sku !== undefined ? { sku: line.sku } : {}),
+    ...(line.barcode !== undefined ? { barcode: line.barcode } : {}),
+  };
 }
 
 /** SKU or barcode → product, the way quick order matches (one query per kind for all lines). */
@@ -103,7 +123,8 @@ async function resolveLines(ctx: AppContext, body: OrderInputBody, t: Translate)
   const indexOf = new Map<number, number>();
   const problems: ProblemItem[] = [];
   for (const [i, line] of body.lines.entries()) {
-    const fault = (code: string, detail: string) => void problems.push({ pointer: `/lines/${i}`, code, detail, ...lineRef(line, i) });
+    const fault = (code: string, detail: string) =>
+      void problems.push({ pointer: `/lines/${i}`, code, detail, ...lineRef(line, i) });
     const match = matches[i];
     let productId: number | null = null;
     if (match?.kind === 'product') productId = match.product.id;
@@ -116,7 +137,10 @@ async function resolveLines(ctx: AppContext, body: OrderInputBody, t: Translate)
         continue;
       }
     } else {
-      fault(match?.kind === 'no_code' ? 'no_code' : 'unknown_product', t(match?.kind === 'no_code' ? 'api.lineNoCode' : 'api.lineUnknown'));
+      fault(
+        match?.kind === 'no_code' ? 'no_code' : 'unknown_product',
+        t(match?.kind === 'no_code' ? 'api.lineNoCode' : 'api.lineUnknown'),
+      );
       continue;
     }
     const quantity = typeof line.quantity === 'number' ? line.quantity : Number(line.quantity);
@@ -132,7 +156,13 @@ async function resolveLines(ctx: AppContext, body: OrderInputBody, t: Translate)
 }
 
 /** placeOrder's findings about lines, pointed at the request's lines. */
-function lineItems(problems: readonly LineProblem[], resolved: Resolved, body: OrderInputBody, cart: Cart, t: Translate): ProblemItem[] {
+function lineItems(
+  problems: readonly LineProblem[],
+  resolved: Resolved,
+  body: OrderInputBody,
+  cart: Cart,
+  t: Translate,
+): ProblemItem[] {
   return problems.map((p) => {
     const index = resolved.indexOf.get(p.productId) ?? -1;
     const line = body.lines[index];
@@ -145,10 +175,22 @@ function lineItems(problems: readonly LineProblem[], resolved: Resolved, body: O
         return { ...base, code: 'no_price', detail: t('api.lineNoPrice') };
       case 'quantity':
         return p.suggestion !== undefined
-          ? { ...base, pointer: `${base.pointer}/quantity`, code: 'quantity', detail: t('api.lineQuantity', { qty: `${decimal(p.suggestion)} ${unit}`.trim() }), suggestion: decimal(p.suggestion) }
+          ? {
+              ...base,
+              pointer: `${base.pointer}/quantity`,
+              code: 'quantity',
+              detail: t('api.lineQuantity', { qty: `${decimal(p.suggestion)} ${unit}`.trim() }),
+              suggestion: decimal(p.suggestion),
+            }
           : { ...base, pointer: `${base.pointer}/quantity`, code: 'quantity', detail: t('api.lineQuantityNoSuggestion') };
       default:
-        return { ...base, pointer: `${base.pointer}/quantity`, code: 'stock', detail: t('api.lineStock', { available: `${decimal(p.available)} ${unit}`.trim() }), available: decimal(p.available) };
+        return {
+          ...base,
+          pointer: `${base.pointer}/quantity`,
+          code: 'stock',
+          detail: t('api.lineStock', { available: `${decimal(p.available)} ${unit}`.trim() }),
+          available: decimal(p.available),
+        };
     }
   });
 }
@@ -159,7 +201,10 @@ async function legalEntityId(ctx: AppContext, company: BuyingCompany, body: Orde
     (e) => e.inn === body.legal_entity_inn && (body.legal_entity_kpp === undefined || e.kpp === body.legal_entity_kpp),
   );
   const entity = entities[0];
-  if (!entity) throw new ApiProblem('legal-entity-unknown', { detail: { key: 'api.detailLegalEntity', params: { inn: body.legal_entity_inn } } });
+  if (!entity)
+    throw new ApiProblem('legal-entity-unknown', {
+      detail: { key: 'api.detailLegalEntity', params: { inn: body.legal_entity_inn } },
+    });
   return entity.id;
 }
 
@@ -186,7 +231,10 @@ export const placeOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
         body: OrderInput,
         response: {
           201: { ...OrderSchema, description: 'Placed. Location names the order.' },
-          200: { ...OrderSchema, description: 'This Idempotency-Key placed this order before, with the same body (Idempotent-Replayed: true).' },
+          200: {
+            ...OrderSchema,
+            description: 'This Idempotency-Key placed this order before, with the same body (Idempotent-Replayed: true).',
+          },
           ...problemResponses(...COMMON_ERRORS, 409, 413, 415, 422),
         },
       },
@@ -216,7 +264,10 @@ export const placeOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             const checked = resolved.lines.length > 0 ? await checkLines(ctx, company, resolved.lines) : null;
             const more = checked ? lineItems(checked.problems, resolved, body, checked.cart, t) : [];
             const errors = [...resolved.problems, ...more].sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
-            throw new ApiProblem('order-lines-refused', { detail: { key: 'api.detailLinesRefused', params: { count: errors.length } }, errors });
+            throw new ApiProblem('order-lines-refused', {
+              detail: { key: 'api.detailLinesRefused', params: { count: errors.length } },
+              errors,
+            });
           }
           const result = await placeOrder(ctx, callerUser(request), company, {
             legalEntityId: entityId,
@@ -234,28 +285,41 @@ export const placeOrderRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = 
             switch (result.problem) {
               case 'lines': {
                 const errors = lineItems(result.lines, resolved, body, result.cart, t);
-                throw new ApiProblem('order-lines-refused', { detail: { key: 'api.detailLinesRefused', params: { count: errors.length } }, errors });
+                throw new ApiProblem('order-lines-refused', {
+                  detail: { key: 'api.detailLinesRefused', params: { count: errors.length } },
+                  errors,
+                });
               }
               case 'price_changed':
                 throw new ApiProblem('price-changed', {
                   detail: {
                     key: 'api.detailPriceChanged',
-                    params: { total: formatMoney(result.cart.quote.total, request.apiLocale), expected: formatMoney(body.expected_total ?? 0, request.apiLocale) },
+                    params: {
+                      total: formatMoney(result.cart.quote.total, request.apiLocale),
+                      expected: formatMoney(body.expected_total ?? 0, request.apiLocale),
+                    },
                   },
                 });
               case 'bad_input':
                 if (result.field === 'legal_entity') throw new ApiProblem('legal-entity-unknown');
-                throw new ApiProblem('validation', { errors: [{ pointer: `/${result.field}`, code: 'invalid', detail: t('api.fieldInvalid') }] });
+                throw new ApiProblem('validation', {
+                  errors: [{ pointer: `/${result.field}`, code: 'invalid', detail: t('api.fieldInvalid') }],
+                });
               case 'credit':
                 // The API places as the token's user: a manager's override needs a reason typed on the order page.
                 throw new ApiProblem('credit-limit', {
                   detail: {
                     key: 'api.detailCreditLimit',
-                    params: { over: formatMoney(result.credit.overLimitBy, request.apiLocale), overdue: formatMoney(result.credit.overdue, request.apiLocale) },
+                    params: {
+                      over: formatMoney(result.credit.overLimitBy, request.apiLocale),
+                      overdue: formatMoney(result.credit.overdue, request.apiLocale),
+                    },
                   },
                 });
               case 'empty_cart':
-                throw new ApiProblem('validation', { errors: [{ pointer: '/lines', code: 'minItems', detail: t('api.fieldMinItems', { limit: 1 }) }] });
+                throw new ApiProblem('validation', {
+                  errors: [{ pointer: '/lines', code: 'minItems', detail: t('api.fieldMinItems', { limit: 1 }) }],
+                });
             }
           }
           order = result.duplicate ? await replay(result.order, requestHash, t) : result.order;

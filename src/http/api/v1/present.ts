@@ -19,7 +19,11 @@ export function decimal(n: number): string {
   const whole = Math.floor(abs / 1000);
   const frac = abs % 1000;
   const sign = milli < 0 ? '-' : '';
-  return frac === 0 ? `${sign}${whole}` : `${sign}${whole}.${String(frac).padStart(3, '0').replace(/0{1,2}$/, '')}`;
+  return frac === 0
+    ? `${sign}${whole}`
+    : `${sign}${whole}.${String(frac)
+        .padStart(3, '0')
+        .replace(/0{1,2}$/, '')}`;
 }
 
 export function money(kopecks: number, locale: Locale): Static<typeof Money> {
@@ -28,7 +32,9 @@ export function money(kopecks: number, locale: Locale): Static<typeof Money> {
 
 const iso = (millis: number) => new Date(millis).toISOString();
 
-export const StatusSchema = StringEnum(ORDER_STATUSES, { description: 'new → confirmed → in_progress → shipped → completed; or cancelled.' });
+export const StatusSchema = StringEnum(ORDER_STATUSES, {
+  description: 'new → confirmed → in_progress → shipped → completed; or cancelled.',
+});
 
 // ---------------------------------------------------------------------------------------------
 // Products
@@ -42,9 +48,16 @@ const Unit = Type.Object({
 const Price = Type.Object(
   {
     amount: Money,
-    list: Nullable(Type.Object({ kopecks: Type.Integer(), formatted: Type.String() }, { description: 'The price type’s price before your discount; null when there is none.' })),
+    list: Nullable(
+      Type.Object(
+        { kopecks: Type.Integer(), formatted: Type.String() },
+        { description: 'The price type’s price before your discount; null when there is none.' },
+      ),
+    ),
     discount_bp: Type.Integer({ description: 'Your discount applied, in basis points (250 = 2.5 %); 0 for a special price.' }),
-    source: StringEnum(['price_type', 'special'] as const, { description: 'Your price type less discount, or a special price for your company.' }),
+    source: StringEnum(['price_type', 'special'] as const, {
+      description: 'Your price type less discount, or a special price for your company.',
+    }),
     vat_rate_bp: Nullable(Type.Integer({ description: 'VAT rate in basis points (2000 = 20 %); null when not subject to VAT.' })),
     vat_included: Type.Boolean({ description: 'Whether the price includes VAT (catalog.prices_include_vat).' }),
   },
@@ -111,7 +124,11 @@ export function productJson(
     category_id: row.category_id,
     barcodes: JSON.parse(row.barcodes) as string[],
     unit: unit ? { name: unit.name, code: unit.code, decimals: unit.precision } : null,
-    order_rule: { minimum: decimal(Math.max(0, row.min_qty)), multiple: decimal(Math.max(0, row.multiple)), decimals: unit?.precision ?? 0 },
+    order_rule: {
+      minimum: decimal(Math.max(0, row.min_qty)),
+      multiple: decimal(Math.max(0, row.multiple)),
+      decimals: unit?.precision ?? 0,
+    },
     price:
       price === null || price.unitPrice === null
         ? null
@@ -146,7 +163,10 @@ const orderSummaryProperties = {
   status: StatusSchema,
   origin: StringEnum(['web', 'api', '1c', 'moysklad'] as const, { description: 'Where the order was placed.' }),
   company_id: Type.Integer(),
-  buyer: Type.Object({ name: Type.String(), inn: Type.String(), kpp: Type.String() }, { description: 'The legal entity that buys, as at the order.' }),
+  buyer: Type.Object(
+    { name: Type.String(), inn: Type.String(), kpp: Type.String() },
+    { description: 'The legal entity that buys, as at the order.' },
+  ),
   po_number: Type.String(),
   delivery_address: Type.String(),
   desired_date: Nullable(Type.String({ format: 'date' })),

@@ -64,7 +64,8 @@ export async function accessRequestRoutes(app: FastifyInstance, { ctx }: { ctx: 
       });
       return reply.redirect(`/admin/companies/${companyId}?notice=admin.requestApproved`, 303);
     } catch (error) {
-      if (error instanceof AccessRequestStateError) return reply.redirect('/admin/access-requests?notice=admin.requestNotPending', 303);
+      if (error instanceof AccessRequestStateError)
+        return reply.redirect('/admin/access-requests?notice=admin.requestNotPending', 303);
       if (error instanceof UserInputError && error.code === 'email_taken') {
         return showRequests(reply, { id, values, error: request.t('admin.requestEmailTaken') }, 422);
       }
@@ -81,7 +82,8 @@ export async function accessRequestRoutes(app: FastifyInstance, { ctx }: { ctx: 
     try {
       await declineAccessRequest(ctx, id, currentUser(request), notify);
     } catch (error) {
-      if (error instanceof AccessRequestStateError) return reply.redirect('/admin/access-requests?notice=admin.requestNotPending', 303);
+      if (error instanceof AccessRequestStateError)
+        return reply.redirect('/admin/access-requests?notice=admin.requestNotPending', 303);
       throw error;
     }
     return reply.redirect('/admin/access-requests?notice=admin.requestDeclined', 303);

@@ -40,7 +40,17 @@ import {
 
 const COMPANY_FIELDS = ['name', 'price_type_id', 'discount', 'manager_id', 'email', 'phone', 'note'] as const;
 const NEW_COMPANY_FIELDS = [...COMPANY_FIELDS, 'legal_name', 'inn', 'kpp'] as const;
-const ENTITY_FIELDS = ['legal_name', 'inn', 'kpp', 'ogrn', 'legal_address', 'bank_name', 'bik', 'account', 'corr_account'] as const;
+const ENTITY_FIELDS = [
+  'legal_name',
+  'inn',
+  'kpp',
+  'ogrn',
+  'legal_address',
+  'bank_name',
+  'bik',
+  'account',
+  'corr_account',
+] as const;
 
 /** A form shown again after an error, with what was sent and what is wrong with it. */
 interface FormState {
@@ -91,7 +101,11 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   /** Price types and managers for the selects; a company's current manager stays listed even when disabled. */
   async function choices(currentManagerId: number | null = null) {
     const [priceTypes, managers] = await Promise.all([listPriceTypes(ctx.db), listManagers(ctx.db)]);
-    const options: { id: number; name: string; disabled: boolean }[] = managers.map((m) => ({ id: m.id, name: m.name, disabled: false }));
+    const options: { id: number; name: string; disabled: boolean }[] = managers.map((m) => ({
+      id: m.id,
+      name: m.name,
+      disabled: false,
+    }));
     if (currentManagerId !== null && !managers.some((m) => m.id === currentManagerId)) {
       const current = await getUser(ctx.db, currentManagerId);
       if (current) options.push({ id: current.id, name: current.name, disabled: true });
@@ -107,7 +121,13 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     return company;
   }
 
-  async function showCompany(request: FastifyRequest, reply: FastifyReply, company: CompanyRow, state: CompanyPageState = {}, status = 200) {
+  async function showCompany(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    company: CompanyRow,
+    state: CompanyPageState = {},
+    status = 200,
+  ) {
     const viewer = currentUser(request);
     const [entities, addresses, users, { priceTypes, managers }] = await Promise.all([
       legalEntitiesOf(ctx.db, company.id),
@@ -179,7 +199,8 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     return company;
   }
 
-  const saved = (reply: FastifyReply, id: number, notice = 'common.saved') => reply.redirect(`/admin/companies/${id}?notice=${notice}`, 303);
+  const saved = (reply: FastifyReply, id: number, notice = 'common.saved') =>
+    reply.redirect(`/admin/companies/${id}?notice=${notice}`, 303);
 
   app.get('/companies', staff, async (request, reply) => {
     const viewer = currentUser(request);
@@ -199,7 +220,8 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
   app.post('/companies', adminOnly, async (request, reply) => {
     const values = readForm(request.body, NEW_COMPANY_FIELDS);
     const discountBp = parseDiscountBp(values.discount ?? '');
-    if (discountBp === null) return showNewForm(reply, { values, errors: { discount: codeMessage(request, 'discount_invalid') } }, 422);
+    if (discountBp === null)
+      return showNewForm(reply, { values, errors: { discount: codeMessage(request, 'discount_invalid') } }, 422);
     try {
       const company = await createCompany(ctx.db, ctx.clock, companyInput(values, discountBp), {
         ...entityInput(values),
@@ -220,13 +242,25 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const values = readForm(request.body, COMPANY_FIELDS);
     const discountBp = parseDiscountBp(values.discount ?? '');
     if (discountBp === null) {
-      return showCompany(request, reply, company, { edit: { values, errors: { discount: codeMessage(request, 'discount_invalid') } } }, 422);
+      return showCompany(
+        request,
+        reply,
+        company,
+        { edit: { values, errors: { discount: codeMessage(request, 'discount_invalid') } } },
+        422,
+      );
     }
     try {
       await updateCompany(ctx.db, ctx.clock, company.id, companyInput(values, discountBp));
     } catch (error) {
       if (!(error instanceof CompanyInputError)) throw error;
-      return showCompany(request, reply, company, { edit: { values, errors: { [error.field]: codeMessage(request, error.code) } } }, 422);
+      return showCompany(
+        request,
+        reply,
+        company,
+        { edit: { values, errors: { [error.field]: codeMessage(request, error.code) } } },
+        422,
+      );
     }
     return saved(reply, company.id);
   });
@@ -278,7 +312,13 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       await addAddress(ctx.db, ctx.clock, company.id, values.address ?? '');
     } catch (error) {
       if (!(error instanceof CompanyInputError)) throw error;
-      return showCompany(request, reply, company, { address: { values, errors: { address: codeMessage(request, error.code) } } }, 422);
+      return showCompany(
+        request,
+        reply,
+        company,
+        { address: { values, errors: { address: codeMessage(request, error.code) } } },
+        422,
+      );
     }
     return saved(reply, company.id, 'admin.addressAdded');
   });
@@ -294,10 +334,21 @@ export async function companyRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     const values = readForm(request.body, ['name', 'email']);
     let user: Awaited<ReturnType<typeof createUser>>;
     try {
-      user = await createUser(ctx.db, ctx.clock, { name: values.name ?? '', email: values.email ?? '', role: 'buyer', companyId: company.id });
+      user = await createUser(ctx.db, ctx.clock, {
+        name: values.name ?? '',
+        email: values.email ?? '',
+        role: 'buyer',
+        companyId: company.id,
+      });
     } catch (error) {
       if (!(error instanceof UserInputError)) throw error;
-      return showCompany(request, reply, company, { invite: { values, errors: { [error.field]: codeMessage(request, error.code) } } }, 422);
+      return showCompany(
+        request,
+        reply,
+        company,
+        { invite: { values, errors: { [error.field]: codeMessage(request, error.code) } } },
+        422,
+      );
     }
     await inviteUser(ctx, user);
     return saved(reply, company.id, 'admin.inviteSent');

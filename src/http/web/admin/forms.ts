@@ -60,7 +60,13 @@ export interface Paging {
 
 export function paging(page: number, total: number): Paging {
   const safePage = Math.min(page, 1_000_000);
-  return { page: safePage, pages: Math.max(1, Math.ceil(total / PAGE_SIZE)), total, offset: (safePage - 1) * PAGE_SIZE, limit: PAGE_SIZE };
+  return {
+    page: safePage,
+    pages: Math.max(1, Math.ceil(total / PAGE_SIZE)),
+    total,
+    offset: (safePage - 1) * PAGE_SIZE,
+    limit: PAGE_SIZE,
+  };
 }
 
 export function offsetOf(page: number): number {

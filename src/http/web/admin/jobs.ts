@@ -12,8 +12,21 @@ export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext
   const mailDir = join(ctx.config.dataDir, 'mail');
 
   app.get('/jobs', admin, async (_request, reply) => {
-    const open = await ctx.db.selectFrom('jobs').selectAll().where('done_at', 'is', null).orderBy('failed_at', 'desc').orderBy('id').limit(500).execute();
-    const done = await ctx.db.selectFrom('jobs').selectAll().where('done_at', 'is not', null).orderBy('done_at', 'desc').limit(50).execute();
+    const open = await ctx.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('done_at', 'is', null)
+      .orderBy('failed_at', 'desc')
+      .orderBy('id')
+      .limit(500)
+      .execute();
+    const done = await ctx.db
+      .selectFrom('jobs')
+      .selectAll()
+      .where('done_at', 'is not', null)
+      .orderBy('done_at', 'desc')
+      .limit(50)
+      .execute();
     return reply.page('admin/jobs', { open, done, pdf: { available: ctx.pdf.available, reason: ctx.pdf.reason ?? '' } });
   });
 
@@ -38,7 +51,10 @@ export async function jobRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext
   app.get<{ Params: { name: string } }>('/mail/:name', admin, async (request, reply) => {
     const name = request.params.name;
     if (!/^[\w.-]+\.eml$/.test(name) || !existsSync(join(mailDir, name))) throw notFound();
-    return reply.header('content-type', 'message/rfc822').header('content-disposition', `attachment; filename="${name}"`).send(createReadStream(join(mailDir, name)));
+    return reply
+      .header('content-type', 'message/rfc822')
+      .header('content-disposition', `attachment; filename="${name}"`)
+      .send(createReadStream(join(mailDir, name)));
   });
 }
 
@@ -46,13 +62,18 @@ function emlHeaders(file: string): { to: string; subject: string } {
   const head = readHead(file);
   const unfolded = head.replace(/\r?\n[ \t]+/g, ' ');
   const get = (h: string) => new RegExp(`^${h}: (.*)$`, 'im').exec(unfolded)?.[1] ?? '';
-  const subject = get('Subject').replace(/=\?utf-8\?B\?([^?]*)\?=\s*/gi, (_, b64: string) => Buffer.from(b64, 'base64').toString('utf8'));
+  const subject = get('Subject').replace(/=\?utf-8\?B\?([^?]*)\?=\s*/gi, (_, b64: string) =>
+    Buffer.from(b64, 'base64').toString('utf8'),
+  );
   return { to: get('To'), subject: decodeQ(subject) };
 }
 
 function decodeQ(text: string): string {
   return text.replace(/=\?utf-8\?Q\?([^?]*)\?=\s*/gi, (_, q: string) =>
-    Buffer.from(q.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))), 'latin1').toString('utf8'),
+    Buffer.from(
+      q.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16))),
+      'latin1',
+    ).toString('utf8'),
   );
 }
 

@@ -7,8 +7,8 @@ import { exportCatalog } from '../../../integrations/spreadsheet/export.js';
 import { dropPending, findPending, keepPending } from '../../../integrations/spreadsheet/import/pending.js';
 import { type ImportReport, importSpreadsheet } from '../../../integrations/spreadsheet/import/run.js';
 import { columnLetter, formatProblem, IGNORE, isField } from '../../../integrations/spreadsheet/import/sheet.js';
-import { checkedXlsx, UnpackError } from '../../../orders/quick-order/xlsx-guard.js';
 import { UploadQuotaError } from '../../../orders/quick-order/upload-store.js';
+import { checkedXlsx, UnpackError } from '../../../orders/quick-order/xlsx-guard.js';
 import { currentUser, formString, requireRole } from '../../guards.js';
 import { pendingUpload, readFieldsAfterFile, readFieldsBeforeFirstFile, readFilePart, shownName } from '../../multipart.js';
 
@@ -47,7 +47,13 @@ export async function spreadsheetAdminRoutes(app: FastifyInstance, { ctx }: { ct
   async function fieldOptions(request: FastifyRequest, report: ImportReport) {
     const types = await ctx.db.selectFrom('price_types').select(['name', 'is_default']).orderBy('id').execute();
     const stores = await ctx.db.selectFrom('warehouses').select('name').orderBy('id').execute();
-    const values = new Set<string>([...FIXED_FIELDS.map(([f]) => f), 'price:', ...types.map((t) => `price:${t.name}`), 'stock:', ...stores.map((w) => `stock:${w.name}`)]);
+    const values = new Set<string>([
+      ...FIXED_FIELDS.map(([f]) => f),
+      'price:',
+      ...types.map((t) => `price:${t.name}`),
+      'stock:',
+      ...stores.map((w) => `stock:${w.name}`),
+    ]);
     for (const c of report.columns) if (c.field) values.add(c.field);
     const label = (field: string): string => {
       const fixed = FIXED_FIELDS.find(([f]) => f === field);
@@ -57,10 +63,20 @@ export async function spreadsheetAdminRoutes(app: FastifyInstance, { ctx }: { ct
       if (field.startsWith('price:')) return request.t('sheets.field_price', { name: field.slice(6) });
       return request.t('sheets.field_stock', { name: field.slice(6) });
     };
-    return [{ value: IGNORE, label: request.t('sheets.field_ignore') }, ...[...values].map((value) => ({ value, label: label(value) }))];
+    return [
+      { value: IGNORE, label: request.t('sheets.field_ignore') },
+      ...[...values].map((value) => ({ value, label: label(value) })),
+    ];
   }
 
-  async function reportPage(request: FastifyRequest, reply: FastifyReply, token: string, report: ImportReport, hideAbsent: boolean, status = 200) {
+  async function reportPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    token: string,
+    report: ImportReport,
+    hideAbsent: boolean,
+    status = 200,
+  ) {
     return reply.page(
       'admin/spreadsheet-report',
       {
@@ -95,53 +111,60 @@ export async function spreadsheetAdminRoutes(app: FastifyInstance, { ctx }: { ct
       });
       const day = new Date(ctx.clock.now()).toISOString().slice(0, 10);
       return reply
-        .header('content-type', format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8')
+        .header(
+          'content-type',
+          format === 'xlsx' ? 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' : 'text/csv; charset=utf-8',
+        )
         .header('content-disposition', `attachment; filename="catalog-${day}.${format}"`)
         .send(out);
     });
   }
 
-  app.post('/spreadsheet/upload', { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFile }, async (request, reply) => {
-    const user = currentUser(request);
-    const pending = pendingUpload(request);
-    const part = pending?.first;
-    if (!part) return uploadPage(request, reply, request.t('sheets.noFile'), 400);
-    const filename = (part as MultipartFile).filename || 'upload';
-    const data = await readFilePart(part as MultipartFile);
-    const truncated = (part as MultipartFile).file.truncated;
-    await readFieldsAfterFile(pending, {});
-    const file = shownName(filename);
-    if (truncated) return uploadPage(request, reply, request.t('sheets.tooLarge', { file, maxMb: MAX_SPREADSHEET_MB }), 413);
-    const lower = filename.toLowerCase();
-    let kept = data;
-    if (lower.endsWith('.xlsx')) {
-      try {
-        kept = await checkedXlsx(data);
-      } catch (error) {
-        if (!(error instanceof UnpackError)) throw error;
-        const key = error.kind === 'too_large' ? 'sheets.unpackedTooLarge' : 'sheets.notXlsx';
-        return uploadPage(request, reply, request.t(key, { file }), error.kind === 'too_large' ? 413 : 422);
+  app.post(
+    '/spreadsheet/upload',
+    { onRequest: requireRole('admin'), preValidation: readFieldsBeforeFile },
+    async (request, reply) => {
+      const user = currentUser(request);
+      const pending = pendingUpload(request);
+      const part = pending?.first;
+      if (!part) return uploadPage(request, reply, request.t('sheets.noFile'), 400);
+      const filename = (part as MultipartFile).filename || 'upload';
+      const data = await readFilePart(part as MultipartFile);
+      const truncated = (part as MultipartFile).file.truncated;
+      await readFieldsAfterFile(pending, {});
+      const file = shownName(filename);
+      if (truncated) return uploadPage(request, reply, request.t('sheets.tooLarge', { file, maxMb: MAX_SPREADSHEET_MB }), 413);
+      const lower = filename.toLowerCase();
+      let kept = data;
+      if (lower.endsWith('.xlsx')) {
+        try {
+          kept = await checkedXlsx(data);
+        } catch (error) {
+          if (!(error instanceof UnpackError)) throw error;
+          const key = error.kind === 'too_large' ? 'sheets.unpackedTooLarge' : 'sheets.notXlsx';
+          return uploadPage(request, reply, request.t(key, { file }), error.kind === 'too_large' ? 413 : 422);
+        }
+      } else if (!/\.(csv|txt|tsv)$/.test(lower)) {
+        return uploadPage(request, reply, request.t('sheets.wrongType', { file }), 415);
       }
-    } else if (!/\.(csv|txt|tsv)$/.test(lower)) {
-      return uploadPage(request, reply, request.t('sheets.wrongType', { file }), 415);
-    }
-    let token: string;
-    try {
-      token = await keepPending(dataDir, user.id, filename, kept, ctx.clock.now());
-    } catch (error) {
-      if (!(error instanceof UploadQuotaError)) throw error;
-      return uploadPage(request, reply, request.t('limits.uploadsBusy'), 503);
-    }
-    // The first look: headers found by their names (and config), hidden counted as for a full price list.
-    const stored = await findPending(dataDir, user.id, token, ctx.clock.now());
-    if (!stored) return uploadPage(request, reply, request.t('sheets.expired'), 410);
-    const report = await importSpreadsheet(ctx, stored.path, {
-      dryRun: true,
-      hideAbsent: true,
-      name: filename,
-    });
-    return reportPage(request, reply, token, report, false, report.problems.length > 0 ? 422 : 200);
-  });
+      let token: string;
+      try {
+        token = await keepPending(dataDir, user.id, filename, kept, ctx.clock.now());
+      } catch (error) {
+        if (!(error instanceof UploadQuotaError)) throw error;
+        return uploadPage(request, reply, request.t('limits.uploadsBusy'), 503);
+      }
+      // The first look: headers found by their names (and config), hidden counted as for a full price list.
+      const stored = await findPending(dataDir, user.id, token, ctx.clock.now());
+      if (!stored) return uploadPage(request, reply, request.t('sheets.expired'), 410);
+      const report = await importSpreadsheet(ctx, stored.path, {
+        dryRun: true,
+        hideAbsent: true,
+        name: filename,
+      });
+      return reportPage(request, reply, token, report, false, report.problems.length > 0 ? 422 : 200);
+    },
+  );
 
   /** The choices of the report form: the header row, a field per column, the mode. */
   function choices(request: FastifyRequest) {

@@ -7,15 +7,26 @@ import {
   latestInvitation,
   listUsers,
   setUserDisabled,
-  updateUser,
   type UserInput,
   UserInputError,
+  updateUser,
 } from '../../../accounts/users.js';
 import type { AppContext } from '../../../context.js';
 import type { UserRow } from '../../../db/schema.js';
 import { currentUser, idParam, pageNumber, queryString, requireRole } from '../../guards.js';
 import { notFound } from '../../http-error.js';
-import { codeMessage, type Errors, isRole, offsetOf, optionalId, PAGE_SIZE, pagerBase, paging, readForm, type Values } from './forms.js';
+import {
+  codeMessage,
+  type Errors,
+  isRole,
+  offsetOf,
+  optionalId,
+  PAGE_SIZE,
+  pagerBase,
+  paging,
+  readForm,
+  type Values,
+} from './forms.js';
 
 const USER_FIELDS = ['name', 'email', 'role', 'company_id', 'phone'] as const;
 
@@ -46,7 +57,13 @@ export async function userRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     return reply.page('admin/user-new', { ...form, companies: await listCompanyChoices(ctx.db) }, status);
   }
 
-  async function showUser(request: FastifyRequest, reply: FastifyReply, user: UserRow, state: Partial<FormState> & { error?: string } = {}, status = 200) {
+  async function showUser(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRow,
+    state: Partial<FormState> & { error?: string } = {},
+    status = 200,
+  ) {
     const [company, companies, invitation] = await Promise.all([
       user.company_id === null ? undefined : getCompany(ctx.db, user.company_id),
       listCompanyChoices(ctx.db),
@@ -89,7 +106,12 @@ export async function userRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
     const roleText = queryString(request.query, 'role');
     const role = isRole(roleText) ? roleText : undefined;
     const page = pageNumber(request.query);
-    const { rows, total } = await listUsers(ctx.db, { search: q, ...(role ? { role } : {}), limit: PAGE_SIZE, offset: offsetOf(page) });
+    const { rows, total } = await listUsers(ctx.db, {
+      search: q,
+      ...(role ? { role } : {}),
+      limit: PAGE_SIZE,
+      offset: offsetOf(page),
+    });
     return reply.page('admin/users', {
       q,
       role: role ?? '',
@@ -100,7 +122,11 @@ export async function userRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
 
   app.get('/users/new', adminOnly, async (request, reply) => {
     const companyId = optionalId(queryString(request.query, 'company_id'));
-    const values: Values = { role: 'buyer', company_id: companyId !== null && companyId > 0 ? String(companyId) : '', send_invite: '1' };
+    const values: Values = {
+      role: 'buyer',
+      company_id: companyId !== null && companyId > 0 ? String(companyId) : '',
+      send_invite: '1',
+    };
     return showNewForm(reply, { values, errors: {} });
   });
 
@@ -142,7 +168,8 @@ export async function userRoutes(app: FastifyInstance, { ctx }: { ctx: AppContex
 
   app.post('/users/:id/disable', adminOnly, async (request, reply) => {
     const user = await existingUser(request);
-    if (user.id === currentUser(request).id) return showUser(request, reply, user, { error: request.t('admin.cannotDisableSelf') }, 422);
+    if (user.id === currentUser(request).id)
+      return showUser(request, reply, user, { error: request.t('admin.cannotDisableSelf') }, 422);
     await setUserDisabled(ctx.db, ctx.clock, user.id, true);
     return done(reply, user.id, 'admin.userDisabled');
   });

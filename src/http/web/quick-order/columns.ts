@@ -1,6 +1,12 @@
 import type { FastifyRequest } from 'fastify';
 import type { MessageKey } from '../../../i18n/index.js';
-import { type ColumnMap, type ColumnRole, type Detection, HEADER_SCAN_ROWS, type TableRow } from '../../../orders/quick-order/parse-table.js';
+import {
+  type ColumnMap,
+  type ColumnRole,
+  type Detection,
+  HEADER_SCAN_ROWS,
+  type TableRow,
+} from '../../../orders/quick-order/parse-table.js';
 
 /** Columns shown of an uploaded table while the buyer says which column is which. */
 const PREVIEW_COLUMNS = 30;
@@ -35,7 +41,13 @@ export function columnLetter(index: number): string {
 }
 
 /** The column choice for a table whose columns could not be told: its first rows and a best guess. */
-export function chooseState(request: FastifyRequest, token: string, file: string, preview: TableRow[], detection: Detection): ChooseState {
+export function chooseState(
+  request: FastifyRequest,
+  token: string,
+  file: string,
+  preview: TableRow[],
+  detection: Detection,
+): ChooseState {
   const width = Math.min(PREVIEW_COLUMNS, Math.max(1, ...preview.map((r) => r.cells.length)));
   const map: ColumnMap = detection.ok ? detection.map : detection.guess;
   const message =

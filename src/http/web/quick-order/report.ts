@@ -26,15 +26,30 @@ export function describeEntry(request: FastifyRequest, e: ReportEntry, allowBack
     case 'added': {
       const added = n(request, e.added ?? 0);
       if (e.rounded) {
-        const params = { requested: n(request, e.requested ?? 0), added, unit, multiple: n(request, e.rounded.multiple), min: n(request, e.rounded.minQty) };
+        const params = {
+          requested: n(request, e.requested ?? 0),
+          added,
+          unit,
+          multiple: n(request, e.rounded.multiple),
+          min: n(request, e.rounded.minQty),
+        };
         const both = e.rounded.multiple > 0 && e.rounded.minQty > 0;
-        say(t(both ? 'quick.roundedBoth' : e.rounded.multiple > 0 ? 'quick.roundedMultiple' : 'quick.roundedMinimum', params), 'warn');
+        say(
+          t(both ? 'quick.roundedBoth' : e.rounded.multiple > 0 ? 'quick.roundedMultiple' : 'quick.roundedMinimum', params),
+          'warn',
+        );
       } else {
         say(t('quick.added', { qty: added, unit }));
       }
-      if (e.cartQuantity !== null && e.cartQuantity !== e.added) say(t('quick.inCart', { qty: n(request, e.cartQuantity), unit }));
+      if (e.cartQuantity !== null && e.cartQuantity !== e.added)
+        say(t('quick.inCart', { qty: n(request, e.cartQuantity), unit }));
       if (e.short) {
-        say(e.short.kind === 'none' || e.short.kind === 'no' ? t('quick.shortNone') : t('quick.short', { stock: stockText(request, e.short, unit) }), 'warn');
+        say(
+          e.short.kind === 'none' || e.short.kind === 'no'
+            ? t('quick.shortNone')
+            : t('quick.short', { stock: stockText(request, e.short, unit) }),
+          'warn',
+        );
         if (!allowBackorder) say(t('quick.shortNoBackorder'), 'warn');
       }
       break;
@@ -43,7 +58,16 @@ export function describeEntry(request: FastifyRequest, e: ReportEntry, allowBack
       say(t('quick.unknown'), 'error');
       break;
     case 'ambiguous':
-      say(t(e.matchedBy === 'barcode' ? 'quick.ambiguousBarcode' : e.matchedBy === 'name' ? 'quick.ambiguousName' : 'quick.ambiguousSku'), 'error');
+      say(
+        t(
+          e.matchedBy === 'barcode'
+            ? 'quick.ambiguousBarcode'
+            : e.matchedBy === 'name'
+              ? 'quick.ambiguousName'
+              : 'quick.ambiguousSku',
+        ),
+        'error',
+      );
       break;
     case 'no_code':
       say(t('quick.noCode'), 'error');
@@ -56,7 +80,9 @@ export function describeEntry(request: FastifyRequest, e: ReportEntry, allowBack
       else if (e.problem === 'not_positive') say(t('quick.notPositive'), 'error');
       else if (e.problem === 'too_precise')
         say(
-          e.precision === 0 ? t('quick.tooPreciseWhole', { qty: n(request, e.requested ?? 0), unit }) : t('quick.tooPrecise', { qty, places: e.precision ?? 0 }),
+          e.precision === 0
+            ? t('quick.tooPreciseWhole', { qty: n(request, e.requested ?? 0), unit })
+            : t('quick.tooPrecise', { qty, places: e.precision ?? 0 }),
           'error',
         );
       else say(t('quick.refused'), 'error');
@@ -71,7 +97,13 @@ export function describeEntry(request: FastifyRequest, e: ReportEntry, allowBack
 }
 
 /** The result page of a quick order. */
-export function resultPage(request: FastifyRequest, reply: FastifyReply, company: BuyingCompany, report: QuickOrderReport, allowBackorder: boolean) {
+export function resultPage(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  company: BuyingCompany,
+  report: QuickOrderReport,
+  allowBackorder: boolean,
+) {
   const rows = report.entries.map((e) => ({
     lines: e.lines.join(', '),
     code: e.code,

@@ -28,7 +28,14 @@ import {
   type TableErrorCode,
   type TableRow,
 } from '../../../orders/quick-order/parse-table.js';
-import { deleteUpload, loadUpload, storeUpload, sweepUploads, UploadQuotaError, uploadsDir } from '../../../orders/quick-order/upload-store.js';
+import {
+  deleteUpload,
+  loadUpload,
+  storeUpload,
+  sweepUploads,
+  UploadQuotaError,
+  uploadsDir,
+} from '../../../orders/quick-order/upload-store.js';
 import { currentUser, formString, requireLogin } from '../../guards.js';
 import { pendingUpload, readFieldsAfterFile, readFieldsBeforeFirstFile, readFilePart, shownName } from '../../multipart.js';
 import { buyingOrChoose } from '../buying.js';
@@ -105,7 +112,10 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
       replaceCart,
       formatNumber: (value) => formatNumber(value, request.locale),
     });
-    request.log.info({ lines: lines.length, added: report.addedCount, attention: report.attentionCount, ms: report.elapsedMs }, 'quick order');
+    request.log.info(
+      { lines: lines.length, added: report.addedCount, attention: report.attentionCount, ms: report.elapsedMs },
+      'quick order',
+    );
     return resultPage(request, reply, company, report, ctx.config.catalog.allowBackorder);
   }
 
@@ -151,7 +161,13 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
     }
     if (outcome.lines.length > MAX_LINES) {
       if (upload.token) await deleteUpload(dir, upload.token);
-      return formPage(request, reply, company, { error: request.t('quick.errorTooManyLines', { max: n(request, MAX_LINES), count: n(request, outcome.lines.length) }) }, 413);
+      return formPage(
+        request,
+        reply,
+        company,
+        { error: request.t('quick.errorTooManyLines', { max: n(request, MAX_LINES), count: n(request, outcome.lines.length) }) },
+        413,
+      );
     }
     const result = await apply(request, reply, company, outcome.lines, outcome.skipped, upload.replaceCart);
     if (upload.token) await deleteUpload(dir, upload.token);
@@ -169,11 +185,28 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
     if (!company) return reply;
     const text = formString(request.body, 'lines');
     const { lines, headerLine } = parsePaste(text);
-    if (lines.length === 0) return formPage(request, reply, company, { paste: text, error: request.t('quick.errorEmptyPaste') }, 422);
+    if (lines.length === 0)
+      return formPage(request, reply, company, { paste: text, error: request.t('quick.errorEmptyPaste') }, 422);
     if (lines.length > MAX_LINES) {
-      return formPage(request, reply, company, { paste: text, error: request.t('quick.errorTooManyLines', { max: n(request, MAX_LINES), count: n(request, lines.length) }) }, 413);
+      return formPage(
+        request,
+        reply,
+        company,
+        {
+          paste: text,
+          error: request.t('quick.errorTooManyLines', { max: n(request, MAX_LINES), count: n(request, lines.length) }),
+        },
+        413,
+      );
     }
-    return apply(request, reply, company, lines, { headerLine, withoutQuantity: 0, aboveHeader: 0 }, formString(request.body, 'replace') === '1');
+    return apply(
+      request,
+      reply,
+      company,
+      lines,
+      { headerLine, withoutQuantity: 0, aboveHeader: 0 },
+      formString(request.body, 'replace') === '1',
+    );
   });
 
   app.post('/quick-order/upload', { onRequest: requireLogin, preValidation: readFieldsBeforeFile }, async (request, reply) => {
@@ -186,7 +219,13 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
     await readFieldsAfterFile(pending, request.body as Record<string, string>);
     const filename: string = part.filename ?? '';
     if (part.file.truncated) {
-      return formPage(request, reply, company, { error: request.t('quick.errorTooLarge', { file: shownName(filename), maxMb: MAX_UPLOAD_MB }) }, 413);
+      return formPage(
+        request,
+        reply,
+        company,
+        { error: request.t('quick.errorTooLarge', { file: shownName(filename), maxMb: MAX_UPLOAD_MB }) },
+        413,
+      );
     }
     if (data.length === 0) {
       const error = filename ? request.t('quick.errorEmptyFile', { file: shownName(filename) }) : request.t('quick.errorNoFile');
@@ -201,7 +240,12 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
     const company = await buying(request, reply);
     if (!company) return reply;
     const token = formString(request.body, 'token');
-    const stored = await loadUpload(dir, token, { userId: currentUser(request).id, companyId: company.companyId }, ctx.clock.now());
+    const stored = await loadUpload(
+      dir,
+      token,
+      { userId: currentUser(request).id, companyId: company.companyId },
+      ctx.clock.now(),
+    );
     if (!stored) return formPage(request, reply, company, { error: request.t('quick.errorExpired') }, 404);
     const column = (key: ColumnRole) => {
       const raw = formString(request.body, key);
@@ -223,7 +267,12 @@ export async function quickOrderRoutes(app: FastifyInstance, { ctx }: { ctx: App
       } catch {
         preview = [];
       }
-      const choose = chooseState(request, token, shownName(upload.filename), preview, { ok: false, reason: 'no_header', guess: map, conflicts: [] });
+      const choose = chooseState(request, token, shownName(upload.filename), preview, {
+        ok: false,
+        reason: 'no_header',
+        guess: map,
+        conflicts: [],
+      });
       return formPage(request, reply, company, { choose: { ...choose, message: request.t('quick.errorChooseColumns') } }, 422);
     }
     return processTable(request, reply, company, upload, map);

@@ -115,7 +115,8 @@ export const admin: Record<keyof typeof ru, string> = {
   'admin.requestApproved': 'Request approved: the company and the buyer have been created and the invitation sent.',
   'admin.requestDeclined': 'Request declined.',
   'admin.requestNotPending': 'This request has already been decided.',
-  'admin.requestEmailTaken': 'A user with this email already exists, so the request cannot be approved. Decline it or add the company by hand.',
+  'admin.requestEmailTaken':
+    'A user with this email already exists, so the request cannot be approved. Decline it or add the company by hand.',
   'admin.requestEmailTakenBadge': 'email already taken',
   'admin.statusApproved': 'Approved',
   'admin.statusDeclined': 'Declined',

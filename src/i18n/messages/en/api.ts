@@ -22,29 +22,38 @@ export const api: Record<keyof typeof ru, string> = {
   'api.titlePriceChanged': 'The order total has changed',
   'api.titleCreditLimit': 'The order is over the credit terms',
   'api.titleRateLimited': 'Too many requests',
+  'api.titleStorageUnavailable': 'The server cannot store data',
   'api.titlePdfUnavailable': 'PDF not available now',
   'api.titleInternal': 'Internal error',
   'api.aboutMalformedJson': 'The request body cannot be parsed as JSON. Check quotes, commas and the UTF-8 encoding.',
   'api.aboutValidation': 'Fields of the request do not match the schema; errors[] names each field and what is wrong with it.',
   'api.aboutInvalidCursor': 'Pass a cursor exactly as next_cursor of the previous page gave it.',
   'api.aboutInvalidParameters': 'The search q cannot be combined with the sku, barcode and updated_since filters.',
-  'api.aboutIdempotencyKeyMissing': 'Every POST /api/v1/orders carries an Idempotency-Key header: a random string (a UUID, for example), one per order.',
+  'api.aboutIdempotencyKeyMissing':
+    'Every POST /api/v1/orders carries an Idempotency-Key header: a random string (a UUID, for example), one per order.',
   'api.aboutIdempotencyKeyInvalid': 'An Idempotency-Key is 1 to 255 printable ASCII characters without spaces.',
   'api.aboutCompanyRequired': 'A manager’s token acts for one of the manager’s companies: name it in the Optovik-Company header.',
-  'api.aboutUnauthorized': 'Send the token in the header Authorization: Bearer <token>. A revoked token, or one whose user or company is disabled, does not work.',
-  'api.aboutInsufficientScope': 'Reading needs the read scope, placing orders the order scope. Create a token with the scopes you need.',
+  'api.aboutUnauthorized':
+    'Send the token in the header Authorization: Bearer <token>. A revoked token, or one whose user or company is disabled, does not work.',
+  'api.aboutInsufficientScope':
+    'Reading needs the read scope, placing orders the order scope. Create a token with the scopes you need.',
   'api.aboutNotFound': 'There is no such address, or the object does not belong to your company.',
   'api.aboutCompanyNotFound': 'No company with this number is among the companies the token acts for.',
-  'api.aboutIdempotencyKeyInUse': 'An order with this key is still being placed. Repeat the request in a second: it returns the same order.',
+  'api.aboutIdempotencyKeyInUse':
+    'An order with this key is still being placed. Repeat the request in a second: it returns the same order.',
   'api.aboutBodyTooLarge': 'The request body is larger than allowed (api.max_body_kb).',
   'api.aboutUnsupportedMediaType': 'Send request bodies with Content-Type: application/json.',
-  'api.aboutIdempotencyKeyReused': 'An order with different contents was already placed with this key. A new order needs a new key.',
-  'api.aboutOrderLinesRefused': 'Nothing was ordered: errors[] names every refused line and why. Fix them and send the order again.',
+  'api.aboutIdempotencyKeyReused':
+    'An order with different contents was already placed with this key. A new order needs a new key.',
+  'api.aboutOrderLinesRefused':
+    'Nothing was ordered: errors[] names every refused line and why. Fix them and send the order again.',
   'api.aboutLegalEntityUnknown': 'The company has no legal entity with this INN (and KPP).',
   'api.aboutCreditLimit':
     'The seller checks orders against the company’s credit terms (credit limit, overdue debt) and this order does not fit them. Pay the overdue invoices or ask your manager; the company’s balance is on the portal’s Взаиморасчёты page.',
   'api.aboutPriceChanged': 'The total at today’s prices is not expected_total. Read the prices again and resend the order.',
   'api.aboutRateLimited': 'The token exceeded its request rate (api.rate_limit). Wait as many seconds as Retry-After says.',
+  'api.aboutStorageUnavailable':
+    'The server ran out of disk space or its disk cannot be written. Nothing of the request was saved; repeat it later (with the same Idempotency-Key), as Retry-After says.',
   'api.aboutPdfUnavailable': 'The server has no Chromium for PDFs. The printable order is available in the portal.',
   'api.aboutInternal': 'An error on the portal’s side; the details are in the server log.',
   'api.detailNoToken': 'The request has no Authorization: Bearer <token> header.',
@@ -83,7 +92,8 @@ export const api: Record<keyof typeof ru, string> = {
   'api.fieldEnum': 'must be one of: {values}',
   'api.fieldInvalid': 'is not a valid value',
   'api.tokensTitle': 'API tokens',
-  'api.tokensIntro': 'A token lets your own system read the catalog at your prices and place and follow orders through the REST API. Documentation: {docs}.',
+  'api.tokensIntro':
+    'A token lets your own system read the catalog at your prices and place and follow orders through the REST API. Documentation: {docs}.',
   'api.tokensNone': 'No tokens yet.',
   'api.tokenName': 'Name',
   'api.tokenNameHint': 'For example, “1C: Trade Management”.',
@@ -104,7 +114,8 @@ export const api: Record<keyof typeof ru, string> = {
   'api.tokenScopesRequired': 'Tick at least one scope.',
   'api.tokenNotFound': 'Token not found or already revoked.',
   'api.webhooksTitle': 'Webhooks',
-  'api.webhooksIntro': 'The portal tells your system about new orders and status changes with a POST to the address below. Requests are signed per the Standard Webhooks specification.',
+  'api.webhooksIntro':
+    'The portal tells your system about new orders and status changes with a POST to the address below. Requests are signed per the Standard Webhooks specification.',
   'api.webhooksNone': 'No addresses yet.',
   'api.webhookUrl': 'Address (https://…)',
   'api.webhookEvents': 'Events',
@@ -126,7 +137,8 @@ export const api: Record<keyof typeof ru, string> = {
   'api.webhookInvalidUrl': 'This is not an address. A full address is needed, such as https://example.com/hooks/optovik.',
   'api.webhookScheme': 'Only http:// and https:// addresses will do.',
   'api.webhookCredentials': 'Remove the user name and password from the address.',
-  'api.webhookPrivate': 'The address leads into an internal network or to this server; the api.webhooks.allow_private setting forbids that.',
+  'api.webhookPrivate':
+    'The address leads into an internal network or to this server; the api.webhooks.allow_private setting forbids that.',
   'api.webhookUnresolvable': 'The server name in the address is not found in DNS.',
   'api.webhookLimit': 'At most {count} addresses per company.',
   'api.adminTokensTitle': 'API tokens of all users',

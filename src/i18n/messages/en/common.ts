@@ -59,6 +59,9 @@ export const common: Record<keyof typeof ru, string> = {
   'error.text403': 'Your account has no access to this page.',
   'error.title404': 'Page not found',
   'error.text404': 'There is no such page. The link may be out of date.',
+  'error.titleStorage': 'The portal cannot save anything right now',
+  'error.textStorage':
+    'The server ran out of disk space (or its disk cannot be written). Nothing of this action was saved — your cart and what you typed are still there. Please try again in a few minutes; the administrator sees the cause in the log.',
   'error.title500': 'Something went wrong',
   'error.text500': 'The error has been logged. Please try again in a minute.',
   'error.titleCsrf': 'The form has expired',
@@ -121,7 +124,8 @@ export const common: Record<keyof typeof ru, string> = {
   'mail.ignore': 'If you did not ask for this email, simply delete it.',
   'mail.linkFallback': 'If the button does not work, copy this link into your browser:',
   'mail.inviteSubject': 'Your invitation to {site}',
-  'mail.inviteText': 'You have been invited to the {site} wholesale portal. Set a password to log in. The link is valid for {days} days.',
+  'mail.inviteText':
+    'You have been invited to the {site} wholesale portal. Set a password to log in. The link is valid for {days} days.',
   'mail.inviteButton': 'Set a password',
   'mail.resetSubject': 'Password reset for {site}',
   'mail.resetText': 'Follow the link to set a new password. It is valid for {hours} h and works once.',
@@ -140,7 +144,8 @@ export const common: Record<keyof typeof ru, string> = {
   'mail.orderAddress': 'Delivery address: {address}.',
   'mail.orderComment': 'Comment: {comment}',
   'mail.orderPdfAttached': 'The order is attached (PDF).',
-  'mail.orderPdfMissing': 'No PDF is attached: it could not be prepared. The order can be opened and printed from the link below.',
+  'mail.orderPdfMissing':
+    'No PDF is attached: it could not be prepared. The order can be opened and printed from the link below.',
   'mail.orderOpen': 'Open the order',
   'mail.statusSubject': 'Order {number}: {status}',
   'mail.statusText': 'The status of order {number} has changed: {status}.',

@@ -4,7 +4,8 @@ import type { desk as ru } from '../ru/desk.js';
 export const desk: Record<keyof typeof ru, string> = {
   'desk.title': 'Order desk',
   'desk.nav': 'Order desk',
-  'desk.intro': 'Every order of your buyers: filters, totals, export to Excel; in an order, its status, payment, shipment, lines and whole history.',
+  'desk.intro':
+    'Every order of your buyers: filters, totals, export to Excel; in an order, its status, payment, shipment, lines and whole history.',
   'desk.filterCompany': 'Company',
   'desk.anyCompany': 'All companies',
   'desk.filterManager': 'Manager',
@@ -56,7 +57,8 @@ export const desk: Record<keyof typeof ru, string> = {
   'desk.notPaid': 'Not paid',
   'desk.notShipped': 'Not shipped',
   'desk.linesTitle': 'Lines',
-  'desk.linesEditHint': 'While the order is new it can be changed: quantities, lines removed, products added. The order is priced again at the buyer’s prices of today (its price type, discount, special prices); the buyer sees the changes on the order and gets them in the status mail.',
+  'desk.linesEditHint':
+    'While the order is new it can be changed: quantities, lines removed, products added. The order is priced again at the buyer’s prices of today (its price type, discount, special prices); the buyer sees the changes on the order and gets them in the status mail.',
   'desk.linesLocked': 'Only a new order’s lines change: once it is confirmed, the buyer knows what it gets.',
   'desk.colRemove': 'Remove',
   'desk.colStock': 'Stock',
@@ -65,8 +67,10 @@ export const desk: Record<keyof typeof ru, string> = {
   'desk.linesNote': 'Comment to the buyer about the change',
   'desk.saveLines': 'Save changes',
   'desk.historyTitle': 'Order history',
-  'desk.refusedExchange': 'Orders are worked in {systems}: statuses, payment and shipment come from there and can only be viewed here. To change them on the portal as well, set orders.staff_status_changes: always in config.yml.',
-  'desk.refusedNever': 'Changing orders on the portal is off (orders.staff_status_changes: never in config.yml): the order desk only shows orders.',
+  'desk.refusedExchange':
+    'Orders are worked in {systems}: statuses, payment and shipment come from there and can only be viewed here. To change them on the portal as well, set orders.staff_status_changes: always in config.yml.',
+  'desk.refusedNever':
+    'Changing orders on the portal is off (orders.staff_status_changes: never in config.yml): the order desk only shows orders.',
   'desk.statusChanged': 'Status changed.',
   'desk.notATarget': 'The order is in another status by now — reload the page and choose again.',
   'desk.marked': 'Mark saved.',

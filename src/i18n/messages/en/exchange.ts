@@ -4,7 +4,8 @@ export const exchange: Record<keyof typeof ru, string> = {
   'nav.exchange': '1C exchange',
   'exchange.title': 'Accounting exchange',
   'exchange.off': 'The 1C exchange is off. To turn it on, set integrations.commerceml.login and password in config.yml.',
-  'exchange.settings': 'In 1C’s "exchange with site" settings enter the address {url}, the login "{login}" and the password from config.yml.',
+  'exchange.settings':
+    'In 1C’s "exchange with site" settings enter the address {url}, the login "{login}" and the password from config.yml.',
   'exchange.runs': 'Recent exchanges',
   'exchange.none': 'No exchange yet.',
   'exchange.colStarted': 'Started',
@@ -22,7 +23,8 @@ export const exchange: Record<keyof typeof ru, string> = {
   'exchange.msTitle': 'MoySklad',
   'exchange.msOn': 'Connected: {url}. Changes are fetched every {seconds} s, a full check once a day.',
   'exchange.msRequests': 'Requests: {requests}, refused with 429: {refused}',
-  'exchange.msSyncHelp': 'Fetch the catalog, prices, stock, buyers and order states from MoySklad now, without waiting for the schedule.',
+  'exchange.msSyncHelp':
+    'Fetch the catalog, prices, stock, buyers and order states from MoySklad now, without waiting for the schedule.',
   'exchange.msFull': 'Full check (everything, not only changes; hides what MoySklad no longer has)',
   'exchange.msSyncButton': 'Sync now',
   'exchange.msSyncQueued': 'The MoySklad sync has started. Reload the page to see the result.',
@@ -36,13 +38,15 @@ export const exchange: Record<keyof typeof ru, string> = {
   'exchange.errorAt': 'Error in {file}, line {line}',
   'exchange.errorIn': 'Error in {file}',
   'exchange.uploadTitle': 'Upload a CommerceML package by hand',
-  'exchange.uploadHelp': 'For exports made by hand: choose a ZIP archive or the files import.xml, offers.xml (zip the import_files folder with the pictures). The catalog is replaced only once everything is in.',
+  'exchange.uploadHelp':
+    'For exports made by hand: choose a ZIP archive or the files import.xml, offers.xml (zip the import_files folder with the pictures). The catalog is replaced only once everything is in.',
   'exchange.uploadFiles': 'Files',
   'exchange.uploadButton': 'Upload and import',
   'exchange.uploadStarted': 'Package received; the import is running. Reload the page to see the result.',
   'exchange.uploadBusy': 'An exchange with 1C is running right now; try again later.',
   'exchange.resendTitle': 'Send an order to 1C again',
-  'exchange.resendHelp': '1C picks the order up at its next exchange (sending again makes no duplicate: 1C knows the order by its number).',
+  'exchange.resendHelp':
+    '1C picks the order up at its next exchange (sending again makes no duplicate: 1C knows the order by its number).',
   'exchange.resendNumber': 'Order number',
   'exchange.resendButton': 'Send again',
   'exchange.resent': 'Order {number} will be sent at the next exchange.',

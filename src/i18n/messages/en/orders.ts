@@ -48,7 +48,8 @@ export const orders: Record<keyof typeof ru, string> = {
   'orders.vatIncluded': 'incl. VAT',
   'orders.vatOnTop': 'VAT',
   'orders.total': 'Total',
-  'orders.priceOnRequestNote': 'Some products in the cart have their price on request: they are not in the total and cannot be ordered.',
+  'orders.priceOnRequestNote':
+    'Some products in the cart have their price on request: they are not in the total and cannot be ordered.',
   'orders.toCheckout': 'Check out',
   'orders.checkout': 'Checkout',
   'orders.legalEntity': 'Buyer (legal entity)',

@@ -25,7 +25,8 @@ export const quick: Record<keyof typeof ru, string> = {
   'quick.errorTooManyLines': 'At most {max} lines can be added at once, and the list has {count}. Split it into parts.',
   'quick.errorNoFile': 'Choose a file.',
   'quick.errorTooLarge': 'The file "{file}" is larger than {maxMb} MB. Remove extra columns or sheets, or split it.',
-  'quick.errorOldXls': 'The file "{file}" is in the old Excel format (.xls). Open it in Excel and save it as "Excel Workbook (.xlsx)" or CSV.',
+  'quick.errorOldXls':
+    'The file "{file}" is in the old Excel format (.xls). Open it in Excel and save it as "Excel Workbook (.xlsx)" or CSV.',
   'quick.errorUnreadable': 'Could not read the file "{file}". XLSX and CSV files work.',
   'quick.errorEmptyFile': 'The file "{file}" is empty.',
   'quick.errorTooManyRows': 'The file "{file}" has more than {max} rows. Split it into parts.',

@@ -8,7 +8,9 @@ export const requisites: Record<keyof typeof ru, string> = {
   'error.ogrnKind': 'An organisation (10-digit INN) has a 13-digit OGRN, a sole proprietor (12-digit INN) a 15-digit OGRNIP.',
   'error.bikInvalid': 'BIK is 9 digits starting with 04 (a bank) or 00 (the Federal Treasury).',
   'error.accountInvalid': 'The settlement account is 20 digits.',
-  'error.accountChecksum': 'The settlement account does not match the BIK (its key digit): check both for a typo (or fill in the BIK).',
+  'error.accountChecksum':
+    'The settlement account does not match the BIK (its key digit): check both for a typo (or fill in the BIK).',
   'error.corrAccountInvalid': 'The correspondent account is 20 digits starting with 301.',
-  'error.corrAccountChecksum': 'The correspondent account does not belong to the bank with this BIK: check both for a typo (or fill in the BIK).',
+  'error.corrAccountChecksum':
+    'The correspondent account does not belong to the bank with this BIK: check both for a typo (or fill in the BIK).',
 };

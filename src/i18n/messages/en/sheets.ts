@@ -11,9 +11,11 @@ export const sheets: Record<keyof typeof ru, string> = {
   'sheets.holder_moysklad': 'MoySklad',
   'sheets.holder_1c': '1C',
   'sheets.holder_spreadsheet': 'a spreadsheet',
-  'sheets.watchOn': 'Files in {dir} are imported automatically (done ones go to done/, failed ones to failed/, with a report next to them).',
+  'sheets.watchOn':
+    'Files in {dir} are imported automatically (done ones go to done/, failed ones to failed/, with a report next to them).',
   'sheets.exportTitle': 'Download the catalog',
-  'sheets.exportHelp': 'The catalog in the shape the import reads: edit it in Excel and upload it back — only what you edited changes.',
+  'sheets.exportHelp':
+    'The catalog in the shape the import reads: edit it in Excel and upload it back — only what you edited changes.',
   'sheets.exportXlsx': 'Download XLSX',
   'sheets.exportCsv': 'Download CSV',
   'sheets.noFile': 'Choose a file.',
@@ -32,7 +34,8 @@ export const sheets: Record<keyof typeof ru, string> = {
   'sheets.moreProblems': '…and {count} more.',
   'sheets.noProblems': 'No problems.',
   'sheets.mappingTitle': 'Columns',
-  'sheets.mappingHelp': 'This is how the portal read the columns (header row {row}). If something is wrong, choose the right field and press "Check again".',
+  'sheets.mappingHelp':
+    'This is how the portal read the columns (header row {row}). If something is wrong, choose the right field and press "Check again".',
   'sheets.colColumn': 'Column',
   'sheets.colHeader': 'Header',
   'sheets.colField': 'Read as',

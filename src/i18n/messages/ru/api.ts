@@ -21,6 +21,7 @@ export const api = {
   'api.titlePriceChanged': 'Сумма заказа изменилась',
   'api.titleCreditLimit': 'Заказ не укладывается в условия кредита',
   'api.titleRateLimited': 'Слишком много запросов',
+  'api.titleStorageUnavailable': 'Сервер не может сохранить данные',
   'api.titlePdfUnavailable': 'PDF сейчас недоступен',
   'api.titleInternal': 'Внутренняя ошибка',
   // Problem details and what a problem type means (the /api/problems/… pages).
@@ -28,10 +29,12 @@ export const api = {
   'api.aboutValidation': 'Поля запроса не соответствуют схеме; список errors[] называет каждое поле и что с ним не так.',
   'api.aboutInvalidCursor': 'Курсор передаётся как есть из next_cursor предыдущей страницы.',
   'api.aboutInvalidParameters': 'Поиск q нельзя сочетать с фильтрами sku, barcode и updated_since.',
-  'api.aboutIdempotencyKeyMissing': 'Каждый POST /api/v1/orders несёт заголовок Idempotency-Key — случайную строку (например, UUID), одну на заказ.',
+  'api.aboutIdempotencyKeyMissing':
+    'Каждый POST /api/v1/orders несёт заголовок Idempotency-Key — случайную строку (например, UUID), одну на заказ.',
   'api.aboutIdempotencyKeyInvalid': 'Idempotency-Key — от 1 до 255 печатных символов ASCII без пробелов.',
   'api.aboutCompanyRequired': 'Токен менеджера действует за одну из его компаний: укажите её номер в заголовке Optovik-Company.',
-  'api.aboutUnauthorized': 'Передайте токен в заголовке Authorization: Bearer <токен>. Токен отозван, пользователь или компания отключены — токен не действует.',
+  'api.aboutUnauthorized':
+    'Передайте токен в заголовке Authorization: Bearer <токен>. Токен отозван, пользователь или компания отключены — токен не действует.',
   'api.aboutInsufficientScope': 'Чтение требует права read, размещение заказов — права order. Создайте токен с нужными правами.',
   'api.aboutNotFound': 'Такого адреса нет, или объект не принадлежит вашей компании.',
   'api.aboutCompanyNotFound': 'Компании с таким номером нет среди компаний, за которые действует токен.',
@@ -39,12 +42,16 @@ export const api = {
   'api.aboutBodyTooLarge': 'Тело запроса больше допустимого (api.max_body_kb).',
   'api.aboutUnsupportedMediaType': 'Тело запроса отправляйте с Content-Type: application/json.',
   'api.aboutIdempotencyKeyReused': 'С этим ключом уже размещён заказ с другим содержимым. Для нового заказа нужен новый ключ.',
-  'api.aboutOrderLinesRefused': 'Ни одна строка не заказана: errors[] называет каждую непринятую строку и причину. Исправьте их и отправьте заказ снова.',
+  'api.aboutOrderLinesRefused':
+    'Ни одна строка не заказана: errors[] называет каждую непринятую строку и причину. Исправьте их и отправьте заказ снова.',
   'api.aboutLegalEntityUnknown': 'У компании нет юрлица с таким ИНН (и КПП).',
   'api.aboutCreditLimit':
     'Продавец проверяет заказы по условиям кредита компании (лимит, просроченный долг), и этот заказ в них не укладывается. Оплатите просроченные счета или обратитесь к менеджеру; баланс компании — на странице «Взаиморасчёты» портала.',
   'api.aboutPriceChanged': 'Сумма по сегодняшним ценам не равна expected_total. Перечитайте цены и отправьте заказ снова.',
-  'api.aboutRateLimited': 'Превышен лимит запросов для токена (api.rate_limit). Подождите столько секунд, сколько сказано в Retry-After.',
+  'api.aboutRateLimited':
+    'Превышен лимит запросов для токена (api.rate_limit). Подождите столько секунд, сколько сказано в Retry-After.',
+  'api.aboutStorageUnavailable':
+    'На сервере закончилось место или диск недоступен для записи. Ничего из запроса не сохранено; повторите его позже (с тем же Idempotency-Key), ориентируясь на Retry-After.',
   'api.aboutPdfUnavailable': 'На сервере нет Chromium для PDF. Печатная форма заказа доступна на портале.',
   'api.aboutInternal': 'Ошибка на стороне портала; подробности записаны в журнал сервера.',
   'api.detailNoToken': 'В запросе нет заголовка Authorization: Bearer <токен>.',
@@ -86,7 +93,8 @@ export const api = {
   'api.fieldInvalid': 'неверное значение',
   // Profile: tokens.
   'api.tokensTitle': 'API-токены',
-  'api.tokensIntro': 'Токен даёт вашей учётной системе доступ к каталогу с вашими ценами и к заказам через REST API. Документация: {docs}.',
+  'api.tokensIntro':
+    'Токен даёт вашей учётной системе доступ к каталогу с вашими ценами и к заказам через REST API. Документация: {docs}.',
   'api.tokensNone': 'Токенов пока нет.',
   'api.tokenName': 'Название',
   'api.tokenNameHint': 'Например, «1С: Управление торговлей».',
@@ -108,7 +116,8 @@ export const api = {
   'api.tokenNotFound': 'Токен не найден или уже отозван.',
   // Profile: webhooks.
   'api.webhooksTitle': 'Вебхуки',
-  'api.webhooksIntro': 'Портал сообщит вашей системе о новых заказах и сменах статуса запросом POST на указанный адрес. Запросы подписаны по стандарту Standard Webhooks.',
+  'api.webhooksIntro':
+    'Портал сообщит вашей системе о новых заказах и сменах статуса запросом POST на указанный адрес. Запросы подписаны по стандарту Standard Webhooks.',
   'api.webhooksNone': 'Адресов пока нет.',
   'api.webhookUrl': 'Адрес (https://…)',
   'api.webhookEvents': 'События',
@@ -130,7 +139,8 @@ export const api = {
   'api.webhookInvalidUrl': 'Это не адрес. Нужен полный адрес вида https://example.ru/hooks/optovik.',
   'api.webhookScheme': 'Годятся только адреса http:// и https://.',
   'api.webhookCredentials': 'Уберите логин и пароль из адреса.',
-  'api.webhookPrivate': 'Адрес ведёт во внутреннюю сеть или на этот сервер; такие адреса запрещены настройкой api.webhooks.allow_private.',
+  'api.webhookPrivate':
+    'Адрес ведёт во внутреннюю сеть или на этот сервер; такие адреса запрещены настройкой api.webhooks.allow_private.',
   'api.webhookUnresolvable': 'Имя сервера из адреса не находится в DNS.',
   'api.webhookLimit': 'Не больше {count} адресов на компанию.',
   // Admin: every token.

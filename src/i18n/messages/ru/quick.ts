@@ -24,7 +24,8 @@ export const quick = {
   'quick.errorTooManyLines': 'За один раз можно добавить не больше {max} строк, а в списке {count}. Разделите его на части.',
   'quick.errorNoFile': 'Выберите файл.',
   'quick.errorTooLarge': 'Файл «{file}» больше {maxMb} МБ. Удалите из него лишние столбцы или листы, или разделите его на части.',
-  'quick.errorOldXls': 'Файл «{file}» в старом формате Excel (.xls). Откройте его в Excel и сохраните как «Книга Excel (.xlsx)» или CSV.',
+  'quick.errorOldXls':
+    'Файл «{file}» в старом формате Excel (.xls). Откройте его в Excel и сохраните как «Книга Excel (.xlsx)» или CSV.',
   'quick.errorUnreadable': 'Не удалось прочитать файл «{file}». Подходят файлы XLSX и CSV.',
   'quick.errorEmptyFile': 'Файл «{file}» пустой.',
   'quick.errorTooManyRows': 'В файле «{file}» больше {max} строк. Разделите его на части.',

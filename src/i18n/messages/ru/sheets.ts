@@ -11,7 +11,8 @@ export const sheets = {
   'sheets.holder_spreadsheet': 'таблица',
   'sheets.watchOn': 'Файлы из папки {dir} загружаются автоматически (готовые — в done/, с ошибками — в failed/, рядом отчёт).',
   'sheets.exportTitle': 'Выгрузить каталог',
-  'sheets.exportHelp': 'Каталог в том же виде, в каком его читает загрузка: отредактируйте в Excel и загрузите обратно — изменится только то, что вы поправили.',
+  'sheets.exportHelp':
+    'Каталог в том же виде, в каком его читает загрузка: отредактируйте в Excel и загрузите обратно — изменится только то, что вы поправили.',
   'sheets.exportXlsx': 'Скачать XLSX',
   'sheets.exportCsv': 'Скачать CSV',
   'sheets.noFile': 'Выберите файл.',
@@ -30,7 +31,8 @@ export const sheets = {
   'sheets.moreProblems': '…и ещё {count}.',
   'sheets.noProblems': 'Ошибок нет.',
   'sheets.mappingTitle': 'Столбцы',
-  'sheets.mappingHelp': 'Так портал понял столбцы файла (строка заголовка {row}). Если что-то не так, выберите нужное и нажмите «Проверить снова».',
+  'sheets.mappingHelp':
+    'Так портал понял столбцы файла (строка заголовка {row}). Если что-то не так, выберите нужное и нажмите «Проверить снова».',
   'sheets.colColumn': 'Столбец',
   'sheets.colHeader': 'Заголовок',
   'sheets.colField': 'Что в нём',
