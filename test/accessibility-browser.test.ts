@@ -110,6 +110,10 @@ describe.skipIf(!chromium)('accessibility (axe-core, WCAG 2.1 AA) in a real brow
       '/admin/api-tokens',
       '/admin/mail',
       `/admin/products/${ids.product}/photos`,
+      '/admin/catalog?q=BLT',
+      `/admin/catalog/products/${ids.product}`,
+      '/admin/catalog/products/new',
+      '/admin/catalog/lists',
     ],
   });
 

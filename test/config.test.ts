@@ -93,6 +93,7 @@ describe('finding the config file', () => {
       pricesIncludeVat: true,
       currencyRates: [],
       pageSize: 50,
+      handEdits: 'auto',
     });
     expect(config.photos).toEqual({
       maxUploadMb: 10,
@@ -122,9 +123,7 @@ describe('finding the config file', () => {
 
   it('fails when an explicitly named file is missing', () => {
     const cwd = tempDir();
-    expect(errorOf(() => loadConfig({ file: 'prod.yml', cwd, env: {} }))).toBe(
-      `config file not found: ${join(cwd, 'prod.yml')}`,
-    );
+    expect(errorOf(() => loadConfig({ file: 'prod.yml', cwd, env: {} }))).toBe(`config file not found: ${join(cwd, 'prod.yml')}`);
     expect(errorOf(() => loadConfig({ cwd, env: { OPTOVIK_CONFIG: '/nowhere/optovik.yml' } }))).toBe(
       'config file not found: /nowhere/optovik.yml',
     );
@@ -239,17 +238,13 @@ describe('${NAME} environment references', () => {
   });
 
   it('rejects a malformed reference', () => {
-    expect(problems('site:\n  name: "${SHOP"\n')).toBe(
-      'config.yml: site.name: unclosed "${" (write $${ for a literal ${)',
-    );
+    expect(problems('site:\n  name: "${SHOP"\n')).toBe('config.yml: site.name: unclosed "${" (write $${ for a literal ${)');
   });
 });
 
 describe('bad input', () => {
   it('YAML syntax error: line and column', () => {
-    expect(problems('server:\n\tport: 3000\n')).toBe(
-      'config.yml: line 2, column 1: tabs are not allowed as indentation',
-    );
+    expect(problems('server:\n\tport: 3000\n')).toBe('config.yml: line 2, column 1: tabs are not allowed as indentation');
     expect(problems('site:\n  name: "Optovik\nlog:\n  level: info\n')).toMatch(
       /^config\.yml: line \d+, column \d+: missing closing "quote$/,
     );
@@ -259,9 +254,7 @@ describe('bad input', () => {
     expect(problems('- server\n- site\n')).toBe(
       'config.yml: the top level must be a mapping of keys (like "server:"), got a list',
     );
-    expect(problems('hello\n')).toBe(
-      'config.yml: the top level must be a mapping of keys (like "server:"), got "hello"',
-    );
+    expect(problems('hello\n')).toBe('config.yml: the top level must be a mapping of keys (like "server:"), got "hello"');
   });
 
   it('unknown key, with a suggestion when one is close', () => {
@@ -271,25 +264,17 @@ describe('bad input', () => {
       'config.yml: server.publicUrl: unknown key (did you mean "public_url"?)',
     );
     expect(problems('colour: red\n')).toBe('config.yml: colour: unknown key');
-    expect(problems('port: 3000\n')).toBe(
-      'config.yml: port: unknown key (did you mean "server.port" or "smtp.port"?)',
-    );
+    expect(problems('port: 3000\n')).toBe('config.yml: port: unknown key (did you mean "server.port" or "smtp.port"?)');
   });
 
   it('a string where an integer belongs, even if it looks like a number', () => {
     expect(problems('smtp:\n  port: abc\n')).toBe('config.yml: smtp.port: must be an integer 1–65535, got "abc"');
-    expect(problems('server:\n  port: "3000"\n')).toBe(
-      'config.yml: server.port: must be an integer 0–65535, got "3000"',
-    );
-    expect(problems('auth:\n  session_days: 1.5\n')).toBe(
-      'config.yml: auth.session_days: must be an integer 1–365, got 1.5',
-    );
+    expect(problems('server:\n  port: "3000"\n')).toBe('config.yml: server.port: must be an integer 0–65535, got "3000"');
+    expect(problems('auth:\n  session_days: 1.5\n')).toBe('config.yml: auth.session_days: must be an integer 1–365, got 1.5');
   });
 
   it('integer out of range', () => {
-    expect(problems('server:\n  port: 70000\n')).toBe(
-      'config.yml: server.port: must be an integer 0–65535, got 70000',
-    );
+    expect(problems('server:\n  port: 70000\n')).toBe('config.yml: server.port: must be an integer 0–65535, got 70000');
     expect(problems('auth:\n  password_min_length: 4\n')).toBe(
       'config.yml: auth.password_min_length: must be an integer 8–128, got 4',
     );
@@ -299,9 +284,7 @@ describe('bad input', () => {
     expect(problems('smtp:\n  security: ssl\n')).toBe(
       'config.yml: smtp.security: must be one of: starttls, tls, none; got "ssl"',
     );
-    expect(problems('site:\n  default_locale: de\n')).toBe(
-      'config.yml: site.default_locale: must be one of: ru, en; got "de"',
-    );
+    expect(problems('site:\n  default_locale: de\n')).toBe('config.yml: site.default_locale: must be one of: ru, en; got "de"');
     expect(problems('catalog:\n  stock_display: approximate\n')).toBe(
       'config.yml: catalog.stock_display: must be one of: exact, ranges, yes_no; got "approximate"',
     );
@@ -347,7 +330,9 @@ describe('bad input', () => {
     expect(problems(ms('    price_types: [Оптовая = Опт]\n    default_price_type: Розница\n'))).toBe(
       'config.yml: integrations.moysklad.default_price_type: "Розница" is not among integrations.moysklad.price_types',
     );
-    expect(problems(ms('    poll_seconds: 1\n'))).toBe('config.yml: integrations.moysklad.poll_seconds: must be an integer 5–86400, got 1');
+    expect(problems(ms('    poll_seconds: 1\n'))).toBe(
+      'config.yml: integrations.moysklad.poll_seconds: must be an integer 5–86400, got 1',
+    );
     expect(problems(ms('    tokn: x\n'))).toMatch(/integrations\.moysklad\.tokn: unknown key/);
   });
 
@@ -423,9 +408,7 @@ describe('values', () => {
     const config = load('server:\n  public_url: https://opt.example.ru/\n');
     expect(config.server.publicUrl).toBe('https://opt.example.ru');
     expect(config.server.secureCookies).toBe(true);
-    expect(load('server:\n  public_url: https://opt.example.ru\n  secure_cookies: false\n').server.secureCookies).toBe(
-      false,
-    );
+    expect(load('server:\n  public_url: https://opt.example.ru\n  secure_cookies: false\n').server.secureCookies).toBe(false);
   });
 
   it('derives public_url from the port', () => {
@@ -492,9 +475,7 @@ describe('list options (catalog.stock_warehouses)', () => {
     expect(problems(text, { MAIN_WH: 'Main' })).toBe(
       'config.yml: catalog.stock_warehouses[1]: environment variable CITY is not set',
     );
-    expect(problems(text, { MAIN_WH: '', CITY: 'Казань' })).toBe(
-      'config.yml: catalog.stock_warehouses[0]: must not be empty',
-    );
+    expect(problems(text, { MAIN_WH: '', CITY: 'Казань' })).toBe('config.yml: catalog.stock_warehouses[0]: must not be empty');
   });
 
   it('takes lists from overrides and freezes them', () => {

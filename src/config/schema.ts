@@ -395,6 +395,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     description:
       'Fixed rates for prices in other currencies, as "USD = 92.50" (roubles for one unit), applied at start; a currency without a rate shows "price on request", never dollars as roubles.',
   },
+  'catalog.hand_edits': {
+    kind: 'enum',
+    default: 'auto',
+    values: ['auto', 'always', 'never'],
+    description:
+      'Whether admins change the catalog by hand (products, prices, stock, categories, price types, warehouses) on the admin pages: auto allows it for what no accounting system owns (made on the portal or by a spreadsheet) and not for what 1C or MoySklad sends, always allows it everywhere (the next exchange may overwrite such an edit), never makes the pages read-only.',
+  },
   'catalog.page_size': {
     kind: 'integer',
     default: 50,

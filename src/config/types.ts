@@ -72,6 +72,8 @@ export interface Config {
     readonly currencyRates: readonly string[];
     /** Rows per catalog page. */
     readonly pageSize: number;
+    /** Hand edits on the admin catalog pages: auto = only what no accounting system owns. */
+    readonly handEdits: 'auto' | 'always' | 'never';
   };
   readonly photos: {
     /** Largest upload accepted, in megabytes. */

@@ -12,12 +12,13 @@
  * Held by the AppContext (ctx.importGate): one per process, as the connection is.
  */
 
-export type ImportReader = 'moysklad' | '1c' | 'spreadsheet';
+export type ImportReader = 'moysklad' | '1c' | 'spreadsheet' | 'hand';
 
 const HOLDER_MESSAGES: Record<ImportReader, string> = {
   moysklad: 'A MoySklad sync is using the catalog import right now; try again in a minute',
   '1c': 'An exchange with 1C is using the catalog import right now; try again when it has finished',
   spreadsheet: 'A spreadsheet import is using the catalog import right now; try again in a minute',
+  hand: 'An edit made by hand is being saved right now; try again in a moment',
 };
 
 /** The gate was taken: `holder` is who has it, the message says so in words. */

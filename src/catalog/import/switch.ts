@@ -80,6 +80,8 @@ export interface SwitchOptions {
   readonly dryRun?: boolean;
   /** Runs first inside the switch's transaction (a reader's key adoption), rolled back with a dry run. */
   readonly prepare?: (trx: Transaction<DB>) => Promise<void>;
+  /** Runs last inside the switch's transaction, before the commit (a reader's temporary keys removed). */
+  readonly finish?: (trx: Transaction<DB>) => Promise<void>;
 }
 
 /** Thrown to roll a dry run back once its counts are known. */
@@ -141,7 +143,9 @@ async function switchStaged(
       const ids = (await list(trx, sql<{ id: number }>`${changedProducts}`)).map((r) => r.id);
       await reindexProducts(searchIndex, trx, ids);
     }
-    return { counts, photos: await photosToAttach(trx) };
+    const photos = await photosToAttach(trx);
+    if (options.finish) await options.finish(trx);
+    return { counts, photos };
   });
 }
 

@@ -1,6 +1,7 @@
 import { admin } from './en/admin.js';
 import { api } from './en/api.js';
 import { catalog } from './en/catalog.js';
+import { catalogAdmin } from './en/catalog-admin.js';
 import { common } from './en/common.js';
 import { desk } from './en/desk.js';
 import { exchange } from './en/exchange.js';
@@ -32,4 +33,5 @@ export const en = {
   ...desk,
   ...api,
   ...sheets,
+  ...catalogAdmin,
 };

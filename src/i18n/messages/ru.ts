@@ -1,6 +1,7 @@
 import { admin } from './ru/admin.js';
 import { api } from './ru/api.js';
 import { catalog } from './ru/catalog.js';
+import { catalogAdmin } from './ru/catalog-admin.js';
 import { common } from './ru/common.js';
 import { desk } from './ru/desk.js';
 import { exchange } from './ru/exchange.js';
@@ -32,5 +33,6 @@ export const ru = {
   ...desk,
   ...api,
   ...sheets,
+  ...catalogAdmin,
 };
 export type MessageKey = keyof typeof ru;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../../../context.js';
 import { accessRequestRoutes } from './access-requests.js';
+import { catalogAdminRoutes } from './catalog.js';
 import { companyRoutes } from './companies.js';
 import { exchangeAdminRoutes } from './exchange.js';
 import { jobRoutes } from './jobs.js';
@@ -18,4 +19,5 @@ export async function adminRoutes(app: FastifyInstance, { ctx }: { ctx: AppConte
   await app.register(jobRoutes, { ctx });
   await app.register(exchangeAdminRoutes, { ctx });
   await app.register(spreadsheetAdminRoutes, { ctx });
+  await app.register(catalogAdminRoutes, { ctx });
 }
