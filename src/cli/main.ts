@@ -1,13 +1,5 @@
-import { apiTokenCommand, createUserCommand } from './api-commands.js';
 import { type ParsedArgs, parseArgs } from './args.js';
-import { backup, configCheck, createAdmin, flushAllSessions, mailTest, migrate, resetPassword } from './commands.js';
-import { exportFile } from './export.js';
-import { importFile } from './import.js';
-import { moysklad } from './moysklad.js';
-import { rates } from './rates.js';
-import { restore } from './restore.js';
 import { CliError } from './runtime.js';
-import { serve } from './serve.js';
 
 const HELP = `Usage: optovik <command> [--config <file>]
 
@@ -40,24 +32,30 @@ Commands:
 The config file is ./config.yml, or --config <file>, or OPTOVIK_CONFIG=<file>.
 Without a config file Optovik runs in demo mode.`;
 
-const commands: Record<string, (args: ParsedArgs) => Promise<number>> = {
-  serve,
-  migrate,
-  backup,
-  'create-admin': createAdmin,
-  'create-user': createUserCommand,
-  'api-token': apiTokenCommand,
-  'reset-password': resetPassword,
-  'flush-sessions': flushAllSessions,
-  mail: mailTest,
-  import: importFile,
-  export: exportFile,
-  moysklad,
-  rates,
-  restore,
-  config: async (args) => {
+type Command = (args: ParsedArgs) => Promise<number>;
+
+/**
+ * Each command's module is loaded when it runs: `import` or `migrate` never load the web server,
+ * its templates and routes (~60 MB of the CLI's memory).
+ */
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serve,
+  migrate: async () => (await import('./commands.js')).migrate,
+  backup: async () => (await import('./commands.js')).backup,
+  'create-admin': async () => (await import('./commands.js')).createAdmin,
+  'create-user': async () => (await import('./api-commands.js')).createUserCommand,
+  'api-token': async () => (await import('./api-commands.js')).apiTokenCommand,
+  'reset-password': async () => (await import('./commands.js')).resetPassword,
+  'flush-sessions': async () => (await import('./commands.js')).flushAllSessions,
+  mail: async () => (await import('./commands.js')).mailTest,
+  import: async () => (await import('./import.js')).importFile,
+  export: async () => (await import('./export.js')).exportFile,
+  moysklad: async () => (await import('./moysklad.js')).moysklad,
+  rates: async () => (await import('./rates.js')).rates,
+  restore: async () => (await import('./restore.js')).restore,
+  config: async () => async (args) => {
     if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
-    return configCheck(args);
+    return (await import('./commands.js')).configCheck(args);
   },
 };
 
@@ -74,12 +72,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const command = commands[name];
-  if (!command) {
+  const load = commands[name];
+  if (!load) {
     console.error(`optovik: unknown command "${name}"\n\n${HELP}`);
     return 2;
   }
   try {
+    const command = await load();
     return await command(args);
   } catch (error) {
     if (error instanceof CliError) {
