@@ -454,7 +454,11 @@ function writeImport(path: string, products: number): number {
   return w.close();
 }
 
-function writeOffers(path: string, products: number, delta: boolean): number {
+/**
+ * Offers of every product, or (delta) only the 1% that change, as changes; `changedValues` says
+ * whether those carry the changed values or the original ones (a delta that undoes the delta).
+ */
+function writeOffers(path: string, products: number, delta: boolean, changedValues = delta): number {
   const w = new FileWriter(path);
   header(w);
   w.write(
@@ -482,7 +486,7 @@ function writeOffers(path: string, products: number, delta: boolean): number {
   for (let i = 0; i < products; i++) {
     if (delta && !isDeltaProduct(i)) continue;
     const p = productText(i);
-    const v = offerValues(i, delta);
+    const v = offerValues(i, changedValues);
     let prices = '';
     PRICE_TYPES.forEach((t, k) => {
       const kop = v.prices[k] as number;
@@ -522,6 +526,13 @@ export interface CmlPackage {
   offersFile: string;
   deltaFile: string;
   bytes: { import: number; offers: number; delta: number };
+}
+
+/** The 1% of offers the delta changes, as changes, back at their original values (undoes the delta). */
+export function writeUndoDelta(dir: string, products: number): string {
+  const file = join(dir, 'offers-undo.xml');
+  writeOffers(file, products, true, false);
+  return file;
 }
 
 /** Writes import.xml, offers.xml and offers-delta.xml (1% of offers changed) into `dir`. */

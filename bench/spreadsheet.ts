@@ -82,10 +82,15 @@ interface CliRun {
   output: string;
 }
 
+/** The node flags `npm run optovik` runs the CLI with (package.json), so the bench measures what a user runs. */
+const CLI_FLAGS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.optovik
+  ?.split(/\s+/)
+  .filter((arg) => arg.startsWith('--')) ?? [];
+
 /** `optovik …` as a process of its own, timed, its peak RSS read from /proc while it runs. */
 function cli(args: string[]): Promise<CliRun> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['bin/optovik.js', ...args], { cwd: ROOT, env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...CLI_FLAGS, 'bin/optovik.js', ...args], { cwd: ROOT, env: { ...process.env, HOME: dir }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   let peak = 0;
   const sample = () => {

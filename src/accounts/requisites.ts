@@ -37,6 +37,11 @@ function weighted(digits: readonly number[], weights: readonly number[]): number
   return weights.reduce((sum, weight, i) => sum + weight * (digits[i] ?? 0), 0);
 }
 
+/** A typed value in a message: quoted, and cut when someone pasted a page into the field. */
+function shown(value: string): string {
+  return JSON.stringify(value.length > 40 ? `${value.slice(0, 37)}...` : value);
+}
+
 const INN10_WEIGHTS = [2, 4, 10, 3, 5, 9, 4, 6, 8];
 const INN12_WEIGHTS_11 = [7, 2, 4, 10, 3, 5, 9, 4, 6, 8];
 const INN12_WEIGHTS_12 = [3, 7, 2, 4, 10, 3, 5, 9, 4, 6, 8];
@@ -51,8 +56,13 @@ const innDigit = (digits: readonly number[], weights: readonly number[]) => (wei
 export function checkInn(inn: string, kind: 'any' | 'organisation' | 'person' = 'any'): RequisiteProblem | null {
   const lengths = kind === 'organisation' ? [10] : kind === 'person' ? [12] : [10, 12];
   if (!/^\d+$/.test(inn) || !lengths.includes(inn.length)) {
-    const what = kind === 'organisation' ? '10 digits' : kind === 'person' ? '12 digits' : '10 digits (organisation) or 12 digits (sole proprietor)';
-    return problem('inn_invalid', `INN "${inn}" must be ${what}`);
+    const what =
+      kind === 'organisation'
+        ? '10 digits'
+        : kind === 'person'
+          ? '12 digits'
+          : '10 digits (organisation) or 12 digits (sole proprietor)';
+    return problem('inn_invalid', `INN ${shown(inn)} must be ${what}`);
   }
   const d = digitsOf(inn);
   const ok =
@@ -64,7 +74,9 @@ export function checkInn(inn: string, kind: 'any' | 'organisation' | 'person' = 
 
 /** KPP: 4 digits (tax office), 2 digits or capital Latin letters (reason), 3 digits. It has no control digit. */
 export function checkKpp(kpp: string): RequisiteProblem | null {
-  return /^\d{4}[\dA-Z]{2}\d{3}$/.test(kpp) ? null : problem('kpp_invalid', `KPP "${kpp}" must be 9 characters, e.g. 771301001`);
+  return /^\d{4}[\dA-Z]{2}\d{3}$/.test(kpp)
+    ? null
+    : problem('kpp_invalid', `KPP ${shown(kpp)} must be 9 characters, e.g. 771301001`);
 }
 
 /**
@@ -73,14 +85,20 @@ export function checkKpp(kpp: string): RequisiteProblem | null {
  */
 export function checkOgrn(ogrn: string): RequisiteProblem | null {
   if (!/^(\d{13}|\d{15})$/.test(ogrn)) {
-    return problem('ogrn_invalid', `OGRN "${ogrn}" must be 13 digits (OGRN of an organisation) or 15 (OGRNIP of a sole proprietor)`);
+    return problem(
+      'ogrn_invalid',
+      `OGRN ${shown(ogrn)} must be 13 digits (OGRN of an organisation) or 15 (OGRNIP of a sole proprietor)`,
+    );
   }
   const body = BigInt(ogrn.slice(0, -1));
   const modulus = ogrn.length === 13 ? 11n : 13n;
   const expected = Number((body % modulus) % 10n);
   return expected === Number(ogrn.at(-1))
     ? null
-    : problem('ogrn_checksum', `${ogrn.length === 13 ? 'OGRN' : 'OGRNIP'} ${ogrn}: the control digit does not match, there is a typo in it`);
+    : problem(
+        'ogrn_checksum',
+        `${ogrn.length === 13 ? 'OGRN' : 'OGRNIP'} ${ogrn}: the control digit does not match, there is a typo in it`,
+      );
 }
 
 /**
@@ -88,7 +106,9 @@ export function checkOgrn(ogrn: string): RequisiteProblem | null {
  * with 00. Only a bank's BIK keys the accounts below: treasury accounts follow rules of their own.
  */
 export function checkBik(bik: string): RequisiteProblem | null {
-  return /^0[04]\d{7}$/.test(bik) ? null : problem('bik_invalid', `BIK "${bik}" must be 9 digits starting with 04 (a bank) or 00 (the Federal Treasury)`);
+  return /^0[04]\d{7}$/.test(bik)
+    ? null
+    : problem('bik_invalid', `BIK ${shown(bik)} must be 9 digits starting with 04 (a bank) or 00 (the Federal Treasury)`);
 }
 
 const isBankBik = (bik: string) => /^04\d{7}$/.test(bik);
@@ -106,7 +126,7 @@ function accountKeyOk(prefix: string, account: string): boolean {
  * held at the Bank of Russia itself (BIK ending in 000, 001 or 002) with "0" and the BIK's 5th and 6th.
  */
 export function checkSettlementAccount(account: string, bik: string): RequisiteProblem | null {
-  if (!/^\d{20}$/.test(account)) return problem('account_invalid', `account "${account}" must be 20 digits`);
+  if (!/^\d{20}$/.test(account)) return problem('account_invalid', `account ${shown(account)} must be 20 digits`);
   if (!isBankBik(bik)) return null; // a wrong BIK is reported for the BIK; a treasury account has no key to check
   const atCentralBank = ['000', '001', '002'].includes(bik.slice(6));
   const prefix = atCentralBank ? `0${bik.slice(4, 6)}` : bik.slice(6);
@@ -121,11 +141,16 @@ export function checkSettlementAccount(account: string, bik: string): RequisiteP
  */
 export function checkCorrespondentAccount(account: string, bik: string): RequisiteProblem | null {
   if (!/^301\d{17}$/.test(account)) {
-    return problem('corr_account_invalid', `correspondent account "${account}" must be 20 digits starting with 301`);
+    return problem('corr_account_invalid', `correspondent account ${shown(account)} must be 20 digits starting with 301`);
   }
   if (!isBankBik(bik)) return null;
   const ok = account.endsWith(bik.slice(6)) && accountKeyOk(`0${bik.slice(4, 6)}`, account);
-  return ok ? null : problem('corr_account_checksum', `correspondent account ${account} does not belong to the bank with BIK ${bik}: check both for a typo`);
+  return ok
+    ? null
+    : problem(
+        'corr_account_checksum',
+        `correspondent account ${account} does not belong to the bank with BIK ${bik}: check both for a typo`,
+      );
 }
 
 export interface RequisitesInput {
@@ -158,18 +183,41 @@ export function checkRequisites(input: RequisitesInput): { field: RequisiteField
   if (inn) add('inn', checkInn(inn));
   if (kpp) {
     const own = checkKpp(kpp);
-    add('kpp', own ?? (inn.length === 12 ? problem('kpp_person', 'a sole proprietor (12-digit INN) has no KPP: leave it empty') : null));
+    add(
+      'kpp',
+      own ?? (inn.length === 12 ? problem('kpp_person', 'a sole proprietor (12-digit INN) has no KPP: leave it empty') : null),
+    );
   }
   if (ogrn) {
     const own = checkOgrn(ogrn);
     const mismatch =
       (inn.length === 10 && ogrn.length !== 13) || (inn.length === 12 && ogrn.length !== 15)
-        ? problem('ogrn_kind', inn.length === 10 ? 'an organisation (10-digit INN) has a 13-digit OGRN' : 'a sole proprietor (12-digit INN) has a 15-digit OGRNIP')
+        ? problem(
+            'ogrn_kind',
+            inn.length === 10
+              ? 'an organisation (10-digit INN) has a 13-digit OGRN'
+              : 'a sole proprietor (12-digit INN) has a 15-digit OGRNIP',
+          )
         : null;
     add('ogrn', own ?? mismatch);
   }
   if (bik) add('bik', checkBik(bik));
-  if (account) add('account', checkSettlementAccount(account, bik) ?? (bik ? null : problem('account_checksum', 'the account can only be checked together with the BIK: fill in the BIK')));
-  if (corr) add('corrAccount', checkCorrespondentAccount(corr, bik) ?? (bik ? null : problem('corr_account_checksum', 'the correspondent account can only be checked together with the BIK: fill in the BIK')));
+  if (account)
+    add(
+      'account',
+      checkSettlementAccount(account, bik) ??
+        (bik ? null : problem('account_checksum', 'the account can only be checked together with the BIK: fill in the BIK')),
+    );
+  if (corr)
+    add(
+      'corrAccount',
+      checkCorrespondentAccount(corr, bik) ??
+        (bik
+          ? null
+          : problem(
+              'corr_account_checksum',
+              'the correspondent account can only be checked together with the BIK: fill in the BIK',
+            )),
+    );
   return found;
 }

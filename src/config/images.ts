@@ -44,8 +44,15 @@ function skipSvgProlog(text: string): string {
 
 /** Why the file at `path` cannot be a document image, or null when it can. */
 export function imageProblem(path: string): string | null {
-  const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) return `file not found: ${path}`;
+  const named = path.length > 200 ? `${path.slice(0, 197)}...` : path;
+  let stat: ReturnType<typeof statSync>;
+  try {
+    stat = statSync(path, { throwIfNoEntry: false });
+  } catch (error) {
+    // A path too long for the system, or a folder on the way that cannot be entered.
+    return `cannot read ${named}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`;
+  }
+  if (!stat) return `file not found: ${named}`;
   if (!stat.isFile()) return `not a file: ${path}`;
   if (stat.size > MAX_IMAGE_BYTES)
     return `${path} is ${(stat.size / 1024 / 1024).toFixed(1)} MB; an image for documents must be at most 2 MB`;

@@ -63,7 +63,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const tree = mergeDeep(fromFile, opts.overrides ?? {});
 
   const problems: string[] = [];
-  const report = (where: string, what: string) => problems.push(`${label}: ${where}: ${what}`);
+  const report = (where: string, what: string) => problems.push(`${label}: ${where}: ${shortened(what)}`);
   checkKeys(tree, report);
   const values = resolveValues(tree, { env, hasFile: file !== null, report });
   checkCrossRules(values, report);
@@ -72,6 +72,12 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   return buildConfig(values, file?.path ?? null, baseDir);
+}
+
+/** A message stays readable when the value in it is a pasted page: long quoted values are cut. */
+function shortened(text: string): string {
+  const cut = text.replace(/"([^"]{61,})"/g, (_match, inner: string) => `"${inner.slice(0, 57)}..."`);
+  return cut.length <= 500 ? cut : `${cut.slice(0, 497)}...`;
 }
 
 function nonEmpty(s: string | undefined): string | undefined {
