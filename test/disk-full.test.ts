@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApiTestApp, apiBuyer, startApiApp } from './api-helpers.js';
-import { Browser, checkoutForm, makeUser } from './helpers.js';
+import { Browser, checkout, makeUser } from './helpers.js';
 
 let t: ApiTestApp | undefined;
 afterEach(async () => {
@@ -57,18 +57,6 @@ async function webBuyer(app: ApiTestApp) {
   return browser;
 }
 
-async function webCheckout(browser: Browser) {
-  const form = await checkoutForm(browser);
-  return browser.post('/checkout', {
-    _csrf: form.csrf,
-    idempotency_key: form.key,
-    confirmed_total: form.total,
-    ...(form.entity ? { legal_entity_id: form.entity } : {}),
-    address_choice: 'new',
-    new_address: 'Москва, Складская 1',
-  });
-}
-
 /** Writes until the database refuses: the limit is the pages it has now (free pages inside are used first). */
 function capDatabase(app: ApiTestApp): void {
   const sqlite = app.ctx.database.sqlite;
@@ -102,7 +90,7 @@ describe('when the database cannot grow', () => {
     expect(during.withoutLines).toBe(0);
 
     // The buyer on the web: a page that says what happened, and the cart is still there.
-    const page = await webCheckout(browser);
+    const page = (await checkout(browser)).res;
     expect(page.status).toBe(503);
     expect(plain(page.body)).toContain('Портал не может сейчас ничего сохранить');
     expect(plain(page.body)).toContain('корзина и введённые данные на месте');
@@ -114,7 +102,7 @@ describe('when the database cannot grow', () => {
     const again = await apiOrder(app, token, refusedKey);
     expect(again.status).toBe(201);
     expect((await apiOrder(app, token, refusedKey)).status).toBe(200);
-    expect((await webCheckout(browser)).status).toBe(303);
+    expect((await checkout(browser)).res.status).toBe(303);
     const after = await stored(app);
     expect(after.orders).toBe(during.orders + 2);
     expect(after.withoutLines).toBe(0);
