@@ -98,3 +98,83 @@ describe('the map of 1C fields', () => {
     );
   });
 });
+
+const OFFERS = `<?xml version="1.0" encoding="UTF-8"?>
+<КоммерческаяИнформация ВерсияСхемы="2.10">
+  <ПакетПредложений СодержитТолькоИзменения="false"><Ид>cat#</Ид><ИдКаталога>cat</ИдКаталога><ИдКлассификатора>cls</ИдКлассификатора><Наименование>Предложения</Наименование>
+    <ТипыЦен>
+      <ТипЦены><Ид>pt-opt</Ид><Наименование>Оптовая цена</Наименование><Валюта>RUB</Валюта></ТипЦены>
+      <ТипЦены><Ид>pt-buy</Ид><Наименование>Закупочная</Наименование><Валюта>RUB</Валюта></ТипЦены>
+    </ТипыЦен>
+    <Предложения>
+      <Предложение><Ид>g-1</Ид><Наименование>Саморез в коробке</Наименование>
+        <Цены>
+          <Цена><ИдТипаЦены>pt-opt</ИдТипаЦены><ЦенаЗаЕдиницу>12,50</ЦенаЗаЕдиницу><Валюта>RUB</Валюта></Цена>
+          <Цена><ИдТипаЦены>pt-buy</ИдТипаЦены><ЦенаЗаЕдиницу>7,00</ЦенаЗаЕдиницу><Валюта>RUB</Валюта></Цена>
+        </Цены>
+        <Количество>500</Количество>
+      </Предложение>
+    </Предложения>
+  </ПакетПредложений>
+</КоммерческаяИнформация>`;
+
+describe('the map of 1C price types', () => {
+  async function exchange(priceTypes: string[], prepare?: (app: TestApp) => Promise<void>) {
+    t = await startTestApp({
+      integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, price_types: priceTypes } },
+    } as never);
+    await prepare?.(t);
+    const client = new OneCClient(await t.app.listen({ port: 0, host: '127.0.0.1' }), LOGIN, PASSWORD);
+    expect((await client.checkauth('catalog'))[0]).toBe('success');
+    await client.init('catalog');
+    for (const [name, body] of [
+      ['import.xml', IMPORT],
+      ['offers.xml', OFFERS],
+    ] as const)
+      expect(await client.upload('catalog', name, Buffer.from(body))).toMatch(/^success/);
+    for (const name of ['import.xml', 'offers.xml'])
+      expect((await client.importUntilDone('catalog', name)).final).toMatch(/^success/);
+    return t;
+  }
+  const types = (app: TestApp) =>
+    app.ctx.db.selectFrom('price_types').select(['id', 'name', 'external_1c_id']).orderBy('id').execute();
+
+  it('renames a 1C price type, takes over the portal one of that name with its buyers, and leaves the purchase price out', async () => {
+    let handMade = 0;
+    const app = await exchange(['Оптовая цена = опт'], async (a) => {
+      handMade = (
+        await a.ctx.db
+          .insertInto('price_types')
+          .values({ name: 'Опт', is_default: 1, external_1c_id: null, external_ms_id: null, created_at: 0 })
+          .returning('id')
+          .executeTakeFirstOrThrow()
+      ).id;
+    });
+    // One price type: the hand-made «Опт», found by a case-blind match, now 1C's and spelled as the map says; no «Закупочная».
+    expect(await types(app)).toEqual([{ id: handMade, name: 'опт', external_1c_id: 'pt-opt' }]);
+    const { browser } = await buyerAt(app, handMade);
+    const page = (await browser.get('/catalog?q=BOX-1')).body.replace(/[\u00a0\u202f]/g, ' ');
+    expect(page).toContain('12,50');
+    expect(page).not.toContain('7,00');
+  });
+
+  it('maps by Ид too, and every price type 1C sends comes under its own name with an empty map', async () => {
+    const byId = await exchange(['pt-opt = Оптовый']);
+    expect((await types(byId)).map((p) => [p.name, p.external_1c_id])).toEqual([['Оптовый', 'pt-opt']]);
+    await byId.close();
+    t = undefined;
+    const all = await exchange([]);
+    expect((await types(all)).map((p) => p.name).sort()).toEqual(['Закупочная', 'Оптовая цена']);
+  });
+
+  it('config check names a half-written item', async () => {
+    const { ConfigError, loadConfig } = await import('../src/config/load.js');
+    let message = '';
+    try {
+      loadConfig({ env: {}, overrides: { integrations: { commerceml: { price_types: ['Оптовая цена = '] } } } as never });
+    } catch (error) {
+      message = error instanceof ConfigError ? error.message : String(error);
+    }
+    expect(message).toContain('integrations.commerceml.price_types[0]: must look like "name in 1C = value"');
+  });
+});

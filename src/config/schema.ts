@@ -702,7 +702,10 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
   'integrations.commerceml.price_types': {
     kind: 'list',
     default: Object.freeze([]) as readonly string[],
-    description: 'Names (or Ид) of the 1C price types that become portal price types; empty takes every price type 1C sends.',
+    checkItem: (item) =>
+      item.includes('=') ? mappingItem(undefined, '1C')(item) : item.trim() === '' ? 'must not be empty' : null,
+    description:
+      'The 1C price types (name or Ид) that become portal price types, each as it is or as "1C name = portal name" (renamed; a portal price type of that name is taken over, not doubled); empty takes every price type 1C sends under its own name.',
   },
   'integrations.commerceml.default_price_type': {
     kind: 'string',

@@ -7,10 +7,10 @@
 import { type Kysely, type RawBuilder, sql, type Transaction } from 'kysely';
 import type { Config } from '../../config/types.js';
 import type { DB } from '../../db/schema.js';
+import { ROUBLE } from '../currency.js';
 import type { LiveIndex } from '../search/live.js';
 import { reindexProducts } from '../search.js';
 import { countedWarehouses } from '../stock.js';
-import { ROUBLE } from '../currency.js';
 import { repriceForeign } from './foreign-prices.js';
 import { type Coverage, TOTAL_STOCK } from './records.js';
 
@@ -149,29 +149,42 @@ async function switchStaged(
   });
 }
 
+/**
+ * config.yml's price type items: "name or Ид" takes that price type, "name or Ид = portal name"
+ * takes it under the portal's name (and adopts a portal price type of that name).
+ */
+function priceTypeMap(items: readonly string[]): Array<{ from: string; to: string | null }> {
+  return items.map((item) => {
+    const eq = item.lastIndexOf('=');
+    return eq < 0
+      ? { from: item.trim().toLowerCase(), to: null }
+      : { from: item.slice(0, eq).trim().toLowerCase(), to: item.slice(eq + 1).trim() };
+  });
+}
+
 /** By Ид, else by name (a price type made by hand before 1C was connected), else new. */
 async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings, now: number): Promise<number> {
   const staged = await list(trx, sql<{ ext: string; name: string }>`select ext, name from cml_price_types`);
-  const wanted = settings.priceTypes.map((n) => n.toLowerCase());
+  const map = priceTypeMap(settings.priceTypes);
   let created = 0;
   for (const type of staged) {
-    if (wanted.length > 0 && !wanted.includes(type.ext.toLowerCase()) && !wanted.includes(type.name.toLowerCase())) continue;
-    const byExt = await run(
-      trx,
-      sql`update price_types set name = ${type.name} where ${id} = ${type.ext} and name is not ${type.name}`,
-    );
+    // In JavaScript: SQLite's lower() leaves Cyrillic as it is.
+    const item = map.find((m) => m.from === type.ext.toLowerCase() || m.from === type.name.toLowerCase());
+    if (map.length > 0 && !item) continue;
+    const name = item?.to || type.name;
+    const byExt = await run(trx, sql`update price_types set name = ${name} where ${id} = ${type.ext} and name is not ${name}`);
     const exists = await list(trx, sql<{ id: number }>`select id from price_types where ${id} = ${type.ext}`);
     if (byExt > 0 || exists.length > 0) continue;
-    const adopted = await run(
+    const unclaimed = await list(
       trx,
-      sql`update price_types set ${id} = ${type.ext}
-        where id = (select id from price_types where ${id} is null and lower(name) = lower(${type.name}) limit 1)`,
+      sql<{ id: number; name: string }>`select id, name from price_types where ${id} is null order by id`,
     );
-    if (adopted === 0) {
-      await run(
-        trx,
-        sql`insert into price_types (name, is_default, ${id}, created_at) values (${type.name}, 0, ${type.ext}, ${now})`,
-      );
+    const twin = unclaimed.find((u) => u.name.toLowerCase() === name.toLowerCase());
+    if (twin) {
+      // Its name as the source (or the map) spells it, as every later run would set it.
+      await run(trx, sql`update price_types set ${id} = ${type.ext}, name = ${name} where id = ${twin.id}`);
+    } else {
+      await run(trx, sql`insert into price_types (name, is_default, ${id}, created_at) values (${name}, 0, ${type.ext}, ${now})`);
       created++;
     }
   }
@@ -187,7 +200,9 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
       where price_type not in (select ${id} from price_types where ${id} is not null)
         and exists (select 1 from price_types pt where lower(pt.name) = lower(cml_prices.price_type) and pt.${id} is not null)`,
   );
-  const preferred = settings.defaultPriceType.trim();
+  const said = settings.defaultPriceType.trim();
+  // The default may be named as 1C names it: then the portal's name it is mapped to.
+  const preferred = map.find((m) => m.to && m.from === said.toLowerCase())?.to ?? said;
   if (preferred !== '') {
     const match = await list(
       trx,
