@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { constants, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon from 'autocannon';
@@ -85,9 +85,16 @@ export function startProcess(args: string[], urlPattern: RegExp, env: Record<str
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.stderr?.off('data', onData);
-      // Keep draining its output: a full pipe would block the server.
-      child.stdout?.resume();
-      child.stderr?.resume();
+      // Keep draining its output: a full pipe would block the server. BENCH_SERVER_LOG=<file> keeps it (e.g. with NODE_OPTIONS=--trace-gc).
+      if (process.env.BENCH_SERVER_LOG) {
+        const log = createWriteStream(process.env.BENCH_SERVER_LOG, { flags: 'a' });
+        log.write(output);
+        child.stdout?.pipe(log);
+        child.stderr?.pipe(log);
+      } else {
+        child.stdout?.resume();
+        child.stderr?.resume();
+      }
       done({
         child,
         url,

@@ -119,9 +119,14 @@ const OFFERS = `<?xml version="1.0" encoding="UTF-8"?>
 </КоммерческаяИнформация>`;
 
 describe('the map of 1C price types', () => {
-  async function exchange(priceTypes: string[], prepare?: (app: TestApp) => Promise<void>) {
+  async function exchange(
+    priceTypes: string[],
+    prepare?: (app: TestApp) => Promise<void>,
+    more: Record<string, unknown> = {},
+    offers = OFFERS,
+  ) {
     t = await startTestApp({
-      integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, price_types: priceTypes } },
+      integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false, price_types: priceTypes, ...more } },
     } as never);
     await prepare?.(t);
     const client = new OneCClient(await t.app.listen({ port: 0, host: '127.0.0.1' }), LOGIN, PASSWORD);
@@ -129,7 +134,7 @@ describe('the map of 1C price types', () => {
     await client.init('catalog');
     for (const [name, body] of [
       ['import.xml', IMPORT],
-      ['offers.xml', OFFERS],
+      ['offers.xml', offers],
     ] as const)
       expect(await client.upload('catalog', name, Buffer.from(body))).toMatch(/^success/);
     for (const name of ['import.xml', 'offers.xml'])
@@ -165,6 +170,28 @@ describe('the map of 1C price types', () => {
     t = undefined;
     const all = await exchange([]);
     expect((await types(all)).map((p) => p.name).sort()).toEqual(['Закупочная', 'Оптовая цена']);
+  });
+
+  it('shows 1C warehouses under the names config.yml gives them, by name or Ид', async () => {
+    const withStores = OFFERS.replace(
+      '</ТипыЦен>',
+      '</ТипыЦен><Склады><Склад><Ид>w-main</Ид><Наименование>Основной склад</Наименование></Склад><Склад><Ид>w-2</Ид><Наименование>Склад №2</Наименование></Склад><Склад><Ид>w-3</Ид><Наименование>Транзит</Наименование></Склад></Склады>',
+    ).replace(
+      '<Количество>500</Количество>',
+      '<Количество>500</Количество><Склад ИдСклада="w-main" КоличествоНаСкладе="300"/><Склад ИдСклада="w-2" КоличествоНаСкладе="200"/><Склад ИдСклада="w-3" КоличествоНаСкладе="0"/>',
+    );
+    const app = await exchange(
+      [],
+      undefined,
+      { warehouses: ['основной склад = Москва, Складская 1', 'w-2 = Казань'] },
+      withStores,
+    );
+    const rows = await app.ctx.db.selectFrom('warehouses').select(['name', 'external_1c_id']).orderBy('external_1c_id').execute();
+    expect(rows).toEqual([
+      { name: 'Казань', external_1c_id: 'w-2' },
+      { name: 'Транзит', external_1c_id: 'w-3' },
+      { name: 'Москва, Складская 1', external_1c_id: 'w-main' },
+    ]);
   });
 
   it('config check names a half-written item', async () => {

@@ -738,6 +738,13 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: Object.freeze(['Минимальная партия', 'Минимальный заказ']) as readonly string[],
     description: 'Names of the 1C requisites that hold the minimum order quantity, when no property gives it.',
   },
+  'integrations.commerceml.warehouses': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    checkItem: mappingItem(undefined, '1C'),
+    description:
+      'Names buyers see for 1C warehouses, as "1C name or Ид = portal name" (e.g. "Основной склад = Москва, Складская 1"); warehouses not listed keep 1C\'s name. Which warehouses count toward stock is catalog.stock_warehouses (portal names or 1C Ид).',
+  },
   'integrations.commerceml.fractional_units': {
     kind: 'list',
     default: Object.freeze([

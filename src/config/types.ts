@@ -159,6 +159,8 @@ export interface Config {
       readonly password: string;
       readonly priceTypes: readonly string[];
       readonly defaultPriceType: string;
+      /** "1C name or Ид = portal name" items: the names buyers see for 1C's warehouses. */
+      readonly warehouses: readonly string[];
       readonly brandProperties: readonly string[];
       /** Where each product field is in this 1C database: property (ЗначенияСвойств) or requisite (ЗначенияРеквизитов) names, tried in order. */
       readonly fields: {

@@ -38,6 +38,8 @@ type Settings = Pick<Config['integrations']['commerceml'], 'priceTypes' | 'defau
   readonly stockWarehouses: readonly string[];
   /** The column that holds the source's ids (the staging's `ext`): 1C's by default, MoySklad's for its reader. */
   readonly idColumn?: IdColumn;
+  /** "source name or id = portal name" items: warehouses under the names buyers see. */
+  readonly warehouses?: readonly string[];
 };
 
 /** Where each accounting system's ids are kept, on every table the switch writes. */
@@ -102,7 +104,7 @@ async function switchStaged(
     if (options.prepare) await options.prepare(trx);
     const counts: ApplyCounts = {
       price_types_created: await applyPriceTypes(trx, id, settings, now),
-      warehouses_created: await applyWarehouses(trx, id, now),
+      warehouses_created: await applyWarehouses(trx, id, now, settings.warehouses ?? []),
       categories_created: 0,
       categories_updated: 0,
       categories_hidden: 0,
@@ -219,7 +221,19 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
   return created;
 }
 
-async function applyWarehouses(trx: Transaction<DB>, id: Id, now: number): Promise<number> {
+async function applyWarehouses(trx: Transaction<DB>, id: Id, now: number, names: readonly string[]): Promise<number> {
+  // The names buyers see, where config.yml gives one (matched by the source's id or name, case-blind in JavaScript).
+  if (names.length > 0) {
+    const staged = await list(trx, sql<{ ext: string; name: string }>`select ext, name from cml_warehouses`);
+    for (const w of staged) {
+      const item = names.find((n) => {
+        const from = n.slice(0, n.lastIndexOf('=')).trim().toLowerCase();
+        return from === w.ext.toLowerCase() || from === w.name.toLowerCase();
+      });
+      const to = item?.slice(item.lastIndexOf('=') + 1).trim();
+      if (to && to !== w.name) await run(trx, sql`update cml_warehouses set name = ${to} where ext = ${w.ext}`);
+    }
+  }
   const needsTotal =
     (await list(trx, sql<{ n: number }>`select count(*) as n from cml_stock where warehouse_ext = ${TOTAL_STOCK}`))[0]?.n ?? 0;
   if (needsTotal > 0) await run(trx, sql`insert or ignore into cml_warehouses values (${TOTAL_STOCK}, 'Основной склад')`);
