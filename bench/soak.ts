@@ -94,7 +94,9 @@ sqlite.transaction(() => {
 })();
 await setup.close();
 
-const server = await startProcess(['bin/optovik.js', 'serve', '--config', configFile], /Optovik is running at (http:\/\/\S+)/);
+// BENCH_SERVER_FLAGS="--trace-gc" (with BENCH_SERVER_LOG=<file>) shows how the server's heap moves.
+const serverFlags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
+const server = await startProcess([...serverFlags, 'bin/optovik.js', 'serve', '--config', configFile], /Optovik is running at (http:\/\/\S+)/);
 const pid = server.child.pid as number;
 const rss = () => {
   try {

@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { OneCClient } from './commerceml-client.js';
-import { buyerAt, startTestApp, type TestApp } from './helpers.js';
+import { Browser, buyerAt, makeUser, startTestApp, type TestApp } from './helpers.js';
 
 const LOGIN = 'onec-exchange';
 const PASSWORD = 's3cret-1c';
@@ -192,6 +192,23 @@ describe('the map of 1C price types', () => {
       { name: 'Транзит', external_1c_id: 'w-3' },
       { name: 'Москва, Складская 1', external_1c_id: 'w-main' },
     ]);
+  });
+
+  it('the exchange page shows the map in effect: what each field is taken from, and the key to change it', async () => {
+    const app = await exchange(['Оптовая цена = Опт'], undefined, {
+      warehouses: ['w-2 = Казань'],
+      fields: { multiple: { property: ['Кратность'], requisite: ['Упаковка'] } },
+    });
+    const admin = new Browser(app.app);
+    await admin.login((await makeUser(app.ctx, 'admin')).email);
+    const page = (await admin.get('/admin/exchange')).body.replace(/&laquo;|&#171;/g, '«').replace(/&raquo;|&#187;/g, '»');
+    expect(page).toContain('Карта полей 1C (config.yml)');
+    expect(page).toMatch(/Кратность \(упаковка\)<\/td>\s*<td[^>]*>property «Кратность»; requisite «Упаковка»<\/td>/);
+    expect(page).toContain('Оптовая цена = Опт');
+    expect(page).toContain('w-2 = Казань');
+    // Not mapped: what happens then, in words.
+    expect(page).toMatch(/Статусы заказов<\/td>\s*<td[^>]*>[^<]*<\/td>\s*<td[^>]*><code>integrations\.commerceml\.status_map/);
+    expect(page).toContain('<code>integrations.commerceml.fields.min_qty</code>');
   });
 
   it('config check names a half-written item', async () => {

@@ -45,6 +45,7 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
       moysklad: ctx.moysklad
         ? { url: ctx.config.integrations.moysklad.baseUrl, seconds: ctx.config.integrations.moysklad.pollSeconds }
         : null,
+      fieldMap: effectiveMap(ctx),
     });
   });
 
@@ -104,4 +105,57 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
       return reply.redirect(`/admin/exchange?unknown=${encodeURIComponent(number)}`, 303);
     return reply.redirect(`/admin/exchange?resent=${encodeURIComponent(order.number)}`, 303);
   });
+}
+
+/** config.yml's map of accounting fields as it is in effect: where each portal field comes from (docs/configuration.md). */
+function effectiveMap(ctx: AppContext): { system: string; rows: Array<{ field: string; key: string; from: string[] }> }[] {
+  const maps: { system: string; rows: Array<{ field: string; key: string; from: string[] }> }[] = [];
+  const c = ctx.config.integrations.commerceml;
+  const sources = (f: { property: readonly string[]; requisite: readonly string[] }) => [
+    ...f.property.map((p) => `property «${p}»`),
+    ...f.requisite.map((r) => `requisite «${r}»`),
+  ];
+  if (c.login !== '')
+    maps.push({
+      system: '1C',
+      rows: [
+        { field: 'multiple', key: 'integrations.commerceml.fields.multiple', from: sources(c.fields.multiple) },
+        { field: 'min_qty', key: 'integrations.commerceml.fields.min_qty', from: sources(c.fields.minQty) },
+        {
+          field: 'brand',
+          key: 'integrations.commerceml.brand_properties',
+          from: c.brandProperties.map((p) => `property «${p}»`),
+        },
+        { field: 'fractional', key: 'integrations.commerceml.fractional_units', from: [...c.fractionalUnits] },
+        { field: 'priceTypes', key: 'integrations.commerceml.price_types', from: [...c.priceTypes] },
+        {
+          field: 'defaultPriceType',
+          key: 'integrations.commerceml.default_price_type',
+          from: c.defaultPriceType ? [c.defaultPriceType] : [],
+        },
+        { field: 'warehouses', key: 'integrations.commerceml.warehouses', from: [...c.warehouses] },
+        { field: 'statuses', key: 'integrations.commerceml.status_map', from: [...c.statusMap] },
+      ],
+    });
+  const m = ctx.config.integrations.moysklad;
+  if (m.token !== '')
+    maps.push({
+      system: 'MoySklad',
+      rows: [
+        { field: 'priceTypes', key: 'integrations.moysklad.price_types', from: [...m.priceTypes] },
+        {
+          field: 'defaultPriceType',
+          key: 'integrations.moysklad.default_price_type',
+          from: m.defaultPriceType ? [m.defaultPriceType] : [],
+        },
+        { field: 'warehouses', key: 'integrations.moysklad.stores', from: [...m.stores] },
+        {
+          field: 'brand',
+          key: 'integrations.moysklad.brand_attribute',
+          from: m.brandAttribute ? [`attribute «${m.brandAttribute}»`] : [],
+        },
+        { field: 'statuses', key: 'integrations.moysklad.order_state_map', from: [...m.orderStateMap] },
+      ],
+    });
+  return maps;
 }
