@@ -1,8 +1,8 @@
 import { CompiledQuery, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { type FeedUnit, hasSpecialPrices, type ListingCached } from './listing.js';
-import { searchProductIds } from './search.js';
 import type { LiveIndex } from './search/live.js';
+import { searchProductIds } from './search.js';
 import type { PriceViewer } from './viewer.js';
 
 /**

@@ -1,4 +1,4 @@
-import { type Connection, ChangeCounter } from '../db/change-counter.js';
+import { ChangeCounter, type Connection } from '../db/change-counter.js';
 
 /**
  * Every table whose rows can change what a catalog page shows: products and their visibility,

@@ -20,7 +20,7 @@ import { sql, type Transaction } from 'kysely';
 import type { Config } from '../config/types.js';
 import type { AppContext } from '../context.js';
 import type { DB } from '../db/schema.js';
-import { type ApplyCounts, applyStaged, type IdColumn, Staging, StagingRows } from './import/index.js';
+import { type ApplyCounts, applyStaged, type IdColumn, productKeyOnly, Staging, StagingRows } from './import/index.js';
 import { reindexProducts } from './search.js';
 import { normalizeSku } from './sku.js';
 
@@ -259,22 +259,11 @@ export async function saveProduct(ctx: AppContext, productId: number | null, edi
     (rows, key) => {
       const ext = stored ? key('products', stored) : newKey;
       rows.product({
-        source: 'catalog',
-        ext,
-        parentExt: null,
+        ...productKeyOnly(ext, 'catalog'),
         sku,
         name,
-        fullName: null,
-        description: null,
-        brand: null,
         unit: unit ? { key: unit.code, name: unit.name, fullName: unit.full_name } : null,
         groupExt: category ? key('categories', category) : null,
-        vatBp: null,
-        variantName: null,
-        characteristics: null,
-        barcodes: null,
-        properties: null,
-        images: null,
         deleted: !edit.visible,
         multiple: edit.multiple,
         minQty: edit.minQty,

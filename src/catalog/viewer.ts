@@ -15,12 +15,7 @@ export interface PriceViewer {
 }
 
 async function defaultPriceType(db: Kysely<DB>) {
-  return db
-    .selectFrom('price_types')
-    .select(['id', 'name'])
-    .where('is_default', '=', 1)
-    .limit(1)
-    .executeTakeFirst();
+  return db.selectFrom('price_types').select(['id', 'name']).where('is_default', '=', 1).limit(1).executeTakeFirst();
 }
 
 /**

@@ -39,6 +39,7 @@ export {
   type PriceRecord,
   type PriceTypeRecord,
   type ProductRecord,
+  productKeyOnly,
   type RecordSink,
   type StockRecord,
   TOTAL_STOCK,

@@ -53,6 +53,29 @@ export interface ProductRecord {
   readonly minQty?: number | null;
 }
 
+/** A product named by its key only: every field "not said", so each keeps its stored value. */
+export function productKeyOnly(ext: string, source: ProductRecord['source'] = 'offer'): ProductRecord {
+  return {
+    source,
+    ext,
+    parentExt: null,
+    sku: null,
+    name: null,
+    fullName: null,
+    description: null,
+    brand: null,
+    unit: null,
+    groupExt: null,
+    vatBp: null,
+    variantName: null,
+    characteristics: null,
+    barcodes: null,
+    properties: null,
+    images: null,
+    deleted: false,
+  };
+}
+
 export interface PriceRecord {
   readonly ext: string;
   /** Ид of the price type, or its name in shop-made files (resolved when applied). */

@@ -8,7 +8,7 @@
  * incremental one reads only what changed since the last (`updated>=`, stock by `changedSince`).
  */
 
-import type { ApplyCounts, ProductRecord, UnitRecord } from '../../catalog/import/index.js';
+import { type ApplyCounts, type ProductRecord, productKeyOnly, type UnitRecord } from '../../catalog/import/index.js';
 import type { AppContext } from '../../context.js';
 import { CatalogSwitch } from './catalog-switch.js';
 import type { MoySkladClient, Query } from './client.js';
@@ -214,7 +214,7 @@ export async function pullCatalog(
         if (parentId && !productsStaged.has(parentId)) {
           // Only the variant changed: its product is named, not re-said (its stored values stay).
           productsStaged.add(parentId);
-          sw.product(stub(parentId));
+          sw.product(productKeyOnly(parentId));
         }
         sw.product(good(v, v));
         prices(v);
@@ -263,27 +263,4 @@ export async function pullCatalog(
   } finally {
     await sw.close();
   }
-}
-
-/** A product named only because a variant of it changed: every field "not said". */
-function stub(ext: string): ProductRecord {
-  return {
-    source: 'offer',
-    ext,
-    parentExt: null,
-    sku: null,
-    name: null,
-    fullName: null,
-    description: null,
-    brand: null,
-    unit: null,
-    groupExt: null,
-    vatBp: null,
-    variantName: null,
-    characteristics: null,
-    barcodes: null,
-    properties: null,
-    images: null,
-    deleted: false,
-  };
 }
