@@ -96,7 +96,13 @@ await setup.close();
 
 // BENCH_SERVER_FLAGS="--trace-gc" (with BENCH_SERVER_LOG=<file>) shows how the server's heap moves.
 const serverFlags = (process.env.BENCH_SERVER_FLAGS ?? '').split(' ').filter(Boolean);
-const server = await startProcess([...serverFlags, 'bin/optovik.js', 'serve', '--config', configFile], /Optovik is running at (http:\/\/\S+)/);
+// As `npm start` and the systemd unit of docs/admin-guide.md run it; BENCH_MALLOC_ARENA_MAX= (empty) measures glibc's default.
+const arenas = process.env.BENCH_MALLOC_ARENA_MAX ?? '2';
+const server = await startProcess(
+  [...serverFlags, 'bin/optovik.js', 'serve', '--config', configFile],
+  /Optovik is running at (http:\/\/\S+)/,
+  arenas === '' ? {} : { MALLOC_ARENA_MAX: arenas },
+);
 const pid = server.child.pid as number;
 const rss = () => {
   try {
@@ -307,6 +313,7 @@ try {
       catalog_p95_last_ms: lastP95,
       catalog_requests: catalogTimes.length,
       bare_p95_ms: baseline.p95Ms,
+      malloc_arena_max: arenas === '' ? 'default' : arenas,
       goal_met: goals.every(([met]) => met),
     }),
   );
