@@ -11,6 +11,7 @@ import * as m0014 from './0014_relationship.js';
 import * as m0015 from './0015_moysklad.js';
 import * as m0018 from './0018_currencies.js';
 import * as m0019 from './0019_moysklad_images.js';
+import * as m0020 from './0020_mapped_fields.js';
 
 /**
  * Every migration, in order. Append only: a migration that has run on someone's database is
@@ -29,4 +30,5 @@ export const migrations: Record<string, Migration> = {
   '0015_moysklad': m0015,
   '0018_currencies': m0018,
   '0019_moysklad_images': m0019,
+  '0020_mapped_fields': m0020,
 };

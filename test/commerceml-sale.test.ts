@@ -362,8 +362,20 @@ describe('order changes 1C sends back', () => {
     expect(jobs.map((j) => JSON.parse(j.payload))).toEqual([{ orderId: order.id, status: 'shipped' }]);
     expect(await ordersPendingExport(t.ctx.db)).toEqual([]);
     // The order's history tells the same: exported (success), lines, marks and status, all by 1C.
-    const events = await t.ctx.db.selectFrom('order_events').select(['kind', 'source', 'data']).where('order_id', '=', order.id).where('kind', '!=', 'placed').orderBy('id').execute();
-    expect(events.map((e) => `${e.kind}/${e.source}`)).toEqual(['exported/1c', 'lines_changed/1c', 'marked/1c', 'marked/1c', 'status_changed/1c']);
+    const events = await t.ctx.db
+      .selectFrom('order_events')
+      .select(['kind', 'source', 'data'])
+      .where('order_id', '=', order.id)
+      .where('kind', '!=', 'placed')
+      .orderBy('id')
+      .execute();
+    expect(events.map((e) => `${e.kind}/${e.source}`)).toEqual([
+      'exported/1c',
+      'lines_changed/1c',
+      'marked/1c',
+      'marked/1c',
+      'status_changed/1c',
+    ]);
     expect(JSON.parse(events[4]?.data ?? '{}')).toMatchObject({ from: 'new', to: 'shipped' });
     expect(order.revision).toBe(1);
 
@@ -591,5 +603,55 @@ describe('windows-1251 encoder', () => {
     const bytes = encodeXmlText(text, 'windows-1251');
     expect(new TextDecoder('windows-1251').decode(bytes)).toBe(text.replace('✓', '&#10003;').replace('😀', '&#128512;'));
     expect(() => encodeXmlText(text, 'utf-8')).toThrow(/declares encoding "windows-1251"/);
+  });
+});
+
+describe('statuses the portal sends to 1C (integrations.commerceml.outgoing_statuses)', () => {
+  it('writes the 1C name config.yml gives, offers it in mode=info, and reads it back as the same status', async () => {
+    await start({
+      integrations: { commerceml: { outgoing_statuses: ['confirmed = Согласован клиентом', 'shipped = Отгружено'] } },
+    } as never);
+    const { order } = await placeTestOrder(t.ctx, { lines: { 'BLT-101': 1 } });
+    const statusSent = async () => {
+      const doc = await buildOrdersDocument(t.ctx, [order.id], t.clock.now());
+      return requisites(readBack(doc.body).documents[0]?.node as XmlNode).get('Статус заказа');
+    };
+    // A status the map leaves out goes as before: "[code] portal name".
+    expect(await statusSent()).toBe('[new] Новый');
+    await t.ctx.db.updateTable('orders').set({ status: 'confirmed' }).where('id', '=', order.id).execute();
+    expect(await statusSent()).toBe('Согласован клиентом');
+
+    const info = new TextDecoder('windows-1251').decode(buildInfoDocument(t.ctx).body);
+    expect(info).toMatch(/<Ид>confirmed<\/Ид>\s*<Название>Согласован клиентом<\/Название>/);
+    expect(info).toMatch(/<Ид>new<\/Ид>\s*<Название>Новый<\/Название>/);
+
+    // 1C writes back the name it was given: the portal understands its own words.
+    const back = Buffer.from(
+      `<?xml version="1.0" encoding="UTF-8"?><КоммерческаяИнформация ВерсияСхемы="2.08"><Документ><Ид>${order.number}</Ид><Номер>${order.number}</Номер>
+      <ЗначенияРеквизитов><ЗначениеРеквизита><Наименование>Статус заказа</Наименование><Значение>Отгружено</Значение></ЗначениеРеквизита></ЗначенияРеквизитов></Документ></КоммерческаяИнформация>`,
+    );
+    const result = await applySaleFile(t.ctx, back, { fileName: 'status.xml' });
+    expect(result.warnings).toEqual([]);
+    expect((await orderByNumber(order.number)).status).toBe('shipped');
+  });
+
+  it('config refuses an item whose left side is no portal status', async () => {
+    const { ConfigError, loadConfig } = await import('../src/config/load.js');
+    expect(() =>
+      loadConfig({
+        env: {},
+        overrides: { integrations: { commerceml: { outgoing_statuses: ['Отгружен = shipped'] } } } as never,
+      }),
+    ).toThrow(ConfigError);
+    try {
+      loadConfig({
+        env: {},
+        overrides: { integrations: { commerceml: { outgoing_statuses: ['Отгружен = shipped'] } } } as never,
+      });
+    } catch (error) {
+      expect((error as Error).message).toContain(
+        'integrations.commerceml.outgoing_statuses[0]: "Отгружен" is not one of new, confirmed, in_progress, shipped, completed, cancelled',
+      );
+    }
   });
 });

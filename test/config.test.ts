@@ -92,6 +92,7 @@ describe('finding the config file', () => {
       allowBackorder: false,
       pricesIncludeVat: true,
       currencyRates: [],
+      showOriginalCurrency: false,
       pageSize: 50,
       handEdits: 'auto',
     });

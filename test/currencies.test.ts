@@ -25,9 +25,9 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function importSample(): Promise<TestApp> {
+async function importSample(catalog: Record<string, unknown> = {}): Promise<TestApp> {
   t = await startTestApp({
-    catalog: { allow_backorder: true },
+    catalog: { allow_backorder: true, ...catalog },
     integrations: { commerceml: { login: LOGIN, password: PASSWORD, zip: false } },
   } as never);
   const client = new OneCClient(await t.app.listen({ port: 0, host: '127.0.0.1' }), LOGIN, PASSWORD);
@@ -156,6 +156,30 @@ describe('prices in another currency', () => {
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirstOrThrow();
     expect(Number(counts.n)).toBe(8);
+  });
+
+  it('show the original amount next to the rouble price when config allows, at the buyer’s discount', async () => {
+    const app = await importSample({ show_original_currency: true });
+    await setRates(app.ctx.db, [{ currency: 'USD', rateMicro: 92_345_600 }], 'test', app.clock.now());
+    const wholesale = await priceTypeId(app, 'Оптовая');
+    const { browser } = await buyerAt(app, wholesale);
+    // The sample's table comes as a grid of its colours: each cell says both.
+    expect(await tableRow(browser)).toContain('<span class="cell-price">461,73 ₽ (5,00 $)</span>');
+    // 10 % off: 415,56 ₽ and 4,50 $, by the one rounding rule.
+    const discounted = await buyerAt(app, wholesale, 1000);
+    const row = await tableRow(discounted.browser);
+    expect(row).toContain('<span class="cell-price">415,56 ₽ (4,50 $)</span>');
+    const id = (
+      await app.ctx.db
+        .selectFrom('foreign_prices')
+        .select('product_id')
+        .where('price_type_id', '=', wholesale)
+        .executeTakeFirstOrThrow()
+    ).product_id;
+    expect(plain((await discounted.browser.get(`/catalog/p/${id}`)).body)).toContain('(4,50 $)');
+    // A rouble price type shows no second amount; and the option is off by default (the tests above).
+    const retail = await buyerAt(app, await priceTypeId(app, 'Розничная'));
+    expect(await tableRow(retail.browser)).not.toContain(' $)');
   });
 
   it('read what 1C, MoySklad and spreadsheets write, and round to kopecks half up', () => {

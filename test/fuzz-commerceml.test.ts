@@ -29,7 +29,7 @@ async function read(bytes: Buffer): Promise<string> {
   const file = join(dir, `f${n++}.xml`);
   writeFileSync(file, bytes);
   const rows = new StagingRows();
-  const cursor = new XmlFileCursor(file, catalogVisitor(new CatalogDictionary(['Бренд']), rows));
+  const cursor = new XmlFileCursor(file, catalogVisitor(new CatalogDictionary(), rows));
   const started = performance.now();
   try {
     await cursor.run(Number.POSITIVE_INFINITY, async () => {

@@ -4,7 +4,18 @@ import { type Entity, FakeMoySklad, TOKEN } from './moysklad-fake.js';
 
 let t: TestApp;
 let fake: FakeMoySklad;
-let ids: { retail: string; wholesale: string; main: Entity; far: Entity; bolts: Entity; bolt: Entity; tee: Entity; old: Entity; teeL: Entity; teeM: Entity };
+let ids: {
+  retail: string;
+  wholesale: string;
+  main: Entity;
+  far: Entity;
+  bolts: Entity;
+  bolt: Entity;
+  tee: Entity;
+  old: Entity;
+  teeL: Entity;
+  teeM: Entity;
+};
 
 const PIECE = '19f1edc0-fc42-4001-94cb-c9ec9c62ec10';
 
@@ -80,7 +91,8 @@ afterEach(async () => {
   await fake?.stop();
 });
 
-const product = (msId: string) => t.ctx.db.selectFrom('products').selectAll().where('external_ms_id', '=', msId).executeTakeFirstOrThrow();
+const product = (msId: string) =>
+  t.ctx.db.selectFrom('products').selectAll().where('external_ms_id', '=', msId).executeTakeFirstOrThrow();
 const priceOf = async (msId: string, type: string) =>
   (
     await t.ctx.db
@@ -104,19 +116,42 @@ describe('the MoySklad catalog', () => {
     const result = await sync(true);
     expect(result.message).toBe('full sync');
     expect(result.ok).toBe(true);
-    expect(result.counts).toMatchObject({ categories_created: 2, products_created: 5, price_types_created: 2, folders_read: 2, products_read: 3, variants_read: 2 });
+    expect(result.counts).toMatchObject({
+      categories_created: 2,
+      products_created: 5,
+      price_types_created: 2,
+      folders_read: 2,
+      products_read: 3,
+      variants_read: 2,
+    });
 
     const bolt = await product(ids.bolt.id);
     expect(bolt).toMatchObject({ name: 'Болт М8×30', sku: 'BLT-101', brand: 'KRAFT', vat_bp: 2000, hidden: 0, stock_total: 120 });
-    const category = await t.ctx.db.selectFrom('categories').select(['name', 'parent_id']).where('id', '=', bolt.category_id ?? 0).executeTakeFirstOrThrow();
+    const category = await t.ctx.db
+      .selectFrom('categories')
+      .select(['name', 'parent_id'])
+      .where('id', '=', bolt.category_id ?? 0)
+      .executeTakeFirstOrThrow();
     expect(category.name).toBe('Болты');
-    const parent = await t.ctx.db.selectFrom('categories').select('name').where('id', '=', category.parent_id ?? 0).executeTakeFirstOrThrow();
+    const parent = await t.ctx.db
+      .selectFrom('categories')
+      .select('name')
+      .where('id', '=', category.parent_id ?? 0)
+      .executeTakeFirstOrThrow();
     expect(parent.name).toBe('Крепёж');
-    const unit = await t.ctx.db.selectFrom('units').select(['code', 'name']).where('id', '=', bolt.unit_id ?? 0).executeTakeFirstOrThrow();
+    const unit = await t.ctx.db
+      .selectFrom('units')
+      .select(['code', 'name'])
+      .where('id', '=', bolt.unit_id ?? 0)
+      .executeTakeFirstOrThrow();
     expect(unit).toEqual({ code: '796', name: 'шт' });
     const barcodes = await t.ctx.db.selectFrom('product_barcodes').select('barcode').where('product_id', '=', bolt.id).execute();
     expect(barcodes.map((b) => b.barcode)).toEqual(['4601234567893']);
-    const props = await t.ctx.db.selectFrom('product_properties').select(['name', 'value']).where('product_id', '=', bolt.id).execute();
+    const props = await t.ctx.db
+      .selectFrom('product_properties')
+      .select(['name', 'value'])
+      .where('product_id', '=', bolt.id)
+      .execute();
     expect(props).toEqual([{ name: 'Покрытие', value: 'цинк' }]);
     expect(await priceOf(ids.bolt.id, 'Опт')).toBe(1222);
     expect(await priceOf(ids.bolt.id, 'Розница')).toBe(1511);
@@ -142,7 +177,73 @@ describe('the MoySklad catalog', () => {
 
     // The same again changes nothing.
     const again = await sync(true);
-    expect(again.counts).toMatchObject({ products_created: 0, products_updated: 0, prices_changed: 0, stock_changed: 0, categories_updated: 0 });
+    expect(again.counts).toMatchObject({
+      products_created: 0,
+      products_updated: 0,
+      prices_changed: 0,
+      stock_changed: 0,
+      categories_updated: 0,
+    });
+  });
+
+  it('fills mapped fields from custom attributes and pack quantities, weight and volume from its own fields', async () => {
+    const PACK = '5a0d2c11-77aa-4b1e-9c3e-0c9d6e7f8a10';
+    fake.put('uom', { id: PACK, name: 'упак', code: '778', description: 'Упаковка' });
+    fake.change('product', ids.bolt.id, {
+      weight: 0.05,
+      volume: 0.00002,
+      packs: [{ uom: fake.ref('uom', PACK), quantity: 12 }],
+      attributes: [
+        { name: 'Бренд', type: 'string', value: 'KRAFT' },
+        { name: 'Покрытие', type: 'string', value: 'цинк' },
+        { name: 'Кратность', type: 'double', value: 6 },
+        { name: 'Новинка', type: 'boolean', value: true },
+        { name: 'Страна', type: 'string', value: 'Китай' },
+      ],
+    });
+    fake.change('product', ids.tee.id, { attributes: [{ name: 'Распродажа', type: 'string', value: 'может быть' }] });
+    // This distributor's map: the minimum is a pack of «упак».
+    await t.close();
+    t = await startTestApp({
+      integrations: {
+        moysklad: {
+          token: TOKEN,
+          base_url: fake.url,
+          timeout_seconds: 5,
+          stores: ['Основной склад'],
+          price_types: ['Розничная = Розница', 'Оптовая = Опт'],
+          default_price_type: 'Оптовая',
+          fields: { min_qty: { unit: ['упак'] } },
+        },
+      },
+    } as never);
+    const result = await sync(true);
+    expect(result.ok).toBe(true);
+    expect(result.message).toContain(
+      'product Футболка базовая: attribute «Распродажа» is "может быть", not yes or no: left as it was',
+    );
+    const bolt = await product(ids.bolt.id);
+    expect(bolt).toMatchObject({
+      multiple: 6,
+      min_qty: 12,
+      weight: 0.05,
+      volume: 0.00002,
+      country: 'Китай',
+      is_new: 1,
+      is_sale: 0,
+    });
+    // Country and the marks are shown as themselves, not again among the properties (the pack size is, as with 1C).
+    const props = await t.ctx.db
+      .selectFrom('product_properties')
+      .select(['name', 'value'])
+      .where('product_id', '=', bolt.id)
+      .execute();
+    expect(props).toEqual([
+      { name: 'Покрытие', value: 'цинк' },
+      { name: 'Кратность', value: '6' },
+    ]);
+    expect(await product(ids.tee.id)).toMatchObject({ is_sale: 0, weight: null });
+    expect(await product(ids.teeL.id)).toMatchObject({ is_new: 0, country: '' });
   });
 
   it('an incremental sync reads only what changed, in a handful of requests', async () => {
@@ -184,14 +285,20 @@ describe('the MoySklad catalog', () => {
     await sync(true);
     for (let i = 0; i < 1500; i++) fake.put('product', { name: `Новый товар ${i}`, salePrices: prices(100, 100) });
     fake.change('product', ids.bolt.id, { salePrices: prices(1511, 999) });
-    const productsBefore = await t.ctx.db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const productsBefore = await t.ctx.db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     // More 500s than the client tries (5): the page never comes.
     fake.fail(5, 500, { path: '/entity/product', offset: 1000 });
 
     const result = await sync(true);
     expect(result.ok).toBe(false);
     expect(result.message).toMatch(/MoySklad failed on its side \(GET \/entity\/product, 500/);
-    const productsAfter = await t.ctx.db.selectFrom('products').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const productsAfter = await t.ctx.db
+      .selectFrom('products')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(productsAfter.n).toBe(productsBefore.n);
     expect(await priceOf(ids.bolt.id, 'Опт')).toBe(1222);
     const run = await t.ctx.db.selectFrom('exchange_runs').selectAll().orderBy('id', 'desc').executeTakeFirstOrThrow();
@@ -225,11 +332,27 @@ describe('the MoySklad catalog', () => {
       .selectFrom('companies')
       .innerJoin('legal_entities', 'legal_entities.company_id', 'companies.id')
       .innerJoin('price_types', 'price_types.id', 'companies.price_type_id')
-      .select(['companies.name', 'companies.discount_bp', 'price_types.name as price_type', 'legal_entities.name as legal_name', 'legal_entities.kpp'])
+      .select([
+        'companies.name',
+        'companies.discount_bp',
+        'price_types.name as price_type',
+        'legal_entities.name as legal_name',
+        'legal_entities.kpp',
+      ])
       .where('legal_entities.inn', '=', '6161012345')
       .executeTakeFirstOrThrow();
-    expect(vasilek).toEqual({ name: 'ООО «Василёк»', discount_bp: 500, price_type: 'Опт', legal_name: 'Общество с ограниченной ответственностью «Василёк»', kpp: '616101001' });
-    const linked = await t.ctx.db.selectFrom('companies').select('external_ms_id').where('id', '=', known.id).executeTakeFirstOrThrow();
+    expect(vasilek).toEqual({
+      name: 'ООО «Василёк»',
+      discount_bp: 500,
+      price_type: 'Опт',
+      legal_name: 'Общество с ограниченной ответственностью «Василёк»',
+      kpp: '616101001',
+    });
+    const linked = await t.ctx.db
+      .selectFrom('companies')
+      .select('external_ms_id')
+      .where('id', '=', known.id)
+      .executeTakeFirstOrThrow();
     expect(linked.external_ms_id).toBe(romashka.id);
     expect(await t.ctx.db.selectFrom('users').select('id').execute()).toHaveLength(0);
   });

@@ -262,3 +262,130 @@ describe('pack size and minimum quantity', () => {
     expect(await rules()).toEqual({ 'P-1': [10, 2.5], 'P-2': [0, 0] });
   });
 });
+
+describe('the fields of the map, as columns', () => {
+  it('reads country, weight, volume, VAT and the new/sale marks; a value that is none of these is a problem with its row and column', async () => {
+    const file = join(t.dataDir, 'fields.csv');
+    writeFileSync(
+      file,
+      'Артикул;Наименование;Страна;Вес, кг;Объём;НДС;Новинка;Распродажа\nF-1;Кабель;Китай;1,25;0,003;10%;да;нет\nF-2;Провод;;;;без НДС;;1\n',
+    );
+    expect((await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false })).problems).toEqual([]);
+    const fields = () =>
+      t.ctx.db
+        .selectFrom('products')
+        .select(['sku', 'country', 'weight', 'volume', 'vat_bp', 'is_new', 'is_sale'])
+        .orderBy('sku')
+        .execute();
+    const stored = [
+      { sku: 'F-1', country: 'Китай', weight: 1.25, volume: 0.003, vat_bp: 1000, is_new: 1, is_sale: 0 },
+      { sku: 'F-2', country: '', weight: null, volume: null, vat_bp: null, is_new: 0, is_sale: 1 },
+    ];
+    expect(await fields()).toEqual(stored);
+    writeFileSync(file, 'Артикул;Наименование;Вес;НДС;Новинка\nF-1;Кабель;тяжёлый;двадцать;может быть\n');
+    const bad = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(bad.problems).toEqual([
+      { row: 2, column: 'Вес', message: '«тяжёлый» is not a weight in kg' },
+      { row: 2, column: 'НДС', message: '«двадцать» is not a VAT rate (20, 10 %, без НДС)' },
+      { row: 2, column: 'Новинка', message: '«может быть» is not yes or no (да/нет)' },
+    ]);
+    expect(await fields()).toEqual(stored);
+  });
+});
+
+describe("the buyer's relationship from spreadsheets", () => {
+  it('balances, documents and rates: each found by its header, applied once, refused with row and column', async () => {
+    const { makeCompany, makeUser, Browser } = await import('./helpers.js');
+    const company = await makeCompany(t.ctx, { name: 'Ромашка' }); // INN 7701234567
+    const buyer = await makeUser(t.ctx, 'buyer', { companyId: company.id });
+
+    const balances = join(t.dataDir, 'balances.csv');
+    writeFileSync(
+      balances,
+      'Покупатель;ИНН;Задолженность;Просрочено;Кредитный лимит;Отсрочка, дней;На дату\nРомашка;7701234567;125 000,50;5 000;300 000;14;01.12.2026\n',
+    );
+    const first = await importSpreadsheet(t.ctx, balances, { dryRun: false, hideAbsent: false });
+    expect(first.kind).toBe('balances');
+    expect(first.problems).toEqual([]);
+    expect(first.tally).toEqual({ balances_changed: 1 });
+    const terms = await t.ctx.db
+      .selectFrom('account_terms')
+      .select(['credit_limit', 'payment_days', 'balance', 'overdue', 'balance_date', 'source'])
+      .executeTakeFirstOrThrow();
+    expect(terms).toEqual({
+      credit_limit: 30_000_000,
+      payment_days: 14,
+      balance: 12_500_050,
+      overdue: 500_000,
+      balance_date: '2026-12-01',
+      source: 'spreadsheet',
+    });
+    expect((await importSpreadsheet(t.ctx, balances, { dryRun: false, hideAbsent: false })).tally).toEqual({
+      balances_changed: 0,
+    });
+
+    const documents = join(t.dataDir, 'documents.csv');
+    writeFileSync(
+      documents,
+      'ИНН;Документ;Номер;Дата;Сумма;Срок оплаты;Заказ\n7701234567;Счёт;СЧ-101;28.11.2026;12 000;05.12.2026;W-1\n7701234567;УПД;УПД-77;2026-11-30;12 000;;\n7701234567;Оплата;ПП-5;01.12.2026;7 000;;\n',
+    );
+    const docs = await importSpreadsheet(t.ctx, documents, { dryRun: false, hideAbsent: false });
+    expect(docs.kind).toBe('documents');
+    expect(docs.problems).toEqual([]);
+    expect(docs.tally).toEqual({ documents_created: 3, documents_updated: 0 });
+    const stored = await t.ctx.db
+      .selectFrom('account_documents')
+      .select(['kind', 'number', 'date', 'due_date', 'amount', 'order_ref'])
+      .orderBy('date')
+      .execute();
+    expect(stored).toEqual([
+      { kind: 'invoice', number: 'СЧ-101', date: '2026-11-28', due_date: '2026-12-05', amount: 1_200_000, order_ref: 'W-1' },
+      { kind: 'shipment', number: 'УПД-77', date: '2026-11-30', due_date: null, amount: 1_200_000, order_ref: '' },
+      { kind: 'payment', number: 'ПП-5', date: '2026-12-01', due_date: null, amount: 700_000, order_ref: '' },
+    ]);
+    expect((await importSpreadsheet(t.ctx, documents, { dryRun: false, hideAbsent: false })).tally).toEqual({
+      documents_created: 0,
+      documents_updated: 0,
+    });
+
+    // The buyer sees them in the cabinet: the stated balance and the documents.
+    const browser = new Browser(t.app);
+    await browser.login(buyer.email);
+    const page = (await browser.get('/finance')).body.replace(/[\u00a0\u202f]/g, ' ');
+    expect(page).toContain('125 000,50');
+    expect(page).toContain('УПД-77');
+    expect(page).toContain('СЧ-101');
+
+    // Problems name their row and column; nothing is applied.
+    writeFileSync(
+      documents,
+      'ИНН;Документ;Номер;Дата;Сумма\n7701234567;Акт сверки;А-1;01.12.2026;5\n7799999999;Оплата;П-2;31.02.2026;много\n',
+    );
+    const bad = await importSpreadsheet(t.ctx, documents, { dryRun: false, hideAbsent: false });
+    expect(bad.problems).toEqual([
+      { row: 2, column: 'Документ', message: '«Акт сверки» is not a document kind (счёт, отгрузка/УПД, оплата, возврат)' },
+      { row: 3, column: 'ИНН', message: 'no buyer with INN 7799999999' },
+      { row: 3, column: 'Дата', message: '«31.02.2026» is not a date (ДД.ММ.ГГГГ)' },
+      { row: 3, column: 'Сумма', message: '«много» is not an amount' },
+    ]);
+    expect(await t.ctx.db.selectFrom('account_documents').select('id').execute()).toHaveLength(3);
+
+    // Rates: a dollar price from a currency column becomes roubles only through the rate.
+    const catalog = join(t.dataDir, 'usd.csv');
+    writeFileSync(catalog, 'Артикул;Наименование;Цена Оптовая;Валюта\nU-1;Импортный товар;5,00;USD\nU-2;Наш товар;100;руб\n');
+    expect((await importSpreadsheet(t.ctx, catalog, { dryRun: false, hideAbsent: false })).problems).toEqual([]);
+    expect(await priceOf('U-1')).toBeUndefined(); // no rate yet: "price on request", never 5 roubles
+    expect(await priceOf('U-2')).toBe(10_000);
+    const rates = join(t.dataDir, 'rates.csv');
+    writeFileSync(rates, 'Валюта;Курс;Дата\nUSD;92,3456;03.12.2026\n');
+    const rated = await importSpreadsheet(t.ctx, rates, { dryRun: false, hideAbsent: false });
+    expect(rated.kind).toBe('rates');
+    expect(rated.tally).toEqual({ rates: 1, prices_changed: 1 });
+    expect(await priceOf('U-1')).toBe(46_173); // 5 × 92.3456 = 461.728 → 461.73
+    writeFileSync(rates, 'Валюта;Курс\nрубль;1\nEUR;сто\n');
+    expect((await importSpreadsheet(t.ctx, rates, { dryRun: false, hideAbsent: false })).problems).toEqual([
+      { row: 2, column: 'Валюта', message: '«рубль» is not a foreign currency (USD, EUR, CNY …)' },
+      { row: 3, column: 'Курс', message: '«сто» is not a rate (roubles for one unit, e.g. 92,50)' },
+    ]);
+  });
+});

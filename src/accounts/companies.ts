@@ -45,18 +45,37 @@ async function validateCompany(db: Kysely<DB>, input: CompanyInput): Promise<voi
     if (manager?.role !== 'manager') throw new CompanyInputError('manager_id', 'not_a_manager');
   }
   if (input.priceTypeId !== null) {
-    const known = await db.selectFrom('price_types').select('id').where('id', '=', input.priceTypeId).executeTakeFirst();
+    const known = await db
+      .selectFrom('price_types')
+      .select('id')
+      .where('id', '=', input.priceTypeId)
+      .where('hidden', '=', 0)
+      .executeTakeFirst();
     if (!known) throw new CompanyInputError('price_type_id', 'price_type_unknown');
   }
 }
 
 /** The form's field for each requisite (src/accounts/requisites.ts checks them all, control digits included). */
-const REQUISITE_FIELDS: Record<RequisiteField, string> = { inn: 'inn', kpp: 'kpp', ogrn: 'ogrn', bik: 'bik', account: 'account', corrAccount: 'corr_account' };
+const REQUISITE_FIELDS: Record<RequisiteField, string> = {
+  inn: 'inn',
+  kpp: 'kpp',
+  ogrn: 'ogrn',
+  bik: 'bik',
+  account: 'account',
+  corrAccount: 'corr_account',
+};
 
 /** Empty requisites are allowed (filled in later); a typed one must be right, control digits included. */
 function validateLegalEntity(input: LegalEntityInput): void {
   if (!input.name.trim()) throw new CompanyInputError('legal_name', 'required');
-  const [first] = checkRequisites({ inn: input.inn, kpp: input.kpp, ogrn: input.ogrn, bik: input.bik, account: input.account, corrAccount: input.corrAccount });
+  const [first] = checkRequisites({
+    inn: input.inn,
+    kpp: input.kpp,
+    ogrn: input.ogrn,
+    bik: input.bik,
+    account: input.account,
+    corrAccount: input.corrAccount,
+  });
   if (first) throw new CompanyInputError(REQUISITE_FIELDS[first.field], first.problem.code);
 }
 
@@ -99,12 +118,26 @@ export async function createCompany(
   return db.transaction().execute(async (trx) => {
     const company = await trx
       .insertInto('companies')
-      .values({ ...companyValues(input), external_1c_id: null, external_ms_id: null, disabled_at: null, created_at: now, updated_at: now })
+      .values({
+        ...companyValues(input),
+        external_1c_id: null,
+        external_ms_id: null,
+        disabled_at: null,
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx
       .insertInto('legal_entities')
-      .values({ ...legalEntityValues(primary), company_id: company.id, is_primary: 1, external_1c_id: null, created_at: now, updated_at: now })
+      .values({
+        ...legalEntityValues(primary),
+        company_id: company.id,
+        is_primary: 1,
+        external_1c_id: null,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
     return company;
   });
@@ -112,12 +145,20 @@ export async function createCompany(
 
 export async function updateCompany(db: Kysely<DB>, clock: Clock, id: number, input: CompanyInput): Promise<void> {
   await validateCompany(db, input);
-  await db.updateTable('companies').set({ ...companyValues(input), updated_at: clock.now() }).where('id', '=', id).execute();
+  await db
+    .updateTable('companies')
+    .set({ ...companyValues(input), updated_at: clock.now() })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function setCompanyDisabled(db: Kysely<DB>, clock: Clock, id: number, disabled: boolean): Promise<void> {
   const now = clock.now();
-  await db.updateTable('companies').set({ disabled_at: disabled ? now : null, updated_at: now }).where('id', '=', id).execute();
+  await db
+    .updateTable('companies')
+    .set({ disabled_at: disabled ? now : null, updated_at: now })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function addLegalEntity(db: Kysely<DB>, clock: Clock, companyId: number, input: LegalEntityInput): Promise<void> {
@@ -125,7 +166,14 @@ export async function addLegalEntity(db: Kysely<DB>, clock: Clock, companyId: nu
   const now = clock.now();
   await db
     .insertInto('legal_entities')
-    .values({ ...legalEntityValues(input), company_id: companyId, is_primary: 0, external_1c_id: null, created_at: now, updated_at: now })
+    .values({
+      ...legalEntityValues(input),
+      company_id: companyId,
+      is_primary: 0,
+      external_1c_id: null,
+      created_at: now,
+      updated_at: now,
+    })
     .execute();
 }
 
@@ -147,7 +195,10 @@ export async function updateLegalEntity(
 
 export async function addAddress(db: Kysely<DB>, clock: Clock, companyId: number, address: string): Promise<void> {
   if (!address.trim()) throw new CompanyInputError('address', 'required');
-  await db.insertInto('company_addresses').values({ company_id: companyId, address: address.trim(), created_at: clock.now() }).execute();
+  await db
+    .insertInto('company_addresses')
+    .values({ company_id: companyId, address: address.trim(), created_at: clock.now() })
+    .execute();
 }
 
 export async function removeAddress(db: Kysely<DB>, companyId: number, id: number): Promise<void> {
@@ -232,11 +283,18 @@ export async function listCompanies(
 }
 
 export async function listManagers(db: Kysely<DB>) {
-  return db.selectFrom('users').select(['id', 'name', 'email']).where('role', '=', 'manager').where('disabled_at', 'is', null).orderBy('name').execute();
+  return db
+    .selectFrom('users')
+    .select(['id', 'name', 'email'])
+    .where('role', '=', 'manager')
+    .where('disabled_at', 'is', null)
+    .orderBy('name')
+    .execute();
 }
 
+/** The price types a company may buy at: not those kept from buyers (purchase prices). */
 export async function listPriceTypes(db: Kysely<DB>) {
-  return db.selectFrom('price_types').selectAll().orderBy('id').execute();
+  return db.selectFrom('price_types').selectAll().where('hidden', '=', 0).orderBy('id').execute();
 }
 
 /** Every company as a choice in a select (a user's company): id, name and whether it is disabled. */

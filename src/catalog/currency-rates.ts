@@ -68,3 +68,19 @@ export async function listRates(db: Kysely<DB>): Promise<RateRow[]> {
     };
   });
 }
+
+/** The amounts in their own currency behind these products' rouble prices of one price type (show_original_currency). */
+export async function originalPrices(
+  db: Kysely<DB>,
+  priceTypeId: number | null,
+  productIds: readonly number[],
+): Promise<Map<number, { currency: string; amount: number }>> {
+  if (priceTypeId === null || productIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('foreign_prices')
+    .select(['product_id', 'currency', 'amount'])
+    .where('price_type_id', '=', priceTypeId)
+    .where('product_id', 'in', productIds)
+    .execute();
+  return new Map(rows.map((r) => [r.product_id, { currency: r.currency, amount: r.amount }]));
+}

@@ -159,7 +159,7 @@ async function handSwitch(
         {
           priceTypes: [],
           defaultPriceType: '',
-          fractionalUnits: ctx.config.integrations.commerceml.fractionalUnits,
+          fractionalUnits: ctx.config.integrations.commerceml.fields.fractional.unit,
           stockWarehouses: ctx.config.catalog.stockWarehouses,
           idColumn: column,
         },

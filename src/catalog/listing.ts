@@ -68,6 +68,9 @@ export interface ListingRow {
   base_price: number | null;
   special_price: number | null;
   photo: string | null;
+  /** The "new" and "sale" marks accounting gives (config.yml's map of fields): 1 or 0. */
+  is_new: number;
+  is_sale: number;
 }
 
 /**
@@ -147,6 +150,7 @@ export function productsAtViewerPrices(db: Kysely<DB>, viewer: PriceViewer, with
  */
 function listingSql(withSpecial: boolean, where: string, tail: string): string {
   return `select p.id, p.parent_id, p.sku, p.name, p.variant_name, p.unit_id, p.stock_total, p.min_qty, p.multiple, p.vat_bp, p.brand,
+      p.is_new, p.is_sale,
       pr.price as base_price, ${withSpecial ? 'sp.price' : 'null'} as special_price,
       (select ph.file from product_photos ph where ph.product_id = p.id order by ph.sort, ph.id limit 1) as photo
     from products p ${priceJoinsSql(withSpecial)}
@@ -195,6 +199,8 @@ async function listingRows(
       base_price: row.base_price,
       special_price: row.special_price,
       photo: row.photo,
+      is_new: row.is_new,
+      is_sale: row.is_sale,
     };
   }
   return out;

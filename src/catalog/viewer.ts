@@ -15,7 +15,13 @@ export interface PriceViewer {
 }
 
 async function defaultPriceType(db: Kysely<DB>) {
-  return db.selectFrom('price_types').select(['id', 'name']).where('is_default', '=', 1).limit(1).executeTakeFirst();
+  return db
+    .selectFrom('price_types')
+    .select(['id', 'name'])
+    .where('is_default', '=', 1)
+    .where('hidden', '=', 0)
+    .limit(1)
+    .executeTakeFirst();
 }
 
 /**
@@ -42,7 +48,10 @@ export async function priceViewer(
 export async function companyPriceViewer(db: Kysely<DB>, companyId: number): Promise<PriceViewer | null> {
   const company = await db
     .selectFrom('companies')
-    .leftJoin('price_types', 'price_types.id', 'companies.price_type_id')
+    // A price type hidden from buyers (purchase prices) is as if the company had none.
+    .leftJoin('price_types', (join) =>
+      join.onRef('price_types.id', '=', 'companies.price_type_id').on('price_types.hidden', '=', 0),
+    )
     .select([
       'companies.id',
       'companies.name',

@@ -12,12 +12,14 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'dry-run': { type: 'boolean' },
   'hide-absent': { type: 'boolean' },
-  /** import: catalog, companies or special-prices (else found by the file's headers). */
+  /** import: catalog, companies, special-prices, balances, documents or rates (else found by the file's headers). */
   kind: { type: 'string' },
   /** moysklad sync: everything, not only what changed. */
   full: { type: 'boolean' },
   /** rates set: the day a rate is for. */
   date: { type: 'string' },
+  /** config check: a 1C package (folder, ZIP or XML) to try the map of fields on. */
+  against: { type: 'string' },
 } as const;
 
 /** `serve --config x.yml a b` → { positional: ['serve', 'a', 'b'], flags: { config: 'x.yml' } } */
@@ -37,6 +39,7 @@ export interface ParsedArgs {
     kind?: string;
     full?: boolean;
     date?: string;
+    against?: string;
   };
 }
 

@@ -3,6 +3,7 @@ import { createResetLink } from '../accounts/invitations.js';
 import { flushSessions } from '../accounts/sessions.js';
 import { createUser, findUserByEmail, setPassword, UserInputError } from '../accounts/users.js';
 import { redactedConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
 import { backupTo } from '../db/migrate.js';
 import { compose } from '../documents/messages.js';
 import { translator } from '../i18n/index.js';
@@ -12,7 +13,35 @@ import { CliError, configFromArgs, openPrepared } from './runtime.js';
 export async function configCheck(args: ParsedArgs): Promise<number> {
   const config = configFromArgs(args);
   console.log(config.file ? `${config.file}: OK` : 'No config file: demo mode with all defaults.');
-  console.log(redactedConfig(config));
+  if (args.flags.against === undefined) {
+    console.log(redactedConfig(config));
+    return 0;
+  }
+  return checkAgainst(config, args.flags.against);
+}
+
+/** The map of fields tried on a real package: what each field found, and the names in config.yml it never found. */
+async function checkAgainst(config: Config, path: string): Promise<number> {
+  const { checkPackage } = await import('../integrations/commerceml/catalog/check-package.js');
+  const c = config.integrations.commerceml;
+  let result: Awaited<ReturnType<typeof checkPackage>>;
+  try {
+    result = await checkPackage(resolve(path), c.fields, c.maxPackageMb * 1024 * 1024);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new CliError(code === 'ENOENT' ? `${path}: no such file or folder` : `${path}: ${(error as Error).message}`);
+  }
+  console.log(`${path}: ${result.files.length} XML files, ${result.products} products (Товар).`);
+  console.log('Field          filled');
+  for (const { field, products } of result.filled) console.log(`${field.padEnd(14)} ${products} of ${result.products}`);
+  if (result.unseen.length > 0) {
+    console.log('\nNames in config.yml that no product has (a typo, or not in this 1C database):');
+    for (const [field, name] of result.unseen) console.log(`  integrations.commerceml.fields.${field}: ${name}`);
+  } else console.log('\nEvery name written in config.yml was found.');
+  if (result.warningCount > 0) {
+    console.log(`\n${result.warningCount} values could not be read:`);
+    for (const warning of result.warnings) console.log(`  ${warning}`);
+  }
   return 0;
 }
 

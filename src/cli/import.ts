@@ -8,7 +8,7 @@ export async function importFile(args: ParsedArgs): Promise<number> {
   const file = args.positional[1];
   if (!file)
     throw new CliError(
-      'usage: optovik import <file.csv|file.xlsx> [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]',
+      'usage: optovik import <file.csv|file.xlsx> [--kind catalog|companies|special-prices|balances|documents|rates] [--dry-run] [--hide-absent]',
     );
   const kind = args.flags.kind;
   if (kind !== undefined && !(IMPORT_KINDS as readonly string[]).includes(kind))

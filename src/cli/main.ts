@@ -6,6 +6,8 @@ const HELP = `Usage: optovik <command> [--config <file>]
 Commands:
   serve                     start the portal (the default)
   config check              validate the config and print it with secrets hidden
+                            [--against <1C package folder, .zip or .xml>]: try the
+                            map of fields on it and say what it fills
   migrate                   apply pending database migrations (a backup is taken first)
   backup <file>             write an online copy of the database to <file>
   restore <file>            put a backup in place of the database (portal stopped;
@@ -20,8 +22,10 @@ Commands:
   reset-password <email>    print a one-time link to set a new password
   flush-sessions            sign everyone out
   mail test <address>       send a test message through the configured mail settings
-  import <file.csv|xlsx>    import a catalog/price/stock, companies or special prices spreadsheet
-                            [--kind catalog|companies|special-prices] [--dry-run] [--hide-absent]
+  import <file.csv|xlsx>    import a catalog/price/stock, companies, special prices, balances,
+                            accounting documents or currency rates spreadsheet
+                            [--kind catalog|companies|special-prices|balances|documents|rates]
+                            [--dry-run] [--hide-absent]
   export catalog <file.xlsx|csv>
                             write the catalog in the shape import reads (prices, stock)
   moysklad check            check the MoySklad token and list its price types, stores, states
@@ -54,7 +58,7 @@ const commands: Record<string, () => Promise<Command>> = {
   rates: async () => (await import('./rates.js')).rates,
   restore: async () => (await import('./restore.js')).restore,
   config: async () => async (args) => {
-    if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check');
+    if (args.positional[1] !== 'check') throw new CliError('usage: optovik config check [--against <package>]');
     return (await import('./commands.js')).configCheck(args);
   },
 };

@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { checkBik, checkInn, checkKpp, checkOgrn } from '../accounts/requisites.js';
 import { parseRateItem } from '../catalog/currency.js';
+import { PLAIN_FIELDS } from '../integrations/spreadsheet/import/sheet.js';
 import type { Config } from './types.js';
 
 /** `busyTimeoutMs` → `busy_timeout_ms`, at the type level. */
@@ -122,6 +123,9 @@ export function mappingItem(values?: readonly string[], system = '1C'): (item: s
   };
 }
 
+/** What a spreadsheet column may hold besides price:<type> and stock:<warehouse>; - leaves it out. */
+const SPREADSHEET_FIELDS: readonly string[] = [...PLAIN_FIELDS, '-'];
+
 /** A spreadsheet column item: "header or letter = sku | name | category | unit | visible | id | price:<type> | stock:<warehouse> | -". */
 export function spreadsheetColumnItem(item: string): string | null {
   const eq = item.lastIndexOf('=');
@@ -129,10 +133,15 @@ export function spreadsheetColumnItem(item: string): string | null {
     return `must look like "header text = field" or "B = field", got "${item}"`;
   }
   const field = item.slice(eq + 1).trim();
-  if (!/^(id|sku|name|category|unit|visible|-|price:.*|stock:.*)$/.test(field)) {
-    return `"${field}" is not a field: use sku, name, category, unit, visible, id, price:<price type>, stock:<warehouse> or -`;
+  if (!SPREADSHEET_FIELDS.includes(field) && !/^(price|stock):/.test(field)) {
+    return `"${field}" is not a field: use ${SPREADSHEET_FIELDS.join(', ')}, price:<price type>, stock:<warehouse>`;
   }
   return null;
+}
+
+/** A list of names where config.yml says an accounting system keeps a field. */
+function field(defaults: readonly string[], description: string): ListSpec {
+  return { kind: 'list', default: Object.freeze([...defaults]), description };
 }
 
 /** What a demo installation prints as the seller: plausible, valid check digits, and plainly not a real company. */
@@ -394,6 +403,12 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     },
     description:
       'Fixed rates for prices in other currencies, as "USD = 92.50" (roubles for one unit), applied at start; a currency without a rate shows "price on request", never dollars as roubles.',
+  },
+  'catalog.show_original_currency': {
+    kind: 'boolean',
+    default: false,
+    description:
+      'Next to a rouble price that comes from another currency, show the original amount too ("461,73 ₽ (5,00 $)"), with the buyer’s discount applied.',
   },
   'catalog.hand_edits': {
     kind: 'enum',
@@ -712,39 +727,6 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: '',
     description: 'The 1C price type (name or Ид) a new company gets; empty keeps the current default.',
   },
-  'integrations.commerceml.brand_properties': {
-    kind: 'list',
-    default: Object.freeze(['Бренд', 'Производитель', 'Марка', 'Brand']) as readonly string[],
-    description: 'Names of 1C properties whose value is shown and filtered as the brand; the first one a product has wins.',
-  },
-  'integrations.commerceml.fields.multiple.property': {
-    kind: 'list',
-    default: Object.freeze(['Кратность', 'Кратность отгрузки']) as readonly string[],
-    description:
-      'Names of the 1C properties (ЗначенияСвойств) that hold the order multiple (pack size); the first one a product has wins. A comma or a dot in the number.',
-  },
-  'integrations.commerceml.fields.multiple.requisite': {
-    kind: 'list',
-    default: Object.freeze(['Кратность', 'Кратность отгрузки']) as readonly string[],
-    description: 'Names of the 1C requisites (ЗначенияРеквизитов) that hold the order multiple, when no property gives it.',
-  },
-  'integrations.commerceml.fields.min_qty.property': {
-    kind: 'list',
-    default: Object.freeze(['Минимальная партия', 'Минимальный заказ']) as readonly string[],
-    description: 'Names of the 1C properties that hold the minimum order quantity; the first one a product has wins.',
-  },
-  'integrations.commerceml.fields.min_qty.requisite': {
-    kind: 'list',
-    default: Object.freeze(['Минимальная партия', 'Минимальный заказ']) as readonly string[],
-    description: 'Names of the 1C requisites that hold the minimum order quantity, when no property gives it.',
-  },
-  'integrations.commerceml.warehouses': {
-    kind: 'list',
-    default: Object.freeze([]) as readonly string[],
-    checkItem: mappingItem(undefined, '1C'),
-    description:
-      'Names buyers see for 1C warehouses, as "1C name or Ид = portal name" (e.g. "Основной склад = Москва, Складская 1"); warehouses not listed keep 1C\'s name. Which warehouses count toward stock is catalog.stock_warehouses (portal names or 1C Ид).',
-  },
   'integrations.commerceml.fractional_units': {
     kind: 'list',
     default: Object.freeze([
@@ -765,8 +747,126 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
       '112',
     ]) as readonly string[],
     description:
-      'Units (short name or OKEI code) that may be ordered in fractions, e.g. 0.5 m; every other unit is ordered in whole numbers.',
+      'Units (short name or OKEI code) that may be ordered in fractions, e.g. 0.5 m; the default of fields.fractional.unit, which wins when both are set.',
   },
+  'integrations.commerceml.brand_properties': {
+    kind: 'list',
+    default: Object.freeze(['Бренд', 'Производитель', 'Марка', 'Brand']) as readonly string[],
+    description:
+      'Names of 1C properties whose value is shown and filtered as the brand; the default of fields.brand.property, which wins when both are set.',
+  },
+  'integrations.commerceml.fields.multiple.property': field(
+    ['Кратность', 'Кратность отгрузки'],
+    'Names of the 1C properties (ЗначенияСвойств) that hold the order multiple (pack size); the first one a product has wins. A comma or a dot in the number.',
+  ),
+  'integrations.commerceml.fields.multiple.requisite': field(
+    ['Кратность', 'Кратность отгрузки'],
+    'Names of the 1C requisites (ЗначенияРеквизитов) that hold the order multiple, when no property gives it.',
+  ),
+  'integrations.commerceml.fields.multiple.unit': field(
+    [],
+    'Packing units (short name or OKEI code, e.g. "упак" or "778") whose ratio to the base unit (БазоваяЕдиница/Пересчет/Коэффициент) is the order multiple, when no property or requisite gives it.',
+  ),
+  'integrations.commerceml.fields.min_qty.property': field(
+    ['Минимальная партия', 'Минимальный заказ'],
+    'Names of the 1C properties that hold the minimum order quantity; the first one a product has wins.',
+  ),
+  'integrations.commerceml.fields.min_qty.requisite': field(
+    ['Минимальная партия', 'Минимальный заказ'],
+    'Names of the 1C requisites that hold the minimum order quantity, when no property gives it.',
+  ),
+  'integrations.commerceml.fields.min_qty.unit': field(
+    [],
+    'Packing units whose ratio to the base unit is the minimum order quantity, when no property or requisite gives it.',
+  ),
+  'integrations.commerceml.fields.brand.property': {
+    ...field([], 'Properties that hold the brand (shown and filtered as such, and no longer listed among the properties).'),
+    derive: (ctx) => ctx.get('integrations.commerceml.brand_properties'),
+  },
+  'integrations.commerceml.fields.brand.requisite': field([], 'Requisites that hold the brand, when no property gives it.'),
+  'integrations.commerceml.fields.description.property': field(
+    [],
+    'Properties whose text replaces the product description (Описание) when a product has one.',
+  ),
+  'integrations.commerceml.fields.description.requisite': field(
+    [],
+    'Requisites whose text replaces the product description, e.g. "Описание для сайта".',
+  ),
+  'integrations.commerceml.fields.country.property': field(
+    ['Страна происхождения', 'Страна'],
+    'Properties that hold the country of origin, shown on the product page.',
+  ),
+  'integrations.commerceml.fields.country.requisite': field(
+    ['Страна происхождения', 'Страна'],
+    'Requisites that hold the country of origin.',
+  ),
+  'integrations.commerceml.fields.weight.property': field(
+    ['Вес', 'Вес брутто'],
+    'Properties that hold the weight of one unit in kilograms (a comma or a dot), shown on the product page.',
+  ),
+  'integrations.commerceml.fields.weight.requisite': field(
+    ['Вес', 'Вес брутто'],
+    'Requisites that hold the weight of one unit in kilograms.',
+  ),
+  'integrations.commerceml.fields.volume.property': field(
+    ['Объем', 'Объём'],
+    'Properties that hold the volume of one unit in cubic metres, shown on the product page.',
+  ),
+  'integrations.commerceml.fields.volume.requisite': field(
+    ['Объем', 'Объём'],
+    'Requisites that hold the volume of one unit in cubic metres.',
+  ),
+  'integrations.commerceml.fields.vat.property': field(
+    [],
+    'Properties that hold the VAT rate ("20", "20%", "10 %", "Без НДС"); when none is found, СтавкиНалогов gives it.',
+  ),
+  'integrations.commerceml.fields.vat.requisite': field(['Ставка НДС'], 'Requisites that hold the VAT rate.'),
+  'integrations.commerceml.fields.new.property': field(
+    ['Новинка'],
+    'Properties that mark a product as new (да/нет, true/false, 1/0): it gets the "new" badge in the catalog.',
+  ),
+  'integrations.commerceml.fields.new.requisite': field(['Новинка'], 'Requisites that mark a product as new.'),
+  'integrations.commerceml.fields.sale.property': field(
+    ['Распродажа'],
+    'Properties that mark a product as on sale (да/нет): it gets the "sale" badge in the catalog.',
+  ),
+  'integrations.commerceml.fields.sale.requisite': field(['Распродажа'], 'Requisites that mark a product as on sale.'),
+  'integrations.commerceml.fields.visible.property': field(
+    [],
+    'Properties that say whether buyers see a product (да/нет), e.g. "Выгружать на сайт"; "нет" hides it.',
+  ),
+  'integrations.commerceml.fields.visible.requisite': field([], 'Requisites that say whether buyers see a product.'),
+  'integrations.commerceml.fields.fractional.unit': {
+    ...field(
+      [],
+      'Units (short name or OKEI code) that may be ordered in fractions, e.g. 0.5 m; every other unit is ordered in whole numbers.',
+    ),
+    derive: (ctx) => ctx.get('integrations.commerceml.fractional_units'),
+  },
+  'integrations.commerceml.hidden_price_types': field(
+    [],
+    'Price types (1C name or Ид, or the portal name) that are imported with their prices but never shown to buyers, e.g. purchase prices; no company can buy at them.',
+  ),
+  'integrations.commerceml.counterparty_fields.price_type': field(
+    ['Тип цен', 'Вид цен'],
+    'Requisites of a 1C counterparty that name its price type (1C name or Ид, or the portal name).',
+  ),
+  'integrations.commerceml.counterparty_fields.discount': field(
+    ['Скидка', 'Процент скидки'],
+    'Requisites of a 1C counterparty that hold its discount in percent ("5", "2,5%").',
+  ),
+  'integrations.commerceml.counterparty_fields.manager': field(
+    ['Основной менеджер', 'Менеджер'],
+    'Requisites of a 1C counterparty that name its manager, by e-mail or by the name of a portal manager.',
+  ),
+  'integrations.commerceml.warehouses': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    checkItem: mappingItem(undefined, '1C'),
+    description:
+      'Names buyers see for 1C warehouses, as "1C name or Ид = portal name" (e.g. "Основной склад = Москва, Складская 1"); warehouses not listed keep 1C\'s name. Which warehouses count toward stock is catalog.stock_warehouses (portal names or 1C Ид).',
+  },
+
   'integrations.commerceml.file_limit_mb': {
     kind: 'integer',
     default: 20,
@@ -825,6 +925,20 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     checkItem: mappingItem(PORTAL_ORDER_STATUSES),
     description:
       'How the order status text from 1C maps to portal statuses (new, confirmed, in_progress, shipped, completed, cancelled), as "1C status = portal status".',
+  },
+  'integrations.commerceml.outgoing_statuses': {
+    kind: 'list',
+    default: Object.freeze([]) as readonly string[],
+    checkItem: (item) => {
+      const eq = item.indexOf('=');
+      const status = item.slice(0, eq).trim();
+      if (eq <= 0 || item.slice(eq + 1).trim() === '') return `must look like "shipped = Отгружен", got "${item}"`;
+      return (PORTAL_ORDER_STATUSES as readonly string[]).includes(status)
+        ? null
+        : `"${status}" is not one of ${PORTAL_ORDER_STATUSES.join(', ')}`;
+    },
+    description:
+      'What the orders document tells 1C in "Статус заказа", as "portal status = 1C status name" (e.g. "confirmed = Согласован"); statuses not listed are sent as the portal names them.',
   },
 
   'integrations.moysklad.token': {
@@ -933,6 +1047,35 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     default: 'Бренд',
     description: 'Name of the MoySklad custom product attribute that is the brand; empty: no brands.',
   },
+  'integrations.moysklad.fields.multiple.attribute': field(
+    ['Кратность'],
+    'Custom product attributes in MoySklad that hold the order multiple (pack size); the first one a product has wins.',
+  ),
+  'integrations.moysklad.fields.multiple.unit': field(
+    [],
+    'Pack units (e.g. "упак") whose quantity in the product’s packs is the order multiple, when no attribute gives it.',
+  ),
+  'integrations.moysklad.fields.min_qty.attribute': field(
+    ['Минимальная партия'],
+    'Custom product attributes that hold the minimum order quantity.',
+  ),
+  'integrations.moysklad.fields.min_qty.unit': field([], 'Pack units whose quantity is the minimum order quantity.'),
+  'integrations.moysklad.fields.country.attribute': field(
+    ['Страна происхождения', 'Страна'],
+    'Custom product attributes that hold the country of origin.',
+  ),
+  'integrations.moysklad.fields.new.attribute': field(
+    ['Новинка'],
+    'Custom product attributes that mark a product as new (a flag, or да/нет).',
+  ),
+  'integrations.moysklad.fields.sale.attribute': field(
+    ['Распродажа'],
+    'Custom product attributes that mark a product as on sale.',
+  ),
+  'integrations.moysklad.fields.visible.attribute': field(
+    [],
+    'Custom product attributes that say whether buyers see a product (a flag, or да/нет); "нет" hides it.',
+  ),
   'integrations.moysklad.vat_included': {
     kind: 'boolean',
     default: true,

@@ -70,6 +70,8 @@ export interface Config {
     readonly pricesIncludeVat: boolean;
     /** "USD = 92.50" items: fixed roubles for one unit of a currency, applied at start. */
     readonly currencyRates: readonly string[];
+    /** Show a foreign price's own amount next to its rouble price. */
+    readonly showOriginalCurrency: boolean;
     /** Rows per catalog page. */
     readonly pageSize: number;
     /** Hand edits on the admin catalog pages: auto = only what no accounting system owns. */
@@ -163,10 +165,17 @@ export interface Config {
       readonly warehouses: readonly string[];
       readonly brandProperties: readonly string[];
       /** Where each product field is in this 1C database: property (ЗначенияСвойств) or requisite (ЗначенияРеквизитов) names, tried in order. */
-      readonly fields: {
-        readonly multiple: FieldSource;
-        readonly minQty: FieldSource;
+      readonly fields: CommerceMlFields;
+      /** Price types imported with their prices but never shown to buyers (purchase prices): 1C or portal names or Ид. */
+      readonly hiddenPriceTypes: readonly string[];
+      /** Requisite names in a 1C counterparty that fill a company's fields, tried in order. */
+      readonly counterpartyFields: {
+        readonly priceType: readonly string[];
+        readonly discount: readonly string[];
+        readonly manager: readonly string[];
       };
+      /** "portal status = 1C status name" items: what the orders document says in Статус заказа. */
+      readonly outgoingStatuses: readonly string[];
       readonly fractionalUnits: readonly string[];
       readonly fileLimitMb: number;
       readonly zip: boolean;
@@ -197,6 +206,15 @@ export interface Config {
       readonly orderStateMap: readonly string[];
       readonly webhookSecret: string;
       readonly brandAttribute: string;
+      /** Where each product field is among MoySklad's custom attributes (and packs: a pack's quantity), tried in order. */
+      readonly fields: {
+        readonly multiple: { readonly attribute: readonly string[]; readonly unit: readonly string[] };
+        readonly minQty: { readonly attribute: readonly string[]; readonly unit: readonly string[] };
+        readonly country: { readonly attribute: readonly string[] };
+        readonly new: { readonly attribute: readonly string[] };
+        readonly sale: { readonly attribute: readonly string[] };
+        readonly visible: { readonly attribute: readonly string[] };
+      };
       readonly vatIncluded: boolean;
       readonly images: boolean;
       readonly imagesPerSync: number;
@@ -225,4 +243,26 @@ export interface Config {
 export interface FieldSource {
   readonly property: readonly string[];
   readonly requisite: readonly string[];
+}
+
+/** A quantity may also be a unit ratio: the Коэффициент of the Пересчет to one of these units. */
+export interface QuantitySource extends FieldSource {
+  readonly unit: readonly string[];
+}
+
+/** The product fields config.yml maps, one source each (docs/configuration.md, "The map of accounting fields"). */
+export interface CommerceMlFields {
+  readonly multiple: QuantitySource;
+  readonly minQty: QuantitySource;
+  readonly brand: FieldSource;
+  readonly description: FieldSource;
+  readonly country: FieldSource;
+  readonly weight: FieldSource;
+  readonly volume: FieldSource;
+  readonly vat: FieldSource;
+  readonly new: FieldSource;
+  readonly sale: FieldSource;
+  readonly visible: FieldSource;
+  /** Units ordered in fractions (short name or OKEI code). */
+  readonly fractional: { readonly unit: readonly string[] };
 }

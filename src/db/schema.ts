@@ -14,6 +14,8 @@ export interface PriceTypeTable {
   created_at: Millis;
   /** ISO 4217 code of the currency its prices come in; RUB for roubles. */
   currency: Generated<string>;
+  /** Imported with its prices but never shown to buyers (purchase prices): no company buys at it. */
+  hidden: Generated<number>;
 }
 
 export interface CompanyTable {
@@ -166,6 +168,13 @@ export interface ProductTable {
   external_ms_id: string | null;
   created_at: Millis;
   updated_at: Millis;
+  /** Kilograms and cubic metres of one base unit; null = not known. */
+  weight: Generated<number | null>;
+  volume: Generated<number | null>;
+  /** Country of origin, as accounting names it. */
+  country: Generated<string>;
+  is_new: Generated<number>;
+  is_sale: Generated<number>;
 }
 
 export interface ProductBarcodeTable {

@@ -51,6 +51,15 @@ export interface ProductRecord {
   /** The order multiple (pack) and the minimum quantity, in the product's unit; absent or null = not said. */
   readonly multiple?: number | null;
   readonly minQty?: number | null;
+  /** Kilograms and cubic metres of one unit; absent or null = not said. */
+  readonly weight?: number | null;
+  readonly volume?: number | null;
+  readonly country?: string | null;
+  /** The "new" and "sale" marks; absent or null = not said. */
+  readonly isNew?: boolean | null;
+  readonly isSale?: boolean | null;
+  /** false hides the product from buyers, true shows it; absent or null = the source's usual rule. */
+  readonly visible?: boolean | null;
 }
 
 /** A product named by its key only: every field "not said", so each keeps its stored value. */

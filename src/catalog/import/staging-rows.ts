@@ -18,7 +18,7 @@ import type {
  * replaces, what it leaves out (null) stays. An offer's name never replaces the catalog's.
  */
 const MERGE_PRODUCT = `
-insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+insert into cml_products values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 on conflict (ext) do update set
   parent_ext = coalesce(excluded.parent_ext, parent_ext),
   from_offer = min(from_offer, excluded.from_offer),
@@ -38,7 +38,15 @@ on conflict (ext) do update set
   deleted = max(deleted, excluded.deleted),
   characteristics = coalesce(excluded.characteristics, characteristics),
   multiple = coalesce(excluded.multiple, multiple),
-  min_qty = coalesce(excluded.min_qty, min_qty)`;
+  min_qty = coalesce(excluded.min_qty, min_qty),
+  weight = coalesce(excluded.weight, weight),
+  volume = coalesce(excluded.volume, volume),
+  country = coalesce(excluded.country, country),
+  is_new = coalesce(excluded.is_new, is_new),
+  is_sale = coalesce(excluded.is_sale, is_sale),
+  visible = coalesce(excluded.visible, visible)`;
+
+const flag = (value: boolean | null | undefined) => (value === true ? 1 : value === false ? 0 : null);
 
 /** Every statement a row may name, by its index. */
 export const STAGING_STATEMENTS = [
@@ -115,6 +123,12 @@ export class StagingRows implements RecordSink {
         r.characteristics === null ? null : JSON.stringify(r.characteristics),
         r.multiple ?? null,
         r.minQty ?? null,
+        r.weight ?? null,
+        r.volume ?? null,
+        r.country ?? null,
+        flag(r.isNew),
+        flag(r.isSale),
+        flag(r.visible),
       ],
     ]);
   }

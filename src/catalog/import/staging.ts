@@ -23,7 +23,7 @@ create temp table if not exists cml_products (
   ext text not null unique, parent_ext text, from_offer integer not null,
   sku text, sku_norm text, name text, full_name text, description text, brand text, unit_key text, group_ext text,
   vat_bp integer, variant_name text, barcodes text, properties text, images text, deleted integer not null, characteristics text,
-  multiple real, min_qty real);
+  multiple real, min_qty real, weight real, volume real, country text, is_new integer, is_sale integer, visible integer);
 create temp table if not exists cml_prices (ext text not null, price_type text not null, price integer not null, currency text);
 create temp table if not exists cml_stock (ext text not null, warehouse_ext text not null, quantity real not null);
 `;

@@ -40,6 +40,8 @@ type Settings = Pick<Config['integrations']['commerceml'], 'priceTypes' | 'defau
   readonly idColumn?: IdColumn;
   /** "source name or id = portal name" items: warehouses under the names buyers see. */
   readonly warehouses?: readonly string[];
+  /** Price types (source name or id, or portal name) imported but never shown to buyers. */
+  readonly hiddenPriceTypes?: readonly string[];
 };
 
 /** Where each accounting system's ids are kept, on every table the switch writes. */
@@ -168,11 +170,13 @@ function priceTypeMap(items: readonly string[]): Array<{ from: string; to: strin
 async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings, now: number): Promise<number> {
   const staged = await list(trx, sql<{ ext: string; name: string }>`select ext, name from cml_price_types`);
   const map = priceTypeMap(settings.priceTypes);
+  const hidden = new Set((settings.hiddenPriceTypes ?? []).map((h) => h.trim().toLowerCase()));
   let created = 0;
   for (const type of staged) {
     // In JavaScript: SQLite's lower() leaves Cyrillic as it is.
     const item = map.find((m) => m.from === type.ext.toLowerCase() || m.from === type.name.toLowerCase());
-    if (map.length > 0 && !item) continue;
+    // A hidden price type is wanted too (for the admin and managers), even when the map lists only buyers' ones.
+    if (map.length > 0 && !item && !hidden.has(type.ext.toLowerCase()) && !hidden.has(type.name.toLowerCase())) continue;
     const name = item?.to || type.name;
     const byExt = await run(trx, sql`update price_types set name = ${name} where ${id} = ${type.ext} and name is not ${name}`);
     const exists = await list(trx, sql<{ id: number }>`select id from price_types where ${id} = ${type.ext}`);
@@ -190,6 +194,7 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
       created++;
     }
   }
+  await markHidden(trx, id, staged, settings.hiddenPriceTypes ?? []);
   await run(
     trx,
     sql`update price_types set currency = s.currency from cml_price_types s
@@ -208,7 +213,9 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
   if (preferred !== '') {
     const match = await list(
       trx,
-      sql<{ id: number }>`select id from price_types where ${id} = ${preferred} or lower(name) = lower(${preferred}) limit 1`,
+      sql<{
+        id: number;
+      }>`select id from price_types where (${id} = ${preferred} or lower(name) = lower(${preferred})) and hidden = 0 limit 1`,
     );
     if (match[0])
       await run(
@@ -219,6 +226,27 @@ async function applyPriceTypes(trx: Transaction<DB>, id: Id, settings: Settings,
   // Otherwise no price type becomes the buyers' default by its place in a file (1C's sample lists
   // its purchase prices first): the admin chooses one on the exchange page.
   return created;
+}
+
+/** A source's price types named in `hidden` (by the source's id or name, or the portal's name) are kept from buyers; the rest are not. */
+async function markHidden(
+  trx: Transaction<DB>,
+  id: Id,
+  staged: ReadonlyArray<{ ext: string; name: string }>,
+  hidden: readonly string[],
+): Promise<void> {
+  const names = new Set(hidden.map((h) => h.trim().toLowerCase()));
+  const stored = await list(
+    trx,
+    sql<{ pid: number; ext: string; name: string; hidden: number }>`
+    select id as pid, ${id} as ext, name, hidden from price_types where ${id} is not null`,
+  );
+  for (const type of stored) {
+    const source = staged.find((s) => s.ext === type.ext);
+    if (!source) continue;
+    const want = [type.ext, source.name, type.name].some((n) => names.has(n.toLowerCase())) ? 1 : 0;
+    if (want !== type.hidden) await run(trx, sql`update price_types set hidden = ${want} where id = ${type.pid}`);
+  }
 }
 
 async function applyWarehouses(trx: Transaction<DB>, id: Id, now: number, names: readonly string[]): Promise<number> {
@@ -342,9 +370,16 @@ async function resolveProducts(trx: Transaction<DB>, id: Id): Promise<void> {
       coalesce((select u.id from units u where u.code = s.unit_key), p.unit_id, (select u.id from units u where u.code = ps.unit_key)) as unit_id,
       case when s.vat_bp is null then coalesce(p.vat_bp, case when ps.vat_bp >= 0 then ps.vat_bp end)
            when s.vat_bp < 0 then null else s.vat_bp end as vat_bp,
-      case when s.deleted = 1 then 1 when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden,
+      case when s.deleted = 1 or s.visible = 0 then 1 when s.visible = 1 then 0
+           when s.from_offer = 1 and s.parent_ext is null and p.id is not null then p.hidden else 0 end as hidden,
       coalesce(s.multiple, p.multiple, ps.multiple, 0) as multiple,
-      coalesce(s.min_qty, p.min_qty, ps.min_qty, 0) as min_qty
+      coalesce(s.min_qty, p.min_qty, ps.min_qty, 0) as min_qty,
+      case when s.weight is not null then s.weight when p.id is not null then p.weight else ps.weight end as weight,
+      case when s.volume is not null then s.volume when p.id is not null then p.volume else ps.volume end as volume,
+      coalesce(s.country, p.country, ps.country, '') as country,
+      -- Not is_new: that name already says whether the row is a new product.
+      coalesce(s.is_new, p.is_new, ps.is_new, 0) as mark_new,
+      coalesce(s.is_sale, p.is_sale, ps.is_sale, 0) as mark_sale
     from cml_products s
     left join products p on p.${id} = s.ext
     left join cml_products ps on ps.ext = s.parent_ext`.execute(trx);
@@ -356,9 +391,12 @@ async function applyProducts(trx: Transaction<DB>, id: Id, coverage: Coverage, n
     trx,
     sql`update products set sku = r.sku, sku_norm = r.sku_norm, name = r.name, full_name = r.full_name, description = r.description,
         brand = r.brand, variant_name = r.variant_name, category_id = r.category_id, unit_id = r.unit_id, vat_bp = r.vat_bp,
-        hidden = r.hidden, multiple = r.multiple, min_qty = r.min_qty, updated_at = ${now}
+        hidden = r.hidden, multiple = r.multiple, min_qty = r.min_qty, weight = r.weight, volume = r.volume, country = r.country,
+        is_new = r.mark_new, is_sale = r.mark_sale, updated_at = ${now}
       from cml_resolved r where products.id = r.id
-        and (products.multiple is not r.multiple or products.min_qty is not r.min_qty or products.sku is not r.sku or products.name is not r.name or products.full_name is not r.full_name
+        and (products.multiple is not r.multiple or products.min_qty is not r.min_qty or products.sku is not r.sku
+          or products.weight is not r.weight or products.volume is not r.volume or products.country is not r.country
+          or products.is_new is not r.mark_new or products.is_sale is not r.mark_sale or products.name is not r.name or products.full_name is not r.full_name
           or products.description is not r.description or products.brand is not r.brand or products.variant_name is not r.variant_name
           or products.category_id is not r.category_id or products.unit_id is not r.unit_id or products.vat_bp is not r.vat_bp
           or products.hidden is not r.hidden)`,
@@ -366,9 +404,9 @@ async function applyProducts(trx: Transaction<DB>, id: Id, coverage: Coverage, n
   const products_created = await run(
     trx,
     sql`insert into products (id, ${id}, sku, sku_norm, name, full_name, description, brand, variant_name, category_id, unit_id,
-        vat_bp, hidden, multiple, min_qty, created_at, updated_at)
+        vat_bp, hidden, multiple, min_qty, weight, volume, country, is_new, is_sale, created_at, updated_at)
       select r.id, r.ext, r.sku, r.sku_norm, r.name, r.full_name, r.description, r.brand, r.variant_name, r.category_id, r.unit_id,
-        r.vat_bp, r.hidden, r.multiple, r.min_qty, ${now}, ${now}
+        r.vat_bp, r.hidden, r.multiple, r.min_qty, r.weight, r.volume, r.country, r.mark_new, r.mark_sale, ${now}, ${now}
       from cml_resolved r where r.is_new order by r.id`,
   );
   await run(

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canSeeCompany, getCompany, listCompanies } from '../../accounts/companies.js';
 import { setActingCompany } from '../../accounts/sessions.js';
 import { type CategoryNode, type CategoryTree, loadCategoryTree } from '../../catalog/categories.js';
+import { originalPrices } from '../../catalog/currency-rates.js';
 import { FragmentCache } from '../../catalog/fragment-cache.js';
 import {
   brandsIn,
@@ -17,10 +18,10 @@ import { productDetail } from '../../catalog/product.js';
 import { searchProductIds } from '../../catalog/search.js';
 import { countedWarehouses, stockByWarehouse } from '../../catalog/stock.js';
 import { stockLevel } from '../../catalog/stock-display.js';
-import { variantGrids } from '../../catalog/variants.js';
+import { type VariantGrid, variantGrids } from '../../catalog/variants.js';
 import { type PriceViewer, priceViewer } from '../../catalog/viewer.js';
 import type { AppContext } from '../../context.js';
-import { formattersFor } from '../../i18n/index.js';
+import { formatForeignMoney, formattersFor } from '../../i18n/index.js';
 import { unitPriceFor } from '../../pricing/quote.js';
 import { currentUser, formString, idParam, pageNumber, queryString, requireLogin, requireRole, safeNext } from '../guards.js';
 import { notFound } from '../http-error.js';
@@ -77,11 +78,38 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
    * What a catalog row shows: the price the viewer pays and the stock as config says to show it.
    * Labels are made here rather than in a partial per row: 50 includes cost more than the queries.
    */
-  function present(row: ListingRow, viewer: PriceViewer, request: FastifyRequest, exact: boolean) {
+  /** "5,00 $" behind a rouble price from another currency (catalog.show_original_currency), at the viewer's discount; special prices are roubles. */
+  function originalOf(
+    originals: ReadonlyMap<number, { currency: string; amount: number }>,
+    id: number,
+    specialPrice: number | null,
+    viewer: PriceViewer,
+    request: FastifyRequest,
+  ): string | null {
+    const original = originals.get(id);
+    if (!original || specialPrice !== null) return null;
+    const amount = unitPriceFor(
+      { priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp },
+      original.amount,
+      null,
+    ).unitPrice;
+    return amount === null ? null : formatForeignMoney(amount, original.currency, request.locale);
+  }
+  const originalsFor = (viewer: PriceViewer, ids: readonly number[]) =>
+    ctx.config.catalog.showOriginalCurrency ? originalPrices(ctx.db, viewer.priceTypeId, ids) : Promise.resolve(new Map());
+
+  function present(
+    row: ListingRow,
+    viewer: PriceViewer,
+    request: FastifyRequest,
+    exact: boolean,
+    originals: ReadonlyMap<number, { currency: string; amount: number }>,
+  ) {
     const stock = stockLevel(row.stock_total, stockConfig);
     return {
       ...row,
       exact,
+      original: originalOf(originals, row.id, row.special_price, viewer, request),
       price: unitPriceFor({ priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp }, row.base_price, row.special_price)
         .unitPrice,
       stockText: stockText(request, stock),
@@ -169,18 +197,21 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
     }
     // Variants of a product laid out as a grid show as that one grid, where the first of them stands.
     const parentIds = rows.flatMap((r) => (r.parent_id === null ? [] : [r.parent_id]));
-    const grids =
+    const grids: Map<number, VariantGrid> =
       parentIds.length === 0
         ? new Map()
         : await variantGrids(ctx.db, viewer, parentIds, { allowBackorder: ctx.config.catalog.allowBackorder, cached });
     const shownGrids = new Set<number>();
     const items = [];
+    const gridIds = [...grids.values()].flatMap((g) => g.cells.flat().flatMap((c) => (c ? [c.row.id] : [])));
+    const originals = await originalsFor(viewer, [...rows.map((r) => r.id), ...gridIds]);
+    const gridOriginal = (id: number, special: number | null) => originalOf(originals, id, special, viewer, request);
     for (const row of rows) {
       const grid = row.parent_id === null ? undefined : grids.get(row.parent_id);
-      if (!grid) items.push(present(row, viewer, request, exactIds.includes(row.id)));
+      if (!grid) items.push(present(row, viewer, request, exactIds.includes(row.id), originals));
       else if (!shownGrids.has(grid.parentId)) {
         shownGrids.add(grid.parentId);
-        items.push({ grid: presentGrid(grid, viewer, request, stockConfig) });
+        items.push({ grid: presentGrid(grid, viewer, request, stockConfig, gridOriginal) });
       }
     }
     const params = new URLSearchParams();
@@ -228,15 +259,21 @@ export async function catalogRoutes(app: FastifyInstance, { ctx }: { ctx: AppCon
       gridOf === null
         ? undefined
         : (await variantGrids(ctx.db, viewer, [gridOf], { allowBackorder: ctx.config.catalog.allowBackorder })).get(gridOf);
+    const gridOriginals = await originalsFor(viewer, grid ? grid.cells.flat().flatMap((c) => (c ? [c.row.id] : [])) : []);
     return reply.page('catalog/product', {
       viewer,
       product,
-      grid: grid ? presentGrid(grid, viewer, request, stockConfig) : null,
+      grid: grid
+        ? presentGrid(grid, viewer, request, stockConfig, (id, special) =>
+            originalOf(gridOriginals, id, special, viewer, request),
+          )
+        : null,
       price: unitPriceFor(
         { priceTypeId: viewer.priceTypeId, discountBp: viewer.discountBp },
         product.base_price,
         product.special_price,
       ).unitPrice,
+      original: originalOf(await originalsFor(viewer, [product.id]), product.id, product.special_price, viewer, request),
       stock: stockLevel(product.stock_total, stockConfig),
       warehouses: warehouses.map((w) => ({ ...w, stock: stockLevel(w.quantity, stockConfig) })),
       breadcrumbs: product.category_id !== null ? tree.path(product.category_id) : [],

@@ -23,6 +23,8 @@ export function presentGrid(
   viewer: PriceViewer,
   request: FastifyRequest,
   stock: { stockDisplay: StockDisplay; stockFewBelow: number },
+  /** The original-currency amount behind a cell's price, when config shows it. */
+  originalOf: (id: number, specialPrice: number | null) => string | null = () => null,
 ) {
   const t = request.t;
   const locale = request.locale;
@@ -53,7 +55,10 @@ export function presentGrid(
           id: r.id,
           sku: r.sku,
           unit: r.unit_name ?? '',
-          priceText: price === null ? t('catalog.priceOnRequest') : formatMoney(price, locale),
+          priceText:
+            price === null
+              ? t('catalog.priceOnRequest')
+              : `${formatMoney(price, locale)}${((o) => (o ? ` (${o})` : ''))(originalOf(r.id, r.special_price))}`,
           stockText: level.kind === 'exact' ? formatNumber(level.quantity, locale) : t(stockLabels[level.kind]),
           stockClass:
             level.kind === 'exact' || level.kind === 'many' || level.kind === 'yes' ? 'in' : level.kind === 'few' ? 'few' : 'out',

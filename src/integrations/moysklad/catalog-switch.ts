@@ -65,10 +65,19 @@ export class CatalogSwitch {
   stock(r: StockRecord): void {
     this.rows.stock(r);
   }
+  /** A value that could not be read; the sync goes on and the run says so. */
+  warning(message: string): void {
+    this.rows.warning(0, message);
+  }
+
+  /** Problems with single values, as the run reports them (the first few word for word). */
+  readonly warnings: string[] = [];
 
   /** Writes what was handed over since the last flush to the staging tables. */
   async flush(): Promise<void> {
-    await this.staging.write(this.rows.take().rows);
+    const { rows, warnings } = this.rows.take();
+    this.warnings.push(...warnings.map((w) => w.replace(/^:0: /, '')));
+    await this.staging.write(rows);
   }
 
   /** The switch: one transaction; `coverage` says which parts were read whole (what is missing from them is hidden). */

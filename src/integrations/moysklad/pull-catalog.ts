@@ -9,6 +9,8 @@
  */
 
 import { type ApplyCounts, type ProductRecord, productKeyOnly, type UnitRecord } from '../../catalog/import/index.js';
+import { parseAmount, parseFlag } from '../../catalog/import/values.js';
+import type { Config } from '../../config/types.js';
 import type { AppContext } from '../../context.js';
 import { CatalogSwitch } from './catalog-switch.js';
 import type { MoySkladClient, Query } from './client.js';
@@ -46,6 +48,9 @@ interface MsGood extends GoodWithImages {
   salePrices?: MsSalePrice[];
   characteristics?: { name: string; value: string }[];
   product?: Ref;
+  weight?: number;
+  volume?: number;
+  packs?: { uom?: Ref; quantity?: number }[];
 }
 
 interface MsFolder {
@@ -73,6 +78,8 @@ export type CatalogWatermarks = Partial<Record<'productfolder' | 'product' | 'va
 export interface CatalogPull {
   counts: ApplyCounts & { folders_read: number; products_read: number; variants_read: number; stock_rows_read: number };
   watermarks: CatalogWatermarks;
+  /** Values config.yml's map found but could not read. */
+  warnings: string[];
 }
 
 const mappedName = (items: readonly string[], name: string): string | null => {
@@ -91,6 +98,55 @@ function text(value: unknown): string {
   return String(value);
 }
 
+const fold = (name: string) => name.trim().toLowerCase().replace(/ё/g, 'е');
+
+/**
+ * config.yml's map of MoySklad fields for one product: custom attributes (and pack quantities)
+ * where the map says, MoySklad's own weight and volume. A value that cannot be read is a warning.
+ */
+function mappedFields(
+  g: MsGood,
+  attributes: readonly MsAttribute[],
+  units: ReadonlyMap<string, UnitRecord>,
+  fields: Config['integrations']['moysklad']['fields'],
+  warn: (message: string) => void,
+): Partial<ProductRecord> {
+  const attribute = (names: readonly string[]) => {
+    for (const name of names) {
+      const found = attributes.find((a) => fold(a.name) === fold(name) && text(a.value) !== '');
+      if (found) return { name: found.name, value: text(found.value) };
+    }
+    return null;
+  };
+  const pack = (names: readonly string[]) => {
+    const wanted = new Set(names.map(fold));
+    const found = g.packs?.find((p) => {
+      const unit = units.get(idOf(p.uom) ?? '');
+      return unit !== undefined && (wanted.has(fold(unit.name)) || wanted.has(fold(unit.key)));
+    });
+    return found?.quantity !== undefined && found.quantity > 0 ? found.quantity : null;
+  };
+  const read = <T>(names: readonly string[], parse: (text: string) => T | null, what: string): T | null => {
+    const found = attribute(names);
+    if (!found) return null;
+    const value = parse(found.value);
+    if (value === null) warn(`attribute «${found.name}» is "${found.value.slice(0, 40)}", not ${what}: left as it was`);
+    return value;
+  };
+  const mark = (names: readonly string[]) => read(names, parseFlag, 'yes or no') ?? (names.length > 0 ? false : null);
+  const visible = read(fields.visible.attribute, parseFlag, 'yes or no');
+  return {
+    multiple: read(fields.multiple.attribute, parseAmount, 'a quantity') ?? pack(fields.multiple.unit),
+    minQty: read(fields.minQty.attribute, parseAmount, 'a quantity') ?? pack(fields.minQty.unit),
+    country: attribute(fields.country.attribute)?.value ?? null,
+    weight: g.weight !== undefined && g.weight > 0 ? g.weight : null,
+    volume: g.volume !== undefined && g.volume > 0 ? g.volume : null,
+    isNew: mark(fields.new.attribute),
+    isSale: mark(fields.sale.attribute),
+    ...(visible === false ? { deleted: true } : {}),
+  };
+}
+
 export async function pullCatalog(
   ctx: AppContext,
   client: MoySkladClient,
@@ -104,7 +160,7 @@ export async function pullCatalog(
     idColumn: 'external_ms_id',
     priceTypes: [],
     defaultPriceType: mappedName(priceTypeNames, defaultMs) ?? '',
-    fractionalUnits: ctx.config.integrations.commerceml.fractionalUnits,
+    fractionalUnits: ctx.config.integrations.commerceml.fields.fractional.unit,
   });
   const watermarks: CatalogWatermarks = {};
   const mark = (what: keyof CatalogWatermarks, updated: string) => {
@@ -147,6 +203,11 @@ export async function pullCatalog(
       await sw.flush();
     }
 
+    // Attributes that fill a field shown on its own are not listed again among the properties.
+    const f = config.fields;
+    const shownAsField = new Set(
+      [...f.country.attribute, ...f.new.attribute, ...f.sale.attribute, ...f.visible.attribute].map(fold),
+    );
     const good = (g: MsGood, parent: MsGood | null): ProductRecord => {
       const attributes = g.attributes ?? [];
       const brand =
@@ -178,9 +239,13 @@ export async function pullCatalog(
             : [],
         properties: parent
           ? null
-          : attributes.filter((a) => a !== brand).map((a): readonly [string, string] => [a.name, text(a.value)]),
+          : attributes
+              .filter((a) => a !== brand && !shownAsField.has(fold(a.name)))
+              .map((a): readonly [string, string] => [a.name, text(a.value)]),
         images: null,
         deleted: g.archived === true,
+        // A variant has no attributes, weight or packs of its own: it inherits its product's.
+        ...(parent ? {} : mappedFields(g, attributes, units, config.fields, (m) => sw.warning(`product ${g.name}: ${m}`))),
       };
     };
     const prices = (g: MsGood) => {
@@ -259,7 +324,7 @@ export async function pullCatalog(
     const counts = await sw.apply(
       opts.full ? { groups: true, products: true, offers: true } : { groups: false, products: false, offers: false },
     );
-    return { counts: { ...counts, ...read }, watermarks };
+    return { counts: { ...counts, ...read }, watermarks, warnings: sw.warnings };
   } finally {
     await sw.close();
   }

@@ -187,6 +187,8 @@ export class MoySklad {
       if (orders.watermark) await this.setSetting(WATERMARK('customerorder'), orders.watermark);
       if (full) await this.setSetting('moysklad.last_full_at', String(started));
       let message = full ? 'full sync' : 'changes';
+      if (catalog.warnings.length > 0)
+        message += `; ${catalog.warnings.length} values not read: ${catalog.warnings.slice(0, 10).join('; ')}`;
       if (ctx.config.integrations.moysklad.images) {
         onProgress?.('MoySklad: pictures');
         const problems: string[] = [];

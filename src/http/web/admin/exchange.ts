@@ -3,6 +3,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setDefaultPriceType } from '../../../catalog/price-types.js';
 import type { AppContext } from '../../../context.js';
 import { transaction } from '../../../db/transaction.js';
+import {
+  type FieldFillReport,
+  MAPPED_FIELDS,
+  type MappedField,
+  unseenNames,
+  YAML_NAME,
+} from '../../../integrations/commerceml/catalog/field-map.js';
 import { uploadPackage } from '../../../integrations/commerceml/exchange/manual-upload.js';
 import { recentRuns } from '../../../integrations/commerceml/exchange/runs.js';
 import { ordersPendingExport, resendOrder } from '../../../integrations/commerceml/sale/orders-document.js';
@@ -13,6 +20,11 @@ import { nextPart, pendingUpload, readFieldsBeforeFirstFile } from '../../multip
 
 const MB = 1024 * 1024;
 
+/** What the newest catalog run that read products found of the mapped fields. */
+function lastFieldFill(runs: ReadonlyArray<{ status: string; fields: FieldFillReport | null }>): FieldFillReport | null {
+  return runs.find((r) => r.status === 'success' && r.fields !== null && r.fields.products > 0)?.fields ?? null;
+}
+
 /** "Accounting exchange": what 1C did and when, a manual package upload, re-sending an order. */
 export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: AppContext }) {
   const admin = { preHandler: requireRole('admin') };
@@ -20,16 +32,16 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   const settings = ctx.config.integrations.commerceml;
 
   app.get('/exchange', admin, async (request, reply) => {
-    const runs = (await recentRuns(ctx.db, 100)).map((r) => ({
-      ...r,
-      files: JSON.parse(r.files) as { name: string; bytes: number }[],
-      counts: JSON.parse(r.counts) as Record<string, number>,
-    }));
+    const runs = (await recentRuns(ctx.db, 100)).map((r) => {
+      const { fields, ...counts } = JSON.parse(r.counts) as Record<string, number> & { fields?: FieldFillReport };
+      return { ...r, files: JSON.parse(r.files) as { name: string; bytes: number }[], counts, fields: fields ?? null };
+    });
     const pending = (await ordersPendingExport(ctx.db, 10_000)).length;
     const q = request.query as Record<string, string | undefined>;
     const priceTypes = await ctx.db
       .selectFrom('price_types')
       .select(['id', 'name', 'currency', 'is_default'])
+      .where('hidden', '=', 0)
       .orderBy('name')
       .execute();
     return reply.page('admin/exchange', {
@@ -45,7 +57,7 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
       moysklad: ctx.moysklad
         ? { url: ctx.config.integrations.moysklad.baseUrl, seconds: ctx.config.integrations.moysklad.pollSeconds }
         : null,
-      fieldMap: effectiveMap(ctx),
+      fieldMap: effectiveMap(ctx, lastFieldFill(runs)),
     });
   });
 
@@ -53,7 +65,7 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   app.post('/exchange/default-price-type', admin, async (request, reply) => {
     const id = Number((request.body as Record<string, unknown> | undefined)?.price_type_id);
     const found = Number.isSafeInteger(id)
-      ? await ctx.db.selectFrom('price_types').select('id').where('id', '=', id).executeTakeFirst()
+      ? await ctx.db.selectFrom('price_types').select('id').where('id', '=', id).where('hidden', '=', 0).executeTakeFirst()
       : undefined;
     if (!found) throw notFound();
     await setDefaultPriceType(ctx.db, found.id);
@@ -107,34 +119,64 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   });
 }
 
-/** config.yml's map of accounting fields as it is in effect: where each portal field comes from (docs/configuration.md). */
-function effectiveMap(ctx: AppContext): { system: string; rows: Array<{ field: string; key: string; from: string[] }> }[] {
-  const maps: { system: string; rows: Array<{ field: string; key: string; from: string[] }> }[] = [];
+type MapRow = { field: string; key: string; from: string[]; found?: string; unseen?: string[] };
+
+/**
+ * config.yml's map of accounting fields as it is in effect: where each portal field comes from
+ * (docs/configuration.md), and for 1C what the last catalog run found of it.
+ */
+function effectiveMap(ctx: AppContext, lastFill: FieldFillReport | null): { system: string; rows: MapRow[] }[] {
+  const maps: { system: string; rows: MapRow[] }[] = [];
   const c = ctx.config.integrations.commerceml;
-  const sources = (f: { property: readonly string[]; requisite: readonly string[] }) => [
+  const sources = (f: { property: readonly string[]; requisite: readonly string[]; unit?: readonly string[] }) => [
     ...f.property.map((p) => `property «${p}»`),
     ...f.requisite.map((r) => `requisite «${r}»`),
+    ...(f.unit ?? []).map((u) => `unit «${u}»`),
   ];
+  const unseen = lastFill ? unseenNames(c.fields, lastFill) : [];
+  const fieldRow = (field: MappedField): MapRow => ({
+    field: YAML_NAME[field],
+    key: `integrations.commerceml.fields.${YAML_NAME[field]}`,
+    from: sources(c.fields[field]),
+    ...(lastFill
+      ? {
+          found: `${lastFill.filled[field] ?? 0} / ${lastFill.products}`,
+          unseen: unseen.filter(([f]) => f === YAML_NAME[field]).map(([, name]) => name),
+        }
+      : {}),
+  });
+  const list = (field: string, key: string, from: readonly string[]): MapRow => ({
+    field,
+    key: `integrations.commerceml.${key}`,
+    from: [...from],
+  });
   if (c.login !== '')
     maps.push({
       system: '1C',
       rows: [
-        { field: 'multiple', key: 'integrations.commerceml.fields.multiple', from: sources(c.fields.multiple) },
-        { field: 'min_qty', key: 'integrations.commerceml.fields.min_qty', from: sources(c.fields.minQty) },
-        {
-          field: 'brand',
-          key: 'integrations.commerceml.brand_properties',
-          from: c.brandProperties.map((p) => `property «${p}»`),
-        },
-        { field: 'fractional', key: 'integrations.commerceml.fractional_units', from: [...c.fractionalUnits] },
-        { field: 'priceTypes', key: 'integrations.commerceml.price_types', from: [...c.priceTypes] },
-        {
-          field: 'defaultPriceType',
-          key: 'integrations.commerceml.default_price_type',
-          from: c.defaultPriceType ? [c.defaultPriceType] : [],
-        },
-        { field: 'warehouses', key: 'integrations.commerceml.warehouses', from: [...c.warehouses] },
-        { field: 'statuses', key: 'integrations.commerceml.status_map', from: [...c.statusMap] },
+        ...MAPPED_FIELDS.map(fieldRow),
+        { field: 'fractional', key: 'integrations.commerceml.fields.fractional.unit', from: [...c.fields.fractional.unit] },
+        list('priceTypes', 'price_types', c.priceTypes),
+        list('hiddenPriceTypes', 'hidden_price_types', c.hiddenPriceTypes),
+        list('defaultPriceType', 'default_price_type', c.defaultPriceType ? [c.defaultPriceType] : []),
+        list('warehouses', 'warehouses', c.warehouses),
+        list(
+          'cpPriceType',
+          'counterparty_fields.price_type',
+          c.counterpartyFields.priceType.map((r) => `requisite «${r}»`),
+        ),
+        list(
+          'cpDiscount',
+          'counterparty_fields.discount',
+          c.counterpartyFields.discount.map((r) => `requisite «${r}»`),
+        ),
+        list(
+          'cpManager',
+          'counterparty_fields.manager',
+          c.counterpartyFields.manager.map((r) => `requisite «${r}»`),
+        ),
+        list('statuses', 'status_map', c.statusMap),
+        list('outgoingStatuses', 'outgoing_statuses', c.outgoingStatuses),
       ],
     });
   const m = ctx.config.integrations.moysklad;
@@ -155,6 +197,17 @@ function effectiveMap(ctx: AppContext): { system: string; rows: Array<{ field: s
           from: m.brandAttribute ? [`attribute «${m.brandAttribute}»`] : [],
         },
         { field: 'statuses', key: 'integrations.moysklad.order_state_map', from: [...m.orderStateMap] },
+        ...(['multiple', 'minQty', 'country', 'new', 'sale', 'visible'] as const).map((field) => {
+          const source = m.fields[field];
+          return {
+            field: YAML_NAME[field],
+            key: `integrations.moysklad.fields.${YAML_NAME[field]}`,
+            from: [
+              ...source.attribute.map((a) => `attribute «${a}»`),
+              ...('unit' in source ? source.unit.map((u) => `pack «${u}»`) : []),
+            ],
+          };
+        }),
       ],
     });
   return maps;

@@ -23,6 +23,20 @@ const FIXED_FIELDS: ReadonlyArray<[string, MessageKey]> = [
   ['name', 'sheets.field_name'],
   ['category', 'sheets.field_category'],
   ['unit', 'sheets.field_unit'],
+  ['id', 'sheets.field_id'],
+  ['visible', 'sheets.field_visible'],
+  ['brand', 'sheets.field_brand'],
+  ['description', 'sheets.field_description'],
+  ['barcodes', 'sheets.field_barcodes'],
+  ['multiple', 'sheets.field_multiple'],
+  ['min_qty', 'sheets.field_min_qty'],
+  ['country', 'sheets.field_country'],
+  ['weight', 'sheets.field_weight'],
+  ['volume', 'sheets.field_volume'],
+  ['vat', 'sheets.field_vat'],
+  ['new', 'sheets.field_new'],
+  ['sale', 'sheets.field_sale'],
+  ['currency', 'sheets.field_currency'],
 ];
 
 /**

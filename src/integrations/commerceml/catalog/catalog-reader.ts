@@ -4,6 +4,8 @@
  * never by its name: split packages (import___, offers___, prices___, rests___) and 3.1
  * folders are just files holding fewer of these parts.
  */
+
+import { normalizeCurrency } from '../../../catalog/currency.js';
 import {
   type Coverage,
   type NamedRecord,
@@ -11,11 +13,11 @@ import {
   TOTAL_STOCK,
   type UnitRecord,
 } from '../../../catalog/import/records.js';
-import { normalizeCurrency } from '../../../catalog/currency.js';
-import type { FieldSource } from '../../../config/types.js';
 import { normalizeBarcode } from '../../../catalog/sku.js';
+import type { CommerceMlFields } from '../../../config/types.js';
 import { at, child, children, decimal, isTrue, requisites, textOf } from '../xml/node.js';
 import type { XmlNode, XmlVisitor } from '../xml/reader.js';
+import { FieldFill, type ProductSources, readMapped } from './field-map.js';
 
 /** The 1C reader writes into the source-neutral sink of src/catalog/import. */
 export type CatalogSink = RecordSink;
@@ -25,49 +27,45 @@ interface Property {
   readonly values: Map<string, string>;
 }
 
-const NO_SOURCE: FieldSource = { property: [], requisite: [] };
-const NO_FIELDS = { multiple: NO_SOURCE, minQty: NO_SOURCE };
+const NONE: readonly string[] = [];
+const NO_SOURCE = { property: NONE, requisite: NONE };
+/** No map at all: a reader used without config.yml (fuzzing) fills only what CommerceML itself says. */
+const NO_FIELDS: CommerceMlFields = {
+  multiple: { ...NO_SOURCE, unit: NONE },
+  minQty: { ...NO_SOURCE, unit: NONE },
+  brand: NO_SOURCE,
+  description: NO_SOURCE,
+  country: NO_SOURCE,
+  weight: NO_SOURCE,
+  volume: NO_SOURCE,
+  vat: NO_SOURCE,
+  new: NO_SOURCE,
+  sale: NO_SOURCE,
+  visible: NO_SOURCE,
+  fractional: { unit: NONE },
+};
 
-/**
- * A number a product carries where the map says (the first property name it has, else the first
- * requisite); null when it has none. "2,5" and "2.5" alike; a value that is not a number is a
- * warning, and the field stays as it was.
- */
-function mappedNumber(
-  source: FieldSource,
-  properties: ReadonlyArray<readonly [string, string]> | null,
-  reqs: ReadonlyMap<string, string>,
-  warn: (message: string) => void,
-): number | null {
-  const wanted = (names: readonly string[], lookup: (name: string) => string | undefined) => {
-    for (const name of names) {
-      const value = lookup(name.toLowerCase());
-      if (value !== undefined) return { name, value };
-    }
-    return undefined;
-  };
-  const found =
-    wanted(source.property, (n) => properties?.find(([name]) => name.toLowerCase() === n)?.[1]) ??
-    wanted(source.requisite, (n) => [...reqs].find(([name]) => name.toLowerCase() === n)?.[1]);
-  if (!found) return null;
-  const number = decimal(found.value.replace(/\s/g, ''));
-  if (!Number.isFinite(number) || number < 0) {
-    warn(`«${found.name}» is "${found.value.slice(0, 40)}", not a quantity: left as it was`);
-    return null;
-  }
-  return number;
-}
+/** Fields shown as themselves on the product page: a property that fills one is not listed again among the properties. */
+const SHOWN_AS_FIELD = ['brand', 'description', 'country', 'weight', 'volume', 'vat', 'new', 'sale', 'visible'] as const;
 
 /** What the files of one run share: properties and units are declared once, used later. */
 export class CatalogDictionary {
   readonly properties = new Map<string, Property>();
   readonly units = new Map<string, UnitRecord>();
   readonly coverage: Coverage = { groups: false, products: false, offers: false };
+  readonly fill = new FieldFill();
+  /** Lower-cased names of the properties that fill a field shown on its own. */
+  readonly fieldProperties: ReadonlySet<string>;
   constructor(
-    readonly brandProperties: readonly string[],
-    /** config.yml's integrations.commerceml.fields: where this 1C keeps the pack size and the minimum. */
-    readonly fields: { readonly multiple: FieldSource; readonly minQty: FieldSource } = NO_FIELDS,
-  ) {}
+    /** config.yml's integrations.commerceml.fields: where this 1C keeps each product field. */
+    readonly fields: CommerceMlFields = NO_FIELDS,
+  ) {
+    this.fieldProperties = new Set(SHOWN_AS_FIELD.flatMap((f) => fields[f].property.map((n) => n.toLowerCase())));
+  }
+
+  isMapped(field: 'new' | 'sale'): boolean {
+    return this.fields[field].property.length + this.fields[field].requisite.length > 0;
+  }
 }
 
 /** Elements collected whole, keyed by `<parent>/<name>`. */
@@ -91,7 +89,7 @@ const SECTION_COVERAGE: Record<string, keyof Coverage> = {
 };
 
 export function catalogVisitor(dictionary: CatalogDictionary, sink: CatalogSink): XmlVisitor {
-  const brandNames = dictionary.brandProperties.map((n) => n.toLowerCase());
+  const brandNames = dictionary.fields.brand.property.map((n) => n.toLowerCase());
   let hadGroups = false;
 
   function setCoverage(section: string, onlyChanges: string | undefined): void {
@@ -290,6 +288,19 @@ function splitExt(ext: string): string | null {
   return hash > 0 && hash < ext.length - 1 ? ext.slice(0, hash) : null;
 }
 
+/** БазоваяЕдиница/Пересчет: each packing unit (by code and by name) and how many base units it holds. */
+function ratiosOf(node: XmlNode, dictionary: CatalogDictionary): ProductSources['ratios'] {
+  const ratios: Array<{ names: string[]; ratio: number }> = [];
+  for (const conversion of children(child(node, 'БазоваяЕдиница'), 'Пересчет')) {
+    const unit = textOf(conversion, 'Единица');
+    const ratio = decimal(textOf(conversion, 'Коэффициент'));
+    if (!unit || !Number.isFinite(ratio) || ratio <= 0) continue;
+    const declared = dictionary.units.get(unit);
+    ratios.push({ names: [unit, ...(declared ? [declared.key, declared.name] : [])], ratio });
+  }
+  return ratios;
+}
+
 function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: readonly string[], sink: CatalogSink): void {
   const ext = textOf(node, 'Ид');
   if (!ext) {
@@ -297,10 +308,17 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
     return;
   }
   const listed = propertiesOf(node, dictionary) ?? [];
-  const { brand: brandProperty, others: properties } = splitBrand(listed, brandNames);
-  const brand = brandProperty ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
   const reqs = requisites(node);
   const warn = (message: string) => sink.warning(node.line, `product ${ext}: ${message}`);
+  const mapped = readMapped(
+    dictionary.fields,
+    { properties: listed, requisites: reqs, ratios: ratiosOf(node, dictionary) },
+    dictionary.fill,
+    warn,
+  );
+  const { brand: brandProperty, others } = splitBrand(listed, brandNames);
+  const properties = others.filter(([name]) => !dictionary.fieldProperties.has(name.toLowerCase()));
+  const brand = mapped.brand ?? brandProperty ?? (textOf(at(node, 'Изготовитель'), 'Наименование') || '');
   sink.product({
     source: 'catalog',
     ext,
@@ -308,11 +326,11 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
     sku: textOf(node, 'Артикул'),
     name: textOf(node, 'Наименование') || ext,
     fullName: reqs.get('Полное наименование') ?? '',
-    description: textOf(node, 'Описание'),
+    description: mapped.description ?? textOf(node, 'Описание'),
     brand,
     unit: unitOf(node, dictionary),
     groupExt: textOf(child(node, 'Группы'), 'Ид') || null,
-    vatBp: vatOf(node),
+    vatBp: mapped.vat ?? vatOf(node),
     variantName: variantNameOf(node) ?? '',
     characteristics: characteristicsOf(node) ?? [],
     barcodes: barcodesOf(node) ?? [],
@@ -321,8 +339,15 @@ function readProduct(node: XmlNode, dictionary: CatalogDictionary, brandNames: r
       .map((c) => c.text.trim())
       .filter((p) => p !== ''),
     deleted: isDeleted(node),
-    multiple: mappedNumber(dictionary.fields.multiple, listed, reqs, warn),
-    minQty: mappedNumber(dictionary.fields.minQty, listed, reqs, warn),
+    multiple: mapped.multiple ?? null,
+    minQty: mapped.minQty ?? null,
+    weight: mapped.weight ?? null,
+    volume: mapped.volume ?? null,
+    country: mapped.country ?? null,
+    // A Товар carries all its properties: a mapped mark it no longer has is gone.
+    isNew: mapped.new ?? (dictionary.isMapped('new') ? false : null),
+    isSale: mapped.sale ?? (dictionary.isMapped('sale') ? false : null),
+    visible: mapped.visible ?? null,
   });
 }
 

@@ -17,6 +17,7 @@ import { PhotoError, storePhoto } from '../../../catalog/photos.js';
 import type { AppContext } from '../../../context.js';
 import { safeRelativePath } from '../exchange/paths.js';
 import { XmlError } from '../xml/reader.js';
+import type { FieldFillReport } from './field-map.js';
 import type { FromReader, ToReader } from './read-worker.js';
 
 export interface SliceResult {
@@ -39,6 +40,8 @@ export class CatalogRun {
   private pendingPhotos: Array<[number, string]> = [];
   readonly warnings: string[] = [];
   warningCount = 0;
+  /** What the map of fields found so far in the run's products; null until a file is read. */
+  fill: FieldFillReport | null = null;
   counts: Partial<ApplyCounts> & { photos_added?: number; photo_problems?: number } = {};
   applied = false;
 
@@ -53,10 +56,7 @@ export class CatalogRun {
   async start(): Promise<void> {
     await this.staging.reset();
     const worker = new Worker(new URL('./read-worker.mjs', import.meta.url), {
-      workerData: {
-        brandProperties: [...this.ctx.config.integrations.commerceml.brandProperties],
-        fields: this.ctx.config.integrations.commerceml.fields,
-      },
+      workerData: { fields: this.ctx.config.integrations.commerceml.fields },
       // Parsing makes short-lived garbage only: a small young generation keeps memory low.
       resourceLimits: { maxYoungGenerationSizeMb: 16 },
     });
@@ -108,6 +108,7 @@ export class CatalogRun {
         this.read.add(name);
         for (const part of ['groups', 'products', 'offers'] as const) this.coverage[part] ||= message.coverage[part];
         this.staged = message.counts;
+        this.fill = message.fill;
         const c = this.staged;
         return {
           done: true,
@@ -154,7 +155,8 @@ export class CatalogRun {
     this.worker = null;
     await worker?.terminate();
     const { config, clock } = this.ctx;
-    const settings = { ...config.integrations.commerceml, stockWarehouses: config.catalog.stockWarehouses };
+    const c = config.integrations.commerceml;
+    const settings = { ...c, fractionalUnits: c.fields.fractional.unit, stockWarehouses: config.catalog.stockWarehouses };
     const result = await applyStaged(this.ctx.db, this.ctx.searchIndex, settings, this.coverage, clock.now());
     this.applied = true;
     this.pendingPhotos = result.photos.flatMap(([id, paths]) => paths.map((p): [number, string] => [id, p]));

@@ -6,13 +6,15 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Coverage } from '../../../catalog/import/records.js';
 import { type StagingCounts, type StagingRow, StagingRows } from '../../../catalog/import/staging-rows.js';
+import type { CommerceMlFields } from '../../../config/types.js';
 import { XmlError, XmlFileCursor } from '../xml/reader.js';
 import { CatalogDictionary, catalogVisitor } from './catalog-reader.js';
+import type { FieldFillReport } from './field-map.js';
 
 export type ToReader = { type: 'read'; file: string; name: string } | { type: 'ack' };
 export type FromReader =
   | { type: 'rows'; rows: StagingRow[]; warnings: string[]; bytes: number; total: number }
-  | { type: 'end'; name: string; coverage: Coverage; counts: StagingCounts }
+  | { type: 'end'; name: string; coverage: Coverage; counts: StagingCounts; fill: FieldFillReport }
   | { type: 'error'; message: string; line: number | null };
 
 /** Batches sent and not yet written by the main thread: enough to overlap, little memory. */
@@ -20,8 +22,8 @@ const AHEAD = 8;
 
 const port = parentPort;
 if (!port) throw new Error('read-worker runs as a worker thread');
-const { brandProperties, fields } = workerData as { brandProperties: string[]; fields: ConstructorParameters<typeof CatalogDictionary>[1] };
-const dictionary = new CatalogDictionary(brandProperties, fields);
+const { fields } = workerData as { fields: CommerceMlFields };
+const dictionary = new CatalogDictionary(fields);
 const rows = new StagingRows();
 let unacknowledged = 0;
 let credit: (() => void) | null = null;
@@ -37,7 +39,7 @@ async function read(file: string, name: string): Promise<void> {
       unacknowledged++;
       while (unacknowledged >= AHEAD) await new Promise<void>((resolve) => (credit = resolve));
     });
-    send({ type: 'end', name, coverage: { ...dictionary.coverage }, counts: { ...rows.counts } });
+    send({ type: 'end', name, coverage: { ...dictionary.coverage }, counts: { ...rows.counts }, fill: dictionary.fill.toJSON() });
   } catch (err) {
     send({
       type: 'error',

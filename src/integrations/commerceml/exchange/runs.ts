@@ -1,6 +1,8 @@
 /** The exchange_runs rows admins see: one per catalog run, order file or manual upload. */
+
 import type { Kysely } from 'kysely';
 import type { DB, ExchangeRunKind, ExchangeRunSource, ExchangeRunStatus } from '../../../db/schema.js';
+import type { FieldFillReport } from '../catalog/field-map.js';
 
 export interface RunFile {
   name: string;
@@ -29,6 +31,8 @@ export async function updateRun(
     status?: ExchangeRunStatus;
     files?: readonly RunFile[];
     counts?: Record<string, number>;
+    /** What config.yml's map of fields found in a catalog run (kept with the counts). */
+    fields?: FieldFillReport | null;
     message?: string;
     errorFile?: string | null;
     errorLine?: number | null;
@@ -40,7 +44,9 @@ export async function updateRun(
     .set({
       ...(change.status ? { status: change.status } : {}),
       ...(change.files ? { files: JSON.stringify(change.files) } : {}),
-      ...(change.counts ? { counts: JSON.stringify(change.counts) } : {}),
+      ...(change.counts
+        ? { counts: JSON.stringify(change.fields ? { ...change.counts, fields: change.fields } : change.counts) }
+        : {}),
       ...(change.message !== undefined ? { message: change.message.slice(0, 4000) } : {}),
       ...(change.errorFile !== undefined ? { error_file: change.errorFile } : {}),
       ...(change.errorLine !== undefined ? { error_line: change.errorLine } : {}),

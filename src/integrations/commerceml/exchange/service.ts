@@ -395,6 +395,7 @@ export class Exchange {
     await updateRun(this.ctx.db, runId, {
       status: 'success',
       counts: { ...run.counts, warnings: run.warningCount },
+      fields: run.fill,
       files: this.runFiles(session),
       message: `${summary}${warnings}`,
       finishedAt: this.now(),

@@ -9,17 +9,24 @@
 import type { AppContext } from '../../../context.js';
 import { localDate } from '../../../finance/dates.js';
 import { setAccountTerms } from '../../../finance/ledger.js';
+import { textOf } from '../xml/node.js';
 import { applyOrderDocument } from './apply-order-document.js';
 import { applySellerOrder } from './apply-seller-order.js';
 import { applySettlementDocument } from './apply-settlement.js';
-import { type OneCCounterparty, defaultPriceTypeId, findCompany, readCounterparty, upsertCounterparty } from './counterparties.js';
+import {
+  defaultPriceTypeId,
+  findCompany,
+  type OneCCounterparty,
+  readCounterparty,
+  upsertCounterparty,
+} from './counterparties.js';
+import { applyCompanyFields, readCompanyFields } from './counterparty-fields.js';
 import { readCreditTerms } from './credit-terms.js';
 import { parseExchangeDate } from './exchange-values.js';
 import { DocumentProblem, type OneCOrderDocument, readOrderDocument } from './read-order-document.js';
 import { readSaleFile } from './read-sale-file.js';
 import { readSettlementDocument, settlementKind } from './read-settlement-document.js';
 import { statusLookup } from './status-map.js';
-import { textOf } from '../xml/node.js';
 
 export interface SaleApplyResult {
   /** created: orders entered in 1C that joined a buyer's history. */
@@ -68,13 +75,28 @@ export async function applySaleFile(
       }
       const node = parsed.counterparties[index];
       const { terms, problems } = node ? readCreditTerms(node, madeOn) : { terms: {}, problems: [] };
-      result.warnings.push(...problems.map((p) => `${where(cp.line)}: Контрагент ${label}: ${p}; left as it was`));
+      const company = node
+        ? await readCompanyFields(ctx.db, node, ctx.config.integrations.commerceml)
+        : { fields: {}, problems: [] };
+      result.warnings.push(
+        ...[...problems, ...company.problems].map((p) => `${where(cp.line)}: Контрагент ${label}: ${p}; left as it was`),
+      );
       const outcome = await ctx.db.transaction().execute(async (trx) => {
-        const upserted = await upsertCounterparty(trx, cp, priceTypeId, ctx.clock.now());
+        let upserted = await upsertCounterparty(trx, cp, company.fields.priceTypeId ?? priceTypeId, ctx.clock.now());
+        const needsMatch = Object.keys(terms).length > 0 || Object.keys(company.fields).length > 0;
+        const match = needsMatch ? await findCompany(trx, cp) : undefined;
+        if (
+          match &&
+          (await applyCompanyFields(trx, match.companyId, company.fields, ctx.clock.now())) &&
+          upserted === 'unchanged'
+        )
+          upserted = 'updated';
         if (Object.keys(terms).length === 0) return { upserted, terms: false };
-        const match = await findCompany(trx, cp);
         const entityId = match?.entity?.id;
-        return { upserted, terms: entityId !== undefined && (await setAccountTerms(trx, entityId, terms, '1c', ctx.clock.now())) };
+        return {
+          upserted,
+          terms: entityId !== undefined && (await setAccountTerms(trx, entityId, terms, '1c', ctx.clock.now())),
+        };
       });
       if (outcome.upserted === 'created') result.companies.created += 1;
       else if (outcome.upserted === 'updated') result.companies.updated += 1;
@@ -82,7 +104,7 @@ export async function applySaleFile(
     }
   }
 
-  const lookup = statusLookup(ctx.config.integrations.commerceml.statusMap);
+  const lookup = statusLookup(ctx.config.integrations.commerceml.statusMap, ctx.config.integrations.commerceml.outgoingStatuses);
   for (const node of parsed.documents) {
     const kind = settlementKind(textOf(node, 'ХозОперация'));
     if (kind !== null) {

@@ -6,7 +6,7 @@ import type { AppContext } from '../../../context.js';
 import { ORDER_STATUSES } from '../../../orders/orders.js';
 import { contentTypeFor, encodeXmlText } from './encoding.js';
 import { exchangeEncoding } from './orders-document.js';
-import { portalStatusLabel } from './status-map.js';
+import { outgoingStatusNames, portalStatusLabel } from './status-map.js';
 import { branch, leaf, renderXmlDocument } from './xml-writer.js';
 
 /** Bitrix's language file spells the element with a Latin "C"; which one 1C reads is unverified, so both go. */
@@ -17,7 +17,8 @@ const item = (id: string, name: string) => branch('Элемент', [leaf('Ид'
 
 export function buildInfoDocument(ctx: AppContext): { body: Buffer; contentType: string } {
   const encoding = exchangeEncoding(ctx);
-  const statuses = ORDER_STATUSES.map((s) => item(s, portalStatusLabel(s)));
+  const names = outgoingStatusNames(ctx.config.integrations.commerceml.outgoingStatuses);
+  const statuses = ORDER_STATUSES.map((s) => item(s, names.get(s) ?? portalStatusLabel(s)));
   const root = branch('Справочник', [
     branch(STATUSES_LATIN_C, statuses),
     branch(STATUSES_CYRILLIC, statuses),

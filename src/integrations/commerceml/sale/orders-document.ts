@@ -5,11 +5,11 @@
  */
 import type { Kysely } from 'kysely';
 import type { AppContext } from '../../../context.js';
-import type { DB, OrderLineRow, OrderRow } from '../../../db/schema.js';
+import type { DB, OrderLineRow, OrderRow, OrderStatus } from '../../../db/schema.js';
 import { recordOrderEvent } from '../../../orders/events.js';
-import { type ExchangeEncoding, contentTypeFor, encodeXmlText } from './encoding.js';
+import { contentTypeFor, type ExchangeEncoding, encodeXmlText } from './encoding.js';
 import { exchangeDate, exchangeDateTime, exchangeTime, formatKopecks, formatQuantity, formatVatRate } from './exchange-values.js';
-import { portalStatusLabel } from './status-map.js';
+import { outgoingStatusName } from './status-map.js';
 import { branch, leaf, renderXmlDocument, requisiteList, type XmlElement } from './xml-writer.js';
 
 export interface ExchangeDocument {
@@ -65,7 +65,14 @@ export async function markOrdersExported(db: Kysely<DB>, orderIds: number[], que
         .returning('id')
         .execute();
       for (const row of rows) {
-        await recordOrderEvent(trx, { orderId: row.id, kind: 'exported', data: { system: '1c' }, source: '1c', actor: null, at: queriedAt });
+        await recordOrderEvent(trx, {
+          orderId: row.id,
+          kind: 'exported',
+          data: { system: '1c' },
+          source: '1c',
+          actor: null,
+          at: queriedAt,
+        });
       }
       return rows.length;
     });
@@ -88,7 +95,8 @@ export function exchangeEncoding(ctx: AppContext): ExchangeEncoding {
 export async function buildOrdersDocument(ctx: AppContext, orderIds: number[], now: number): Promise<ExchangeDocument> {
   const schema = ctx.config.integrations.commerceml.orderSchema;
   const encoding = exchangeEncoding(ctx);
-  const documents = (await loadOrders(ctx.db, orderIds)).map((o) => orderDocument(o));
+  const statusName = outgoingStatusName(ctx.config.integrations.commerceml.outgoingStatuses);
+  const documents = (await loadOrders(ctx.db, orderIds)).map((o) => orderDocument(o, statusName));
   const root = branch(
     'КоммерческаяИнформация',
     schema === '3.1' ? documents.map((d) => branch('Контейнер', [d])) : documents,
@@ -192,7 +200,7 @@ function russianDate(isoDate: string): string {
   return `${d}.${m}.${y}`;
 }
 
-function orderDocument(data: OrderForExport): XmlElement {
+function orderDocument(data: OrderForExport, statusName: (status: OrderStatus) => string): XmlElement {
   const { order } = data;
   const vatIncluded = order.prices_include_vat === 1;
   const hasVat = data.lines.some((l) => l.vat_bp !== null);
@@ -254,7 +262,7 @@ function orderDocument(data: OrderForExport): XmlElement {
       ),
     ),
     requisiteList([
-      ['Статус заказа', `[${order.status}] ${portalStatusLabel(order.status)}`],
+      ['Статус заказа', statusName(order.status)],
       ['Статуса заказа ИД', order.status],
       ['Заказ оплачен', yes(order.paid_at !== null)],
       ['Доставка разрешена', yes(order.shipped_at !== null || order.status === 'shipped' || order.status === 'completed')],

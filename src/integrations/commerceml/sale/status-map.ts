@@ -22,13 +22,40 @@ export function portalStatusLabel(status: OrderStatus): string {
   return translator('ru')(`orders.status_${status}`);
 }
 
-export function statusLookup(statusMap: readonly string[]): StatusLookup {
+/** "shipped = Отгружен" items → what 1C reads in Статус заказа: the mapped name, else "[code] label" (the list `mode=info` gave 1C). */
+export function outgoingStatusName(outgoing: readonly string[]): (status: OrderStatus) => string {
+  const names = outgoingStatusNames(outgoing);
+  return (status) => names.get(status) ?? `[${status}] ${portalStatusLabel(status)}`;
+}
+
+/** The 1C names config.yml gives portal statuses; the first item for a status wins. */
+export function outgoingStatusNames(outgoing: readonly string[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const item of outgoing) {
+    const eq = item.indexOf('=');
+    const status = item.slice(0, eq).trim();
+    if (eq > 0 && !names.has(status) && item.slice(eq + 1).trim() !== '') names.set(status, item.slice(eq + 1).trim());
+  }
+  return names;
+}
+
+/**
+ * `statusMap` is "1C status = portal status"; `outgoing` ("portal status = 1C status") is read
+ * backwards too, so a status the portal sent comes back meaning what it meant.
+ */
+export function statusLookup(statusMap: readonly string[], outgoing: readonly string[] = []): StatusLookup {
   const known = new Map<string, OrderStatus>();
   // The config wins over our own labels: it is what the distributor wrote down.
   for (const item of statusMap) {
     const eq = item.lastIndexOf('=');
     const status = item.slice(eq + 1).trim();
     if (eq > 0 && isOrderStatus(status)) known.set(fold(item.slice(0, eq)), status);
+  }
+  for (const item of outgoing) {
+    const eq = item.indexOf('=');
+    const status = item.slice(0, eq).trim();
+    const name = fold(item.slice(eq + 1));
+    if (eq > 0 && isOrderStatus(status) && !known.has(name)) known.set(name, status);
   }
   for (const status of ORDER_STATUSES) {
     if (!known.has(fold(portalStatusLabel(status)))) known.set(fold(portalStatusLabel(status)), status);

@@ -14,7 +14,7 @@ import type { Kysely, Transaction } from 'kysely';
 import { checkInn, checkKpp } from '../../../accounts/requisites.js';
 import { normalizeSku } from '../../../catalog/sku.js';
 import type { DB } from '../../../db/schema.js';
-import { columnLetter, parseNumber, type Problem } from './sheet.js';
+import { columnLetter, type Problem, parseNumber } from './sheet.js';
 
 export type BuyerKind = 'companies' | 'special-prices';
 
@@ -74,21 +74,25 @@ const SPECIAL_SYNONYMS: Record<string, string> = {
   article: 'sku',
   цена: 'price',
   'специальная цена': 'price',
-  'спеццена': 'price',
+  спеццена: 'price',
   'особая цена': 'price',
   price: 'price',
   'special price': 'price',
 };
 
-const norm = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
+export const norm = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
-interface Header {
+export interface Header {
   row: number;
   columns: Map<number, string>;
   headers: string[];
 }
 
-function findHeader(rows: readonly (readonly string[])[], synonyms: Record<string, string>, required: readonly string[]): Header | null {
+export function findHeader(
+  rows: readonly (readonly string[])[],
+  synonyms: Record<string, string>,
+  required: readonly string[],
+): Header | null {
   for (let r = 0; r < Math.min(rows.length, 30); r++) {
     const row = rows[r] ?? [];
     const columns = new Map<number, string>();
@@ -123,7 +127,11 @@ export interface BuyersResult {
 /** Thrown to roll a dry run back once its counts are known. */
 class DryRun extends Error {}
 
-async function inTransaction(db: Kysely<DB>, dryRun: boolean, fn: (trx: Transaction<DB>) => Promise<Record<string, number>>) {
+export async function inTransaction(
+  db: Kysely<DB>,
+  dryRun: boolean,
+  fn: (trx: Transaction<DB>) => Promise<Record<string, number>>,
+) {
   let tally: Record<string, number> = {};
   try {
     await db.transaction().execute(async (trx) => {
@@ -136,7 +144,7 @@ async function inTransaction(db: Kysely<DB>, dryRun: boolean, fn: (trx: Transact
   return tally;
 }
 
-function cells(rows: readonly (readonly string[])[], header: Header) {
+export function cells(rows: readonly (readonly string[])[], header: Header) {
   const out: Array<{ rowNo: number; get: (f: string) => string; column: (f: string) => string }> = [];
   const column = (field: string) => {
     const c = [...header.columns].find(([, f]) => f === field)?.[0] ?? 0;
@@ -154,7 +162,7 @@ function cells(rows: readonly (readonly string[])[], header: Header) {
   return out;
 }
 
-function describeHeader(header: Header) {
+export function describeHeader(header: Header) {
   return [...header.columns].map(([c, field]) => ({ column: columnLetter(c), header: header.headers[c] ?? '', field }));
 }
 
@@ -164,12 +172,27 @@ export async function importCompanies(
   options: { dryRun: boolean; now: number },
 ): Promise<BuyersResult> {
   const header = findHeader(rows, COMPANY_SYNONYMS, ['inn', 'name']);
-  if (!header) return { problems: [{ row: 1, column: '', message: 'no header row with a name (Наименование) and an INN (ИНН) column' }], rows: 0, mapping: [], tally: null };
+  if (!header)
+    return {
+      problems: [{ row: 1, column: '', message: 'no header row with a name (Наименование) and an INN (ИНН) column' }],
+      rows: 0,
+      mapping: [],
+      tally: null,
+    };
   const problems: Problem[] = [];
   const types = await db.selectFrom('price_types').select(['id', 'name']).execute();
   const managers = await db.selectFrom('users').select(['id', 'email', 'role']).execute();
   const seen = new Map<string, number>();
-  const parsed: Array<{ inn: string; name: string; kpp: string; legalName: string; address: string; priceTypeId: number | null | undefined; discountBp: number | undefined; managerId: number | null | undefined }> = [];
+  const parsed: Array<{
+    inn: string;
+    name: string;
+    kpp: string;
+    legalName: string;
+    address: string;
+    priceTypeId: number | null | undefined;
+    discountBp: number | undefined;
+    managerId: number | null | undefined;
+  }> = [];
   for (const { rowNo, get, column } of cells(rows, header)) {
     const inn = get('inn').replace(/\s/g, '');
     const name = get('name');
@@ -287,9 +310,20 @@ export async function importCompanies(
         company.price_type_id !== entity.price_type_id ||
         company.discount_bp !== entity.discount_bp ||
         company.manager_id !== entity.manager_id;
-      const legalChanged = legal.name !== entity.legal_name || legal.kpp !== entity.kpp || legal.legal_address !== entity.legal_address;
-      if (companyChanged) await trx.updateTable('companies').set({ ...company, updated_at: options.now }).where('id', '=', entity.id).execute();
-      if (legalChanged) await trx.updateTable('legal_entities').set({ ...legal, updated_at: options.now }).where('id', '=', entity.entity_id).execute();
+      const legalChanged =
+        legal.name !== entity.legal_name || legal.kpp !== entity.kpp || legal.legal_address !== entity.legal_address;
+      if (companyChanged)
+        await trx
+          .updateTable('companies')
+          .set({ ...company, updated_at: options.now })
+          .where('id', '=', entity.id)
+          .execute();
+      if (legalChanged)
+        await trx
+          .updateTable('legal_entities')
+          .set({ ...legal, updated_at: options.now })
+          .where('id', '=', entity.entity_id)
+          .execute();
       if (companyChanged || legalChanged) counts.companies_updated++;
     }
     return counts;
@@ -303,14 +337,25 @@ export async function importSpecialPrices(
   options: { dryRun: boolean; hideAbsent: boolean },
 ): Promise<BuyersResult> {
   const header = findHeader(rows, SPECIAL_SYNONYMS, ['inn', 'sku', 'price']);
-  if (!header) return { problems: [{ row: 1, column: '', message: 'no header row with an INN (ИНН), an SKU (Артикул) and a price (Цена) column' }], rows: 0, mapping: [], tally: null };
+  if (!header)
+    return {
+      problems: [{ row: 1, column: '', message: 'no header row with an INN (ИНН), an SKU (Артикул) and a price (Цена) column' }],
+      rows: 0,
+      mapping: [],
+      tally: null,
+    };
   const problems: Problem[] = [];
   const companies = new Map<string, number>();
   for (const e of await db.selectFrom('legal_entities').select(['inn', 'company_id']).orderBy('is_primary', 'asc').execute())
     if (e.inn) companies.set(e.inn, e.company_id);
   // Variants may share their product's SKU: the product itself (no parent), the lowest id first.
   const products = new Map<string, number>();
-  for (const p of await db.selectFrom('products').select(['id', 'sku_norm', 'parent_id']).orderBy('parent_id', 'desc').orderBy('id', 'desc').execute())
+  for (const p of await db
+    .selectFrom('products')
+    .select(['id', 'sku_norm', 'parent_id'])
+    .orderBy('parent_id', 'desc')
+    .orderBy('id', 'desc')
+    .execute())
     if (p.sku_norm) products.set(p.sku_norm, p.id);
   const seen = new Map<string, number>();
   const wanted: Array<{ companyId: number; productId: number; price: number }> = [];
@@ -342,7 +387,9 @@ export async function importSpecialPrices(
       const result = await trx
         .insertInto('special_prices')
         .values({ company_id: w.companyId, product_id: w.productId, price: w.price })
-        .onConflict((oc) => oc.columns(['company_id', 'product_id']).doUpdateSet({ price: w.price }).where('special_prices.price', '<>', w.price))
+        .onConflict((oc) =>
+          oc.columns(['company_id', 'product_id']).doUpdateSet({ price: w.price }).where('special_prices.price', '<>', w.price),
+        )
         .executeTakeFirst();
       counts.special_prices_changed += Number(result.numInsertedOrUpdatedRows ?? 0);
     }

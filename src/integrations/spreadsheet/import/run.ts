@@ -22,11 +22,12 @@ import { startRun, updateRun } from '../../commerceml/exchange/runs.js';
 import { type BuyerKind, detectBuyerKind, importCompanies, importSpecialPrices } from './buyers.js';
 import { CategoryPaths } from './category-paths.js';
 import { csvRows, decodeCsv, detectSeparator } from './csv.js';
+import { detectRelationshipKind, importBalances, importDocuments, importRates, type RelationshipKind } from './relationship.js';
 import { findMapping, formatProblem, HEADER_ROWS, type Mapping, type Problem, readSheet, type SheetProduct } from './sheet.js';
 import { XlsxError, xlsxRows } from './xlsx.js';
 
-export type ImportKind = 'catalog' | BuyerKind;
-export const IMPORT_KINDS: readonly ImportKind[] = ['catalog', 'companies', 'special-prices'];
+export type ImportKind = 'catalog' | BuyerKind | RelationshipKind;
+export const IMPORT_KINDS: readonly ImportKind[] = ['catalog', 'companies', 'special-prices', 'balances', 'documents', 'rates'];
 
 export interface ImportOptions {
   readonly dryRun: boolean;
@@ -148,7 +149,8 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
     return { ...refused(file, options, message) };
   }
-  const kind = options.kind ?? detectBuyerKind(head) ?? 'catalog';
+  // The more specific headers first: a list of balances also names its buyers.
+  const kind = options.kind ?? detectRelationshipKind(head) ?? detectBuyerKind(head) ?? 'catalog';
   if (kind !== 'catalog') {
     // Lists of buyers are small: all rows at once.
     const rows = [...head];
@@ -159,10 +161,17 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
       await record(ctx, file, 'failed', null, [{ row: 0, column: '', message }], options);
       return { ...refused(file, options, message) };
     }
+    const small = { dryRun: options.dryRun, now: ctx.clock.now() };
     const result =
       kind === 'companies'
-        ? await importCompanies(ctx.db, rows, { dryRun: options.dryRun, now: ctx.clock.now() })
-        : await importSpecialPrices(ctx.db, rows, { dryRun: options.dryRun, hideAbsent: options.hideAbsent });
+        ? await importCompanies(ctx.db, rows, small)
+        : kind === 'balances'
+          ? await importBalances(ctx.db, rows, small)
+          : kind === 'documents'
+            ? await importDocuments(ctx.db, rows, small)
+            : kind === 'rates'
+              ? await importRates(ctx.db, rows, small)
+              : await importSpecialPrices(ctx.db, rows, { dryRun: options.dryRun, hideAbsent: options.hideAbsent });
     await record(ctx, file, result.problems.length > 0 ? 'failed' : 'success', result.tally, result.problems, options);
     return {
       file,
@@ -272,7 +281,7 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
           ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
           : null,
         groupExt: catExt,
-        vatBp: null,
+        vatBp: product.vatBp,
         variantName: null,
         characteristics: null,
         barcodes: product.barcodes,
@@ -281,8 +290,15 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
         deleted: !product.visible,
         multiple: product.multiple,
         minQty: product.minQty,
+        weight: product.weight,
+        volume: product.volume,
+        country: product.country,
+        isNew: product.isNew,
+        isSale: product.isSale,
       });
-      for (const [type, price] of product.prices) sink.price({ ext, priceType: priceTypeFor.get(type) ?? type, price });
+      // Prices in a currency column's currency reach buyers only through its rate, never as roubles.
+      for (const [type, price] of product.prices)
+        sink.price({ ext, priceType: priceTypeFor.get(type) ?? type, price, currency: product.currency });
       for (const [warehouse, quantity] of product.stock) {
         const wh = warehouseOf(warehouse);
         sink.stock({ ext, warehouseExt: wh, quantity });
@@ -395,9 +411,18 @@ async function record(
   });
 }
 
+const ROW_NAMES: Record<ImportKind, string> = {
+  catalog: 'product',
+  companies: 'company',
+  'special-prices': 'special price',
+  balances: 'balance',
+  documents: 'document',
+  rates: 'rate',
+};
+
 /** The report as lines of text: what `optovik import` prints and the watched folder's <name>.report.txt holds. */
 export function reportLines(report: ImportReport): string[] {
-  const what = report.kind === 'catalog' ? 'product' : report.kind === 'companies' ? 'company' : 'special price';
+  const what = ROW_NAMES[report.kind];
   const lines = [`${report.file}: ${report.rows} ${what} row(s)${report.dryRun ? ' (dry run: nothing changed)' : ''}`];
   for (const m of report.mapping) lines.push(`  column ${m.column} «${m.header}» → ${m.field}`);
   for (const p of report.problems) lines.push(formatProblem(p));

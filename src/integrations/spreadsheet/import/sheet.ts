@@ -5,6 +5,8 @@
  * with a name is a group row: the products below it go to that category unless the file has a
  * category column. Every problem names its row and column; a file with problems is not applied.
  */
+import { normalizeCurrency } from '../../../catalog/currency.js';
+import { parseFlag, parseVat } from '../../../catalog/import/values.js';
 import { normalizeBarcode, normalizeSku } from '../../../catalog/sku.js';
 
 export type Field =
@@ -19,6 +21,13 @@ export type Field =
   | 'barcodes'
   | 'multiple'
   | 'min_qty'
+  | 'country'
+  | 'weight'
+  | 'volume'
+  | 'vat'
+  | 'new'
+  | 'sale'
+  | 'currency'
   | `price:${string}`
   | `stock:${string}`;
 
@@ -70,6 +79,28 @@ const SYNONYMS: Record<string, Field> = {
   'id на портале': 'id',
   'код на портале': 'id',
   'portal id': 'id',
+  страна: 'country',
+  'страна происхождения': 'country',
+  country: 'country',
+  вес: 'weight',
+  'вес, кг': 'weight',
+  weight: 'weight',
+  'weight, kg': 'weight',
+  объем: 'volume',
+  объём: 'volume',
+  'объем, м3': 'volume',
+  'объём, м³': 'volume',
+  volume: 'volume',
+  ндс: 'vat',
+  'ставка ндс': 'vat',
+  vat: 'vat',
+  новинка: 'new',
+  new: 'new',
+  распродажа: 'sale',
+  sale: 'sale',
+  валюта: 'currency',
+  'валюта цены': 'currency',
+  currency: 'currency',
   виден: 'visible',
   видимость: 'visible',
   показывать: 'visible',
@@ -109,13 +140,31 @@ function qualifier(header: string, words: readonly string[]): string | null {
 /** A column the admin (or config) said to leave out. */
 export const IGNORE = '-';
 
+/** Every field a column may be mapped to, besides price:<type> and stock:<warehouse>. */
+export const PLAIN_FIELDS = [
+  'id',
+  'sku',
+  'name',
+  'category',
+  'unit',
+  'visible',
+  'brand',
+  'description',
+  'barcodes',
+  'multiple',
+  'min_qty',
+  'country',
+  'weight',
+  'volume',
+  'vat',
+  'new',
+  'sale',
+  'currency',
+] as const;
+
 /** Whether `text` is a field a column may be mapped to (config check, the web form). */
 export function isField(text: string): text is Field {
-  return (
-    ['id', 'sku', 'name', 'category', 'unit', 'visible', 'brand', 'description', 'barcodes', 'multiple', 'min_qty'].includes(
-      text,
-    ) || /^(price|stock):/.test(text)
-  );
+  return (PLAIN_FIELDS as readonly string[]).includes(text) || /^(price|stock):/.test(text);
 }
 
 export interface Mapping {
@@ -204,6 +253,17 @@ export interface SheetProduct {
   /** The order multiple (pack) and the minimum quantity; null: no column or an empty cell (the stored value stays). */
   readonly multiple: number | null;
   readonly minQty: number | null;
+  /** Kilograms and cubic metres of one unit, the country of origin; null: no column or an empty cell. */
+  readonly weight: number | null;
+  readonly volume: number | null;
+  readonly country: string | null;
+  /** Basis points, -1 = без НДС; null: no column or an empty cell. */
+  readonly vatBp: number | null;
+  /** The "new" and "sale" marks; null: no column or an empty cell. */
+  readonly isNew: boolean | null;
+  readonly isSale: boolean | null;
+  /** ISO code the row's prices are in (USD, EUR, CNY …); null: roubles, or the price type's own currency. */
+  readonly currency: string | null;
 }
 
 export interface Problem {
@@ -220,6 +280,8 @@ function barcodesOf(cell: string): string[] | null {
     .filter((c) => c !== '');
   return [...new Set(codes)].sort();
 }
+
+const NUMBER_KIND = { multiple: 'a quantity', min_qty: 'a quantity', weight: 'a weight in kg', volume: 'a volume in m³' };
 
 /** Row 0: the whole file (it could not be read, or the import was refused). */
 export function formatProblem(p: Problem): string {
@@ -316,14 +378,37 @@ export async function readSheet(
     // Pairs, not Maps: a 100k-row list holds 200k of them.
     const prices: Array<[string, number]> = [];
     const stock: Array<[string, number]> = [];
-    const rule: { multiple: number | null; min_qty: number | null } = { multiple: null, min_qty: null };
+    const rule: { multiple: number | null; min_qty: number | null; weight: number | null; volume: number | null } = {
+      multiple: null,
+      min_qty: null,
+      weight: null,
+      volume: null,
+    };
+    const marks: { new: boolean | null; sale: boolean | null } = { new: null, sale: null };
+    let vatBp: number | null = null;
+    let currency: string | null = null;
     for (const [c, field] of mapping.columns) {
       const text = (row[c] ?? '').trim();
       if (text === '') continue;
-      if (field === 'multiple' || field === 'min_qty') {
+      if (field === 'multiple' || field === 'min_qty' || field === 'weight' || field === 'volume') {
         const value = parseNumber(text);
-        if (value === null || value < 0) problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a quantity` });
+        if (value === null || value < 0)
+          problems.push({ row: rowNo, column: header(c), message: `«${text}» is not ${NUMBER_KIND[field]}` });
         else rule[field] = value;
+      } else if (field === 'new' || field === 'sale') {
+        const value = parseFlag(text);
+        if (value === null) problems.push({ row: rowNo, column: header(c), message: `«${text}» is not yes or no (да/нет)` });
+        else marks[field] = value;
+      } else if (field === 'currency') {
+        currency = normalizeCurrency(text);
+        if (currency === null || !/^[A-Z]{3}$/.test(currency)) {
+          problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a currency (RUB, USD, EUR, CNY …)` });
+          currency = null;
+        }
+      } else if (field === 'vat') {
+        vatBp = parseVat(text);
+        if (vatBp === null)
+          problems.push({ row: rowNo, column: header(c), message: `«${text}» is not a VAT rate (20, 10 %, без НДС)` });
       } else if (field.startsWith('price:') || field.startsWith('stock:')) {
         const value = parseNumber(text);
         if (value === null || value < 0) {
@@ -350,6 +435,13 @@ export async function readSheet(
       stock,
       multiple: rule.multiple,
       minQty: rule.min_qty,
+      weight: rule.weight,
+      volume: rule.volume,
+      country: get('country') || null,
+      vatBp,
+      isNew: marks.new,
+      isSale: marks.sale,
+      currency,
     };
     count++;
     if (onProduct) await onProduct(product);
