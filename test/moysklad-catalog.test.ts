@@ -356,4 +356,83 @@ describe('the MoySklad catalog', () => {
     expect(linked.external_ms_id).toBe(romashka.id);
     expect(await t.ctx.db.selectFrom('users').select('id').execute()).toHaveLength(0);
   });
+
+  it("brings each buyer's balance and documents, and keeps dollar prices out of roubles", async () => {
+    const romashka = fake.put('counterparty', { name: 'ООО «Ромашка»', inn: '7701234567' });
+    const stranger = fake.put('counterparty', { name: 'Не покупатель' });
+    fake.balances.set(romashka.id, -1_250_050); // owes 12 500,50 ₽
+    fake.balances.set(stranger.id, -999);
+    const agent = fake.ref('counterparty', romashka.id);
+    fake.put('invoiceout', {
+      name: '00012',
+      moment: '2026-11-28 10:00:00.000',
+      sum: 1_200_000,
+      agent,
+      applicable: true,
+      paymentPlannedMoment: '2026-12-05 00:00:00.000',
+    });
+    fake.put('demand', { name: '00031', moment: '2026-11-30 15:20:00.000', sum: 1_200_000, agent, applicable: true });
+    fake.put('paymentin', { name: '7', moment: '2026-12-01 09:00:00.000', sum: 700_000, agent, applicable: true });
+    fake.put('salesreturn', { name: '2', moment: '2026-12-01 12:00:00.000', sum: 50_000, agent, applicable: false });
+    fake.put('demand', {
+      name: '99',
+      moment: '2026-12-01 12:00:00.000',
+      sum: 1,
+      agent: fake.ref('counterparty', stranger.id),
+      applicable: true,
+    });
+    // The bolt's wholesale price is in dollars.
+    const usd = fake.put('currency', { name: 'доллар США', isoCode: 'USD', code: '840' });
+    const rub = fake.put('currency', { name: 'руб', isoCode: 'RUB', code: '643', default: true });
+    fake.change('product', ids.bolt.id, {
+      salePrices: [
+        { value: 1511, priceType: { id: ids.retail, name: 'Розничная' }, currency: fake.ref('currency', rub.id) },
+        { value: 250, priceType: { id: ids.wholesale, name: 'Оптовая' }, currency: fake.ref('currency', usd.id) },
+      ],
+    });
+
+    const result = await sync(true);
+    expect(result.ok).toBe(true);
+    expect(result.counts).toMatchObject({ balances_read: 1, balances_changed: 1, documents_read: 4, documents_created: 4 });
+    const entity = await t.ctx.db
+      .selectFrom('legal_entities')
+      .innerJoin('companies', 'companies.id', 'legal_entities.company_id')
+      .select(['legal_entities.id', 'companies.id as company_id'])
+      .where('companies.external_ms_id', '=', romashka.id)
+      .executeTakeFirstOrThrow();
+    const terms = await t.ctx.db
+      .selectFrom('account_terms')
+      .select(['balance', 'source'])
+      .where('legal_entity_id', '=', entity.id)
+      .executeTakeFirstOrThrow();
+    expect(terms).toEqual({ balance: 1_250_050, source: 'moysklad' });
+    const docs = await t.ctx.db
+      .selectFrom('account_documents')
+      .select(['kind', 'number', 'date', 'due_date', 'amount', 'status'])
+      .orderBy('date')
+      .orderBy('kind')
+      .execute();
+    expect(docs).toEqual([
+      { kind: 'invoice', number: '00012', date: '2026-11-28', due_date: '2026-12-05', amount: 1_200_000, status: 'active' },
+      { kind: 'shipment', number: '00031', date: '2026-11-30', due_date: null, amount: 1_200_000, status: 'active' },
+      { kind: 'payment', number: '7', date: '2026-12-01', due_date: null, amount: 700_000, status: 'active' },
+      // Not carried out in MoySklad: a draft, in no sum.
+      { kind: 'return', number: '2', date: '2026-12-01', due_date: null, amount: 50_000, status: 'draft' },
+    ]);
+    // 2.50 $ is no rouble price: "price on request" until a rate is set; the rouble price type is as before.
+    expect(await priceOf(ids.bolt.id, 'Опт')).toBeUndefined();
+    expect(await priceOf(ids.bolt.id, 'Розница')).toBe(1511);
+    const foreign = await t.ctx.db.selectFrom('foreign_prices').select(['currency', 'amount']).execute();
+    expect(foreign).toEqual([{ currency: 'USD', amount: 250 }]);
+
+    // The same again: nothing new; a later sync only reads what changed.
+    const again = await sync(false);
+    expect(again.counts).toMatchObject({ balances_changed: 0, documents_created: 0, documents_updated: 0 });
+
+    // Without MoySklad's CRM option the report is refused: the sync goes on, balances stay as they were.
+    fake.noCrm = true;
+    const noCrm = await sync(false);
+    expect(noCrm.ok).toBe(true);
+    expect((await t.ctx.db.selectFrom('account_terms').select('balance').executeTakeFirstOrThrow()).balance).toBe(1_250_050);
+  });
 });

@@ -18,6 +18,12 @@
  *    expand=images and limit ≤ 100), /entity/<type>/<id>/images, and /download/<image id>
  *    answering 302 to a temporary address that needs no token (here /__files/<id> on the same port);
  *  - a filter repeating `=` on one field means OR (`id=a;id=b`).
+ *  - /report/counterparty (reports/_report_counterparty.md): rows of {meta, counterparty {meta, id,
+ *    name, externalCode, companyType}, balance (kopecks, negative while the buyer owes), …}, paged
+ *    like lists; 403 when the account has no CRM (`noCrm`).
+ *  - currencies (dictionaries/_currency.md) and the sales documents demand, paymentin, invoiceout,
+ *    salesreturn (documents/*.md) as plain entities: {id, name (the number), moment, sum (kopecks),
+ *    agent (meta), applicable, customerOrder/demand meta where they have one}.
  * Test hooks: fail the next N requests (any status), fail one page of a list, delay answers to POSTs.
  */
 import { randomUUID } from 'node:crypto';
@@ -104,7 +110,21 @@ export class FakeMoySklad {
     this.opts = { units: 45, unitCost: 1, parallel: 5, latencyMs: 0, ...opts };
     this.bucket = this.opts.units;
     this.server = createServer((req, res) => void this.handle(req, res));
-    for (const type of ['product', 'variant', 'productfolder', 'counterparty', 'organization', 'store', 'customerorder', 'uom']) {
+    for (const type of [
+      'product',
+      'variant',
+      'productfolder',
+      'counterparty',
+      'organization',
+      'store',
+      'customerorder',
+      'uom',
+      'currency',
+      'demand',
+      'paymentin',
+      'invoiceout',
+      'salesreturn',
+    ]) {
       this.entities.set(type, new Map());
     }
   }
@@ -132,6 +152,11 @@ export class FakeMoySklad {
     this.postDelayMs = ms;
     this.postDelays = count;
   }
+
+  /** Counterparty id → its balance in the counterparty report (kopecks, negative while it owes). */
+  readonly balances = new Map<string, number>();
+  /** The account has no CRM option: the counterparty report answers 403. */
+  noCrm = false;
 
   /** Every write moves the server's clock on, so `updated` always grows. */
   tick(): string {
@@ -348,6 +373,29 @@ export class FakeMoySklad {
       ];
     }
     if (method === 'GET' && path === '/report/stock/bystore') return this.list('stockbystore', this.stockRows(), q, path);
+    if (method === 'GET' && path === '/report/counterparty') {
+      if (this.noCrm) return [403, errors(1016, 'Нет прав на просмотр показателей контрагентов')];
+      const rows = this.all('counterparty').map((c) => ({
+        meta: { href: `${HOST}/report/counterparty/${c.id}`, type: 'counterparty', mediaType: 'application/json' },
+        counterparty: {
+          ...meta('counterparty', c.id),
+          id: c.id,
+          name: c.name,
+          externalCode: c.externalCode ?? c.id,
+          companyType: c.companyType ?? 'legal',
+        },
+        demandsCount: 0,
+        demandsSum: 0,
+        averageReceipt: 0,
+        returnsCount: 0,
+        returnsSum: 0,
+        discountsSum: 0,
+        balance: this.balances.get(c.id) ?? 0,
+        profit: 0,
+        updated: c.updated,
+      }));
+      return this.list('counterparty', rows as unknown as Entity[], q, path);
+    }
     if (method === 'GET' && path === '/report/stock/bystore/current') {
       // A bare array, no paging; with changedSince only what changed since (at most 24 h back).
       const since = q.get('changedSince');

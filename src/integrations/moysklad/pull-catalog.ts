@@ -8,6 +8,7 @@
  * incremental one reads only what changed since the last (`updated>=`, stock by `changedSince`).
  */
 
+import { normalizeCurrency, ROUBLE } from '../../catalog/currency.js';
 import { type ApplyCounts, type ProductRecord, productKeyOnly, type UnitRecord } from '../../catalog/import/index.js';
 import { parseAmount, parseFlag } from '../../catalog/import/values.js';
 import type { Config } from '../../config/types.js';
@@ -26,6 +27,14 @@ interface MsAttribute {
 interface MsSalePrice {
   value: number;
   priceType: { id: string };
+  currency?: Ref;
+}
+
+interface MsCurrency {
+  id: string;
+  isoCode?: string;
+  code?: string;
+  name?: string;
 }
 
 interface MsGood extends GoodWithImages {
@@ -248,10 +257,26 @@ export async function pullCatalog(
         ...(parent ? {} : mappedFields(g, attributes, units, config.fields, (m) => sw.warning(`product ${g.name}: ${m}`))),
       };
     };
-    const prices = (g: MsGood) => {
+    // A price in dollars is stored as dollars and reaches buyers only through its rate, never as roubles.
+    let currencies: Map<string, string> | null = null;
+    const currencyOf = async (ref: Ref | undefined): Promise<string | null> => {
+      const id = idOf(ref);
+      if (!id) return null;
+      if (!currencies?.has(id)) {
+        currencies = new Map(
+          (await client.all<MsCurrency>('/entity/currency')).map((c) => [
+            c.id,
+            normalizeCurrency(c.isoCode || c.code || c.name) ?? ROUBLE,
+          ]),
+        );
+      }
+      // A currency MoySklad no longer lists is not guessed to be roubles.
+      return currencies.get(id) ?? `?${id.slice(0, 8)}`;
+    };
+    const prices = async (g: MsGood) => {
       for (const p of g.salePrices ?? []) {
         if (!wantedPriceTypes.has(p.priceType.id) || !(p.value > 0)) continue;
-        sw.price({ ext: g.id, priceType: p.priceType.id, price: Math.round(p.value) });
+        sw.price({ ext: g.id, priceType: p.priceType.id, price: Math.round(p.value), currency: await currencyOf(p.currency) });
       }
     };
 
@@ -263,7 +288,7 @@ export async function pullCatalog(
         mark('product', p.updated);
         productsStaged.add(p.id);
         sw.product(good(p, null));
-        prices(p);
+        await prices(p);
         images?.note('product', p);
       }
       await sw.flush();
@@ -282,7 +307,7 @@ export async function pullCatalog(
           sw.product(productKeyOnly(parentId));
         }
         sw.product(good(v, v));
-        prices(v);
+        await prices(v);
         images?.note('variant', v);
       }
       await sw.flush();

@@ -9,8 +9,10 @@
 import type { AppContext } from '../../context.js';
 import { type ClientStats, MoySkladClient } from './client.js';
 import { type Directory, loadDirectory } from './directory.js';
+import { pullBalances } from './pull-balances.js';
 import { type CatalogWatermarks, pullCatalog } from './pull-catalog.js';
 import { pullCounterparties } from './pull-counterparties.js';
+import { DOCUMENT_TYPES, type MsDocumentType, pullDocuments } from './pull-documents.js';
 import { copyImages } from './pull-images.js';
 import { applyOrder, type OrderPullCounts, pullOrders } from './pull-orders.js';
 import type { MsCustomerOrder } from './wire.js';
@@ -180,6 +182,16 @@ export class MoySklad {
       const counterparties = await pullCounterparties(ctx, client, cpSince === null ? null : overlap(cpSince));
       Object.assign(counts, counterparties.counts);
       if (counterparties.watermark) await this.setSetting(WATERMARK('counterparty'), counterparties.watermark);
+      onProgress?.('MoySklad: balances and documents');
+      Object.assign(counts, await pullBalances(ctx, client));
+      const docsSince: Partial<Record<MsDocumentType, string>> = {};
+      for (const type of DOCUMENT_TYPES) {
+        const mark = full ? null : await this.setting(WATERMARK(type));
+        if (mark !== null) docsSince[type] = overlap(mark);
+      }
+      const documents = await pullDocuments(ctx, client, docsSince);
+      Object.assign(counts, documents.counts);
+      for (const [type, mark] of Object.entries(documents.watermarks)) await this.setSetting(WATERMARK(type), mark);
       onProgress?.('MoySklad: orders');
       const ordersSince = full ? null : await this.setting(WATERMARK('customerorder'));
       const orders = await pullOrders(ctx, client, directory, ordersSince === null ? null : overlap(ordersSince));
