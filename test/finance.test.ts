@@ -26,7 +26,10 @@ let catalog: Awaited<ReturnType<typeof buildCatalog>>;
 
 /** 2 March 2026, noon in Moscow: the fixtures' documents are from February. */
 async function start(overrides: DeepPartialRecord = {}) {
-  t = await startTestApp({ catalog: { allow_backorder: true }, ...overrides }, { clock: new ManualClock(Date.UTC(2026, 2, 2, 9, 0)) });
+  t = await startTestApp(
+    { catalog: { allow_backorder: true }, ...overrides },
+    { clock: new ManualClock(Date.UTC(2026, 2, 2, 9, 0)) },
+  );
   catalog = await buildCatalog(t.ctx);
 }
 afterEach(async () => {
@@ -38,13 +41,21 @@ const skuId = (sku: string) => catalog.products.find((p) => p.sku === sku)?.id ?
 
 async function companyBy1c(id: string) {
   const company = await t.ctx.db.selectFrom('companies').selectAll().where('external_1c_id', '=', id).executeTakeFirstOrThrow();
-  const entity = await t.ctx.db.selectFrom('legal_entities').selectAll().where('company_id', '=', company.id).executeTakeFirstOrThrow();
+  const entity = await t.ctx.db
+    .selectFrom('legal_entities')
+    .selectAll()
+    .where('company_id', '=', company.id)
+    .executeTakeFirstOrThrow();
   return { company, entity };
 }
 
 /** A signed-in buyer of a company 1C created, buying at wholesale prices. */
 async function buyerOf(companyId: number, managerId: number | null = null) {
-  await t.ctx.db.updateTable('companies').set({ price_type_id: catalog.priceTypes.wholesale, manager_id: managerId }).where('id', '=', companyId).execute();
+  await t.ctx.db
+    .updateTable('companies')
+    .set({ price_type_id: catalog.priceTypes.wholesale, manager_id: managerId })
+    .where('id', '=', companyId)
+    .execute();
   const user = await makeUser(t.ctx, 'buyer', { companyId });
   const browser = new Browser(t.app);
   await browser.login(user.email);
@@ -83,7 +94,10 @@ async function applyContractorsAndDocuments() {
   await addToCart(buyer.browser, { 'BLT-101': 100 });
   const placed = await checkout(buyer.browser);
   expect(placed.result.location).toMatch(/^\/orders\/\d+\?notice=orders\.placed$/);
-  const documents = await applySaleFile(t.ctx, join(SETTLEMENTS, 'documents.xml'), { fileName: 'documents.xml', packageDir: SETTLEMENTS });
+  const documents = await applySaleFile(t.ctx, join(SETTLEMENTS, 'documents.xml'), {
+    fileName: 'documents.xml',
+    packageDir: SETTLEMENTS,
+  });
   return { romashka, buyer, contractors, documents };
 }
 
@@ -124,20 +138,30 @@ describe('settlement documents and credit terms from 1C', () => {
     expect(page).toContain(`/orders/${order.id}">W-000001</a>`);
     expect(page).not.toContain('ТДЦУ-000046');
     expect(page).not.toContain('ТДЦУ-000140');
-    for (const number of ['ТДЦУ-000101', 'ТДЦУ-000123', 'ТДЦУ-000045', 'ТДЦУ-000007', 'ТДЦУ-000131', 'ТДЦУ-000050']) expect(page).toContain(number);
+    for (const number of ['ТДЦУ-000101', 'ТДЦУ-000123', 'ТДЦУ-000045', 'ТДЦУ-000007', 'ТДЦУ-000131', 'ТДЦУ-000050'])
+      expect(page).toContain(number);
     // The УПД accounting sent is there to download, byte for byte.
-    const upd = await t.ctx.db.selectFrom('account_documents').select('id').where('number', '=', 'ТДЦУ-000123').executeTakeFirstOrThrow();
+    const upd = await t.ctx.db
+      .selectFrom('account_documents')
+      .select('id')
+      .where('number', '=', 'ТДЦУ-000123')
+      .executeTakeFirstOrThrow();
     expect(page).toContain(`/finance/documents/${upd.id}/file`);
     const file = await t.app.inject({ url: `/finance/documents/${upd.id}/file`, headers: { cookie: cookieOf(buyer.browser) } });
     expect(file.statusCode).toBe(200);
     expect(file.headers['content-type']).toBe('application/pdf');
     expect(file.rawPayload.equals(readFileSync(join(SETTLEMENTS, 'files', 'upd-000123.pdf')))).toBe(true);
     // The order page lists its documents.
-    expect(plain((await buyer.browser.get(`/orders/${order.id}`)).body)).toMatch(/Счёт на оплату № ТДЦУ-000101<\/strong>, 60 000,00 ₽/);
+    expect(plain((await buyer.browser.get(`/orders/${order.id}`)).body)).toMatch(
+      /Счёт на оплату № ТДЦУ-000101<\/strong>, 60 000,00 ₽/,
+    );
 
     const before = await t.ctx.db.selectFrom('account_documents').select(['id', 'updated_at']).orderBy('id').execute();
     t.clock.advance(60_000);
-    const again = await applySaleFile(t.ctx, join(SETTLEMENTS, 'documents.xml'), { fileName: 'documents.xml', packageDir: SETTLEMENTS });
+    const again = await applySaleFile(t.ctx, join(SETTLEMENTS, 'documents.xml'), {
+      fileName: 'documents.xml',
+      packageDir: SETTLEMENTS,
+    });
     expect(again.documents).toEqual({ created: 0, updated: 0, unchanged: 8, skipped: 0 });
     expect(await t.ctx.db.selectFrom('account_documents').select(['id', 'updated_at']).orderBy('id').execute()).toEqual(before);
     const terms = await applySaleFile(t.ctx, join(SETTLEMENTS, 'contractors.xml'), { fileName: 'contractors.xml' });
@@ -148,7 +172,9 @@ describe('settlement documents and credit terms from 1C', () => {
     await start();
     await applySaleFile(t.ctx, join(SETTLEMENTS, 'contractors.xml'), { fileName: 'contractors.xml' });
     const lutik = await companyBy1c(LUTIK_1C);
-    expect(await t.ctx.db.selectFrom('account_terms').selectAll().where('legal_entity_id', '=', lutik.entity.id).executeTakeFirst()).toMatchObject({
+    expect(
+      await t.ctx.db.selectFrom('account_terms').selectAll().where('legal_entity_id', '=', lutik.entity.id).executeTakeFirst(),
+    ).toMatchObject({
       credit_limit: 5000000,
       payment_days: 7,
       balance: 4200050,
@@ -173,7 +199,11 @@ describe('settlement documents and credit terms from 1C', () => {
     expect(result.documents).toEqual({ created: 4, updated: 0, unchanged: 0, skipped: 0 });
     const order = await t.ctx.db.selectFrom('orders').selectAll().where('origin', '=', '1c').executeTakeFirstOrThrow();
     expect(order).toMatchObject({ number: 'ТДЦУ-000210', company_id: romashka.company.id, total: 612000, status: 'confirmed' });
-    const docs = await t.ctx.db.selectFrom('account_documents').select(['kind', 'number', 'amount', 'order_id', 'legal_entity_id']).orderBy('id').execute();
+    const docs = await t.ctx.db
+      .selectFrom('account_documents')
+      .select(['kind', 'number', 'amount', 'order_id', 'legal_entity_id'])
+      .orderBy('id')
+      .execute();
     expect(docs).toEqual([
       { kind: 'invoice', number: 'ТДЦУ-000211', amount: 612000, order_id: order.id, legal_entity_id: romashka.entity.id },
       { kind: 'payment', number: 'ТДЦУ-000212', amount: 612000, order_id: order.id, legal_entity_id: romashka.entity.id },
@@ -193,10 +223,14 @@ describe('settlement documents and credit terms from 1C', () => {
        </Документ></КоммерческаяИнформация>`;
     const unknown = await applySaleFile(t.ctx, Buffer.from(xml('Выплата безналичных денег', '100')), { fileName: 'p.xml' });
     expect(unknown.documents.skipped).toBe(1);
-    expect(unknown.warnings.join('\n')).toMatch(/p\.xml line 1: Выплата безналичных денег П-1 of 2026-02-01: counterparty "Неизвестный" not found on the portal; skipped/);
+    expect(unknown.warnings.join('\n')).toMatch(
+      /p\.xml line 1: Выплата безналичных денег П-1 of 2026-02-01: counterparty "Неизвестный" not found on the portal; skipped/,
+    );
     const bad = await applySaleFile(t.ctx, Buffer.from(xml('Отпуск товара', 'сто')), { fileName: 's.xml' });
     expect(bad.documents.skipped).toBe(1);
-    expect(bad.warnings.join('\n')).toMatch(/s\.xml line 2: Документ П-1: <Сумма> "сто" is not an amount; this document was skipped/);
+    expect(bad.warnings.join('\n')).toMatch(
+      /s\.xml line 2: Документ П-1: <Сумма> "сто" is not an amount; this document was skipped/,
+    );
     expect(await t.ctx.db.selectFrom('account_documents').select('id').execute()).toEqual([]);
   });
 });
@@ -204,6 +238,46 @@ describe('settlement documents and credit terms from 1C', () => {
 function cookieOf(browser: Browser): string {
   return [...browser.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
 }
+
+describe('documents in another currency', () => {
+  it("keeps a dollar invoice in roubles at the rate 1C gives, takes that rate as the day's, and refuses one without a rate", async () => {
+    await start();
+    const { makeCompany } = await import('./helpers.js');
+    await makeCompany(t.ctx, { name: 'Ромашка' }); // INN 7701234567
+    const xml = (number: string, date: string, currency: string, rate: string) =>
+      `<Документ><Ид>usd-${number}</Ид><Номер>${number}</Номер><Дата>${date}</Дата><ХозОперация>Счет на оплату</ХозОперация>
+       <Валюта>${currency}</Валюта>${rate ? `<Курс>${rate}</Курс>` : ''}<Сумма>100.00</Сумма>
+       <Контрагенты><Контрагент><Ид>cp-r</Ид><Наименование>Ромашка</Наименование><ИНН>7701234567</ИНН></Контрагент></Контрагенты></Документ>`;
+    const file = (docs: string) =>
+      Buffer.from(
+        `<?xml version="1.0" encoding="UTF-8"?><КоммерческаяИнформация ВерсияСхемы="2.09">${docs}</КоммерческаяИнформация>`,
+      );
+    const result = await applySaleFile(
+      t.ctx,
+      file(
+        xml('И-1', '2026-03-01', 'USD', '92,5000') + xml('И-0', '2026-02-20', 'USD', '90') + xml('И-2', '2026-03-01', 'EUR', ''),
+      ),
+      { fileName: 'usd.xml' },
+    );
+    expect(result.documents).toMatchObject({ created: 2, skipped: 1 });
+    expect(result.warnings.join('\n')).toContain(
+      'Документ И-2: it is in EUR without a <Курс>; its sum cannot be told in roubles; this document was skipped',
+    );
+    const amounts = await t.ctx.db.selectFrom('account_documents').select(['number', 'amount']).orderBy('number').execute();
+    // 100 $ at 92.50 and at 90: roubles, never 100 roubles.
+    expect(amounts).toEqual([
+      { number: 'И-0', amount: 900_000 },
+      { number: 'И-1', amount: 925_000 },
+    ]);
+    const rates = await t.ctx.db.selectFrom('currency_rates').select(['currency', 'rate_micro', 'rate_date', 'source']).execute();
+    expect(rates).toEqual([{ currency: 'USD', rate_micro: 92_500_000, rate_date: '2026-03-01', source: '1c' }]);
+    // An older document later does not move the rate back.
+    await applySaleFile(t.ctx, file(xml('И-3', '2026-02-10', 'USD', '88')), { fileName: 'old.xml' });
+    expect((await t.ctx.db.selectFrom('currency_rates').select('rate_micro').executeTakeFirstOrThrow()).rate_micro).toBe(
+      92_500_000,
+    );
+  });
+});
 
 describe.skipIf(!chromium)('the statement PDF', () => {
   it('lists the period documents as debit and credit with the balances, made by the real browser', async () => {
@@ -243,7 +317,11 @@ describe('who sees whose account', () => {
   it('a buyer never sees another company’s balance, documents, files or statement; a manager only its companies', async () => {
     await start();
     const { romashka } = await applyContractorsAndDocuments();
-    const upd = await t.ctx.db.selectFrom('account_documents').select('id').where('number', '=', 'ТДЦУ-000123').executeTakeFirstOrThrow();
+    const upd = await t.ctx.db
+      .selectFrom('account_documents')
+      .select('id')
+      .where('number', '=', 'ТДЦУ-000123')
+      .executeTakeFirstOrThrow();
     const other = await makeCompany(t.ctx, { name: 'Чужая' });
     await t.ctx.db.updateTable('legal_entities').set({ inn: '5001007322' }).where('company_id', '=', other.id).execute();
     const stranger = await buyerOf(other.id);
@@ -296,7 +374,10 @@ describe('credit control at checkout', () => {
     const { page, result } = await checkout(buyer.browser);
     expect(page.body).not.toContain('credit-control');
     expect(result.location).toMatch(/notice=orders\.placed$/);
-    expect(await t.ctx.db.selectFrom('orders').select(['credit_excess', 'credit_overdue']).executeTakeFirstOrThrow()).toEqual({ credit_excess: null, credit_overdue: null });
+    expect(await t.ctx.db.selectFrom('orders').select(['credit_excess', 'credit_overdue']).executeTakeFirstOrThrow()).toEqual({
+      credit_excess: null,
+      credit_overdue: null,
+    });
   });
 
   it('warn: the buyer sees by how much and what is overdue, the order is placed and marked', async () => {
@@ -304,12 +385,16 @@ describe('credit control at checkout', () => {
     const { buyer } = await lutik();
     const { page, result } = await checkout(buyer.browser);
     const warning = plain(page.body);
-    expect(warning).toContain('Заказ превышает кредитный лимит на 3 220,50 ₽ (лимит 50 000,00 ₽, задолженность 42 000,50 ₽, заказы в работе 0,00 ₽, этот заказ 11 220,00 ₽).');
+    expect(warning).toContain(
+      'Заказ превышает кредитный лимит на 3 220,50 ₽ (лимит 50 000,00 ₽, задолженность 42 000,50 ₽, заказы в работе 0,00 ₽, этот заказ 11 220,00 ₽).',
+    );
     expect(warning).toContain('Есть просроченная задолженность: 1 500,00 ₽.');
     expect(result.location).toMatch(/notice=orders\.placed$/);
     const order = await t.ctx.db.selectFrom('orders').selectAll().executeTakeFirstOrThrow();
     expect(order).toMatchObject({ credit_excess: 322050, credit_overdue: 150000, credit_override_reason: null });
-    expect(plain((await buyer.browser.get(`/orders/${order.id}`)).body)).toContain('превышение лимита на 3 220,50 ₽; просроченная задолженность 1 500,00 ₽;');
+    expect(plain((await buyer.browser.get(`/orders/${order.id}`)).body)).toContain(
+      'превышение лимита на 3 220,50 ₽; просроченная задолженность 1 500,00 ₽;',
+    );
     // The open order now counts: the next one is over by its whole amount plus this one.
     await addToCart(buyer.browser, { 'BLT-102': 10 });
     expect(plain((await buyer.browser.get('/checkout')).body)).toMatch(/заказы в работе 11 220,00 ₽, этот заказ 122,20 ₽/);
@@ -348,14 +433,24 @@ describe('credit control at checkout', () => {
       credit_override_by: manager.id,
       manager_id: manager.id,
     });
-    expect(plain((await buyer.browser.get(`/orders/${order.id}`)).body)).toContain('разрешил(а) Мария Менеджер: «Оплата завтра, гарантийное письмо».');
+    expect(plain((await buyer.browser.get(`/orders/${order.id}`)).body)).toContain(
+      'разрешил(а) Мария Менеджер: «Оплата завтра, гарантийное письмо».',
+    );
   });
 
   it('block lets through an order within the limit with nothing overdue', async () => {
     await start({ orders: { credit_control: 'block' } });
     const company = await makeCompany(t.ctx, { name: 'Пунктуальная' });
-    const entity = await t.ctx.db.selectFrom('legal_entities').select('id').where('company_id', '=', company.id).executeTakeFirstOrThrow();
-    await t.ctx.db.transaction().execute((trx) => setAccountTerms(trx, entity.id, { creditLimit: 2000000, balance: 500000, overdue: 0 }, 'spreadsheet', t.clock.now()));
+    const entity = await t.ctx.db
+      .selectFrom('legal_entities')
+      .select('id')
+      .where('company_id', '=', company.id)
+      .executeTakeFirstOrThrow();
+    await t.ctx.db
+      .transaction()
+      .execute((trx) =>
+        setAccountTerms(trx, entity.id, { creditLimit: 2000000, balance: 500000, overdue: 0 }, 'spreadsheet', t.clock.now()),
+      );
     const { browser } = await buyerOf(company.id);
     await addToCart(browser, { 'BLT-101': 1000 });
     const { page, result } = await checkout(browser);

@@ -389,3 +389,55 @@ describe("the buyer's relationship from spreadsheets", () => {
     ]);
   });
 });
+
+describe('variants from a spreadsheet', () => {
+  it('rows of one SKU with characteristic columns become the variants of one product, shown as a grid', async () => {
+    const file = join(t.dataDir, 'grid.csv');
+    writeFileSync(
+      file,
+      'Артикул;Наименование;Характеристика: Размер;Характеристика: Цвет;Цена Оптовая;Остаток\n' +
+        'TEE;Футболка;S;белый;500;10\nTEE;Футболка;M;белый;500;0\nTEE;Футболка;S;чёрный;520;3\nTEE;Футболка;M;чёрный;520;7\n' +
+        'CAP;Кепка;;;300;5\n',
+    );
+    const first = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(first.problems).toEqual([]);
+    const rows = await t.ctx.db
+      .selectFrom('products')
+      .select(['id', 'sku', 'variant_name', 'parent_id', 'has_variants', 'stock_total'])
+      .orderBy('id')
+      .execute();
+    const tee = rows.find((r) => r.sku === 'TEE' && r.parent_id === null);
+    expect(tee?.has_variants).toBe(1);
+    expect(
+      rows
+        .filter((r) => r.parent_id === tee?.id)
+        .map((r) => [r.variant_name, r.stock_total])
+        .sort(),
+    ).toEqual([
+      ['M, белый', 0],
+      ['M, чёрный', 7],
+      ['S, белый', 10],
+      ['S, чёрный', 3],
+    ]);
+    expect(rows.find((r) => r.sku === 'CAP')).toMatchObject({ parent_id: null, has_variants: 0 });
+    expect(await priceOf('CAP')).toBe(30_000);
+
+    // The buyer sees a size × colour grid with each cell's own price.
+    const { makeUser, makeCompany, Browser } = await import('./helpers.js');
+    const company = await makeCompany(t.ctx);
+    const buyer = await makeUser(t.ctx, 'buyer', { companyId: company.id });
+    const browser = new Browser(t.app);
+    await browser.login(buyer.email);
+    const page = (await browser.get(`/catalog/p/${tee?.id}`)).body.replace(/[\u00a0\u202f]/g, ' ');
+    expect(page).toMatch(/class="corner">Размер/);
+    expect(page).toContain('520,00 ₽');
+
+    // The same file again changes nothing; two rows of one variant are a problem with its row.
+    const again = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: false });
+    expect(again.counts).toMatchObject({ products_created: 0, products_updated: 0, prices_changed: 0 });
+    writeFileSync(file, 'Артикул;Наименование;Характеристика: Размер;Цена Оптовая\nTEE;Футболка;S;500\nTEE;Футболка;s;510\n');
+    expect((await importSpreadsheet(t.ctx, file, { dryRun: true, hideAbsent: false })).problems).toEqual([
+      { row: 3, column: 'Артикул', message: 'SKU «TEE» is already on row 2' },
+    ]);
+  });
+});

@@ -133,8 +133,8 @@ export function spreadsheetColumnItem(item: string): string | null {
     return `must look like "header text = field" or "B = field", got "${item}"`;
   }
   const field = item.slice(eq + 1).trim();
-  if (!SPREADSHEET_FIELDS.includes(field) && !/^(price|stock):/.test(field)) {
-    return `"${field}" is not a field: use ${SPREADSHEET_FIELDS.join(', ')}, price:<price type>, stock:<warehouse>`;
+  if (!SPREADSHEET_FIELDS.includes(field) && !/^(price|stock|characteristic):/.test(field)) {
+    return `"${field}" is not a field: use ${SPREADSHEET_FIELDS.join(', ')}, price:<price type>, stock:<warehouse>, characteristic:<name>`;
   }
   return null;
 }

@@ -75,6 +75,8 @@ export async function spreadsheetAdminRoutes(app: FastifyInstance, { ctx }: { ct
       if (field === 'price:') return request.t('sheets.field_priceDefault');
       if (field === 'stock:') return request.t('sheets.field_stockTotal');
       if (field.startsWith('price:')) return request.t('sheets.field_price', { name: field.slice(6) });
+      if (field.startsWith('characteristic:'))
+        return request.t('sheets.field_characteristic', { name: field.slice('characteristic:'.length) });
       return request.t('sheets.field_stock', { name: field.slice(6) });
     };
     return [

@@ -59,6 +59,7 @@ export const sheets: Record<keyof typeof ru, string> = {
   'sheets.field_new': 'New (yes/no)',
   'sheets.field_sale': 'Sale (yes/no)',
   'sheets.field_currency': 'Price currency (RUB, USD, EUR, CNY)',
+  'sheets.field_characteristic': 'Characteristic «{name}» (a variant)',
   'sheets.field_priceDefault': 'Price (default price type)',
   'sheets.field_price': 'Price «{name}»',
   'sheets.field_stockTotal': 'Stock (total)',

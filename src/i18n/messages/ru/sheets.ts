@@ -56,6 +56,7 @@ export const sheets = {
   'sheets.field_new': 'Новинка (да/нет)',
   'sheets.field_sale': 'Распродажа (да/нет)',
   'sheets.field_currency': 'Валюта цен (RUB, USD, EUR, CNY)',
+  'sheets.field_characteristic': 'Характеристика «{name}» (вариант товара)',
   'sheets.field_priceDefault': 'Цена (основной тип цен)',
   'sheets.field_price': 'Цена «{name}»',
   'sheets.field_stockTotal': 'Остаток (всего)',

@@ -6,6 +6,8 @@
  * malformed file throws its XmlError and changes nothing — then every counterparty and every
  * document is applied in a transaction of its own.
  */
+
+import { listRates, setRates } from '../../../catalog/currency-rates.js';
 import type { AppContext } from '../../../context.js';
 import { localDate } from '../../../finance/dates.js';
 import { setAccountTerms } from '../../../finance/ledger.js';
@@ -25,7 +27,7 @@ import { readCreditTerms } from './credit-terms.js';
 import { parseExchangeDate } from './exchange-values.js';
 import { DocumentProblem, type OneCOrderDocument, readOrderDocument } from './read-order-document.js';
 import { readSaleFile } from './read-sale-file.js';
-import { readSettlementDocument, settlementKind } from './read-settlement-document.js';
+import { documentRate, readSettlementDocument, settlementKind } from './read-settlement-document.js';
 import { statusLookup } from './status-map.js';
 
 export interface SaleApplyResult {
@@ -36,6 +38,8 @@ export interface SaleApplyResult {
   creditTerms: number;
   /** Settlement documents (invoices, shipments, payments, returns, refunds). */
   documents: { created: number; updated: number; unchanged: number; skipped: number };
+  /** Rouble prices re-derived from the currency rates the documents were priced at. */
+  ratesChanged: number;
   warnings: string[];
 }
 
@@ -51,6 +55,7 @@ export async function applySaleFile(
     companies: { created: 0, updated: 0, skipped: 0 },
     creditTerms: 0,
     documents: { created: 0, updated: 0, unchanged: 0, skipped: 0 },
+    ratesChanged: 0,
     warnings: [],
   };
   const madeOn = parseExchangeDate(parsed.madeAt) || localDate(ctx.clock.now());
@@ -105,7 +110,13 @@ export async function applySaleFile(
   }
 
   const lookup = statusLookup(ctx.config.integrations.commerceml.statusMap, ctx.config.integrations.commerceml.outgoingStatuses);
+  const rates = new Map<string, { rateMicro: number; date: string }>();
   for (const node of parsed.documents) {
+    // The rate 1C priced a document at is the day's rate of that currency (the latest day wins).
+    const rate = documentRate(node);
+    const day = parseExchangeDate(textOf(node, 'Дата1С') || textOf(node, 'Дата'));
+    if (rate !== null && rate !== 'missing' && day && !((rates.get(rate.currency)?.date ?? '') > day))
+      rates.set(rate.currency, { rateMicro: rate.rateMicro, date: day });
     const kind = settlementKind(textOf(node, 'ХозОперация'));
     if (kind !== null) {
       try {
@@ -146,5 +157,19 @@ export async function applySaleFile(
     if (outcome.buyerAttached) result.companies.updated += 1;
     result.warnings.push(...outcome.warnings.map((w) => `${where(doc.line)}: ${w}`));
   }
+  result.ratesChanged = await applyDocumentRates(ctx, rates);
   return result;
+}
+
+/** Rates from 1C's documents re-price the catalog, but never replace a rate of a later day. */
+async function applyDocumentRates(
+  ctx: AppContext,
+  rates: ReadonlyMap<string, { rateMicro: number; date: string }>,
+): Promise<number> {
+  if (rates.size === 0) return 0;
+  const stored = new Map((await listRates(ctx.db)).map((r) => [r.currency, r.date]));
+  const newer = [...rates]
+    .filter(([currency, r]) => !((stored.get(currency) ?? '') > r.date))
+    .map(([currency, r]) => ({ currency, rateMicro: r.rateMicro, date: r.date }));
+  return newer.length === 0 ? 0 : setRates(ctx.db, newer, '1c', ctx.clock.now());
 }

@@ -8,9 +8,11 @@
  * document names ("Реализация товаров и услуг", "Поступление безналичных денежных средств"):
  * those are understood too. Read into plain values before anything touches the database.
  */
+
+import { normalizeCurrency, parseRate, ROUBLE, toKopecks } from '../../../catalog/currency.js';
 import type { AccountDocumentKind, AccountDocumentStatus } from '../../../db/schema.js';
-import type { XmlNode } from '../xml/reader.js';
 import { child, children, isTrue, requisites, textOf } from '../xml/node.js';
+import type { XmlNode } from '../xml/reader.js';
 import { parseExchangeDate, parseKopecks } from './exchange-values.js';
 import { DocumentProblem } from './read-order-document.js';
 
@@ -42,7 +44,16 @@ const OPERATIONS: ReadonlyArray<[AccountDocumentKind, readonly string[]]> = [
   ['invoice', ['счет на оплату', 'счет', 'счет покупателю', 'счет на оплату покупателю']],
   [
     'shipment',
-    ['отпуск товара', 'реализация', 'реализация товаров', 'реализация товаров и услуг', 'упд', 'отгрузка', 'отгрузка товаров', 'передача товаров'],
+    [
+      'отпуск товара',
+      'реализация',
+      'реализация товаров',
+      'реализация товаров и услуг',
+      'упд',
+      'отгрузка',
+      'отгрузка товаров',
+      'передача товаров',
+    ],
   ],
   [
     'payment',
@@ -61,7 +72,9 @@ const OPERATIONS: ReadonlyArray<[AccountDocumentKind, readonly string[]]> = [
   ['refund', ['возврат безналичных денег', 'возврат наличных денег', 'возврат денежных средств', 'возврат денег']],
 ];
 
-const KIND_BY_OPERATION = new Map<string, AccountDocumentKind>(OPERATIONS.flatMap(([kind, names]) => names.map((n) => [n, kind] as const)));
+const KIND_BY_OPERATION = new Map<string, AccountDocumentKind>(
+  OPERATIONS.flatMap(([kind, names]) => names.map((n) => [n, kind] as const)),
+);
 
 /** The settlement kind of a ХозОперация; null for orders and for operations that move no money. */
 export function settlementKind(operation: string): AccountDocumentKind | null {
@@ -89,6 +102,17 @@ function buyerOf(doc: XmlNode): XmlNode | undefined {
 }
 
 /** Reads a settlement document of a known kind; DocumentProblem when its number, date or sum cannot be read. */
+/**
+ * The currency and rate a 1C document states (`Валюта`, `Курс`): null for roubles, 'missing' for
+ * a foreign currency without a usable rate.
+ */
+export function documentRate(doc: XmlNode): { currency: string; rateMicro: number } | 'missing' | null {
+  const currency = normalizeCurrency(textOf(doc, 'Валюта'));
+  if (currency === null || currency === ROUBLE) return null;
+  const rateMicro = parseRate(textOf(doc, 'Курс'));
+  return rateMicro === null ? 'missing' : { currency, rateMicro };
+}
+
 export function readSettlementDocument(doc: XmlNode, kind: AccountDocumentKind): OneCSettlementDocument {
   const req = requisites(doc);
   const operation = textOf(doc, 'ХозОперация');
@@ -96,11 +120,20 @@ export function readSettlementDocument(doc: XmlNode, kind: AccountDocumentKind):
   if (!number) throw new DocumentProblem(`Документ "${operation}" has no <Номер>`, doc.line);
   const dateText = textOf(doc, 'Дата1С') || textOf(doc, 'Дата');
   const date = parseExchangeDate(dateText);
-  if (!date) throw new DocumentProblem(`Документ ${number}: <Дата> "${dateText}" is not a date`, child(doc, 'Дата')?.line ?? doc.line);
+  if (!date)
+    throw new DocumentProblem(`Документ ${number}: <Дата> "${dateText}" is not a date`, child(doc, 'Дата')?.line ?? doc.line);
   const sumText = textOf(doc, 'Сумма');
-  const amount = parseKopecks(sumText);
-  if (amount === null || amount < 0)
+  const sum = parseKopecks(sumText);
+  if (sum === null || sum < 0)
     throw new DocumentProblem(`Документ ${number}: <Сумма> "${sumText}" is not an amount`, child(doc, 'Сумма')?.line ?? doc.line);
+  // A document in dollars is kept in roubles at the rate 1C gives it, never taken as roubles.
+  const rate = documentRate(doc);
+  if (rate === 'missing')
+    throw new DocumentProblem(
+      `Документ ${number}: it is in ${textOf(doc, 'Валюта')} without a <Курс>; its sum cannot be told in roubles`,
+      child(doc, 'Валюта')?.line ?? doc.line,
+    );
+  const amount = rate === null ? sum : toKopecks(sum, rate.rateMicro);
   const dueText = textOf(doc, 'СрокПлатежа') || firstOf(req, DUE_REQUISITES);
   const deleted = isTrue(textOf(doc, 'ПометкаУдаления')) || isTrue(req.get('ПометкаУдаления'));
   const postedText = (req.get('Проведен') ?? '').trim().toLowerCase();
@@ -117,7 +150,10 @@ export function readSettlementDocument(doc: XmlNode, kind: AccountDocumentKind):
     amount,
     // A document not posted in 1C does not count yet; one marked for deletion never again.
     status: deleted ? 'deleted' : postedText === 'false' || postedText === 'нет' ? 'draft' : 'active',
-    orderRef: textOf(doc, 'Основание') || firstOf(req, ORDER_REQUISITES) || (SITE_NUMBER.exec(textOf(doc, 'Комментарий'))?.[1]?.trim() ?? ''),
+    orderRef:
+      textOf(doc, 'Основание') ||
+      firstOf(req, ORDER_REQUISITES) ||
+      (SITE_NUMBER.exec(textOf(doc, 'Комментарий'))?.[1]?.trim() ?? ''),
     fileRef: textOf(doc, 'Файл') || firstOf(req, FILE_REQUISITES),
     comment: textOf(doc, 'Комментарий'),
     buyer: buyerOf(doc),

@@ -12,6 +12,7 @@ import {
   type ApplyCounts,
   applyStaged,
   ImportBusyError,
+  productKeyOnly,
   Staging,
   StagingRows,
   TOTAL_STOCK,
@@ -23,7 +24,16 @@ import { type BuyerKind, detectBuyerKind, importCompanies, importSpecialPrices }
 import { CategoryPaths } from './category-paths.js';
 import { csvRows, decodeCsv, detectSeparator } from './csv.js';
 import { detectRelationshipKind, importBalances, importDocuments, importRates, type RelationshipKind } from './relationship.js';
-import { findMapping, formatProblem, HEADER_ROWS, type Mapping, type Problem, readSheet, type SheetProduct } from './sheet.js';
+import {
+  findMapping,
+  formatProblem,
+  HEADER_ROWS,
+  type Mapping,
+  type Problem,
+  readSheet,
+  type SheetProduct,
+  variantKey,
+} from './sheet.js';
 import { XlsxError, xlsxRows } from './xlsx.js';
 
 export type ImportKind = 'catalog' | BuyerKind | RelationshipKind;
@@ -261,29 +271,49 @@ export async function importSpreadsheet(ctx: AppContext, path: string, options: 
     }
     const stagedWarehouses = new Set<string>();
     // Each product row is staged as it is read, a batch at a time: a 100k-row file is never all in memory.
+    const stagedParents = new Set<string>();
     const stage = async (product: SheetProduct): Promise<void> => {
       const catExt = product.category ? paths.extOf(product.category) : null;
-      // The portal's ID (an exported file) first, then the SKU; an ID of another portal falls back to the SKU.
-      const known = (product.id !== null ? byId.get(product.id) : undefined) ?? existing.get(product.skuNorm);
-      const ext = known?.ext ?? `sku:${product.skuNorm}`;
+      const variant = product.characteristics.length > 0;
+      // The portal's ID (an exported file) first, then the SKU (a variant: its SKU and characteristics);
+      // an ID of another portal falls back to those.
+      const byPortalId = product.id !== null ? byId.get(product.id) : undefined;
+      const known = byPortalId ?? (variant ? undefined : existing.get(product.skuNorm));
+      const ext =
+        known?.ext ?? (variant ? `sku:${product.skuNorm}#${variantKey(product.characteristics)}` : `sku:${product.skuNorm}`);
       if (known && !known.ext) adopt.push([known.id, ext]);
       if (sink.counts.products % 5000 === 0 && sink.counts.products > 0) await staging.write(sink.take().rows);
+      const unit = product.unit
+        ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
+        : null;
+      // Rows of one SKU with characteristics are the variants of one product, made from the first of them.
+      const parentExt = variant && !byPortalId ? (existing.get(product.skuNorm)?.ext ?? `sku:${product.skuNorm}`) : null;
+      if (parentExt !== null && !stagedParents.has(parentExt)) {
+        stagedParents.add(parentExt);
+        sink.product({
+          ...productKeyOnly(parentExt, 'catalog'),
+          sku: product.sku,
+          name: product.name,
+          description: product.description,
+          brand: product.brand,
+          unit,
+          groupExt: catExt,
+        });
+      }
       sink.product({
         source: 'catalog',
         ext,
-        parentExt: null,
+        parentExt,
         sku: product.sku,
         name: product.name,
         fullName: null,
         description: product.description,
         brand: product.brand,
-        unit: product.unit
-          ? { key: units.get(product.unit.toLowerCase()) ?? product.unit, name: product.unit, fullName: product.unit }
-          : null,
+        unit,
         groupExt: catExt,
         vatBp: product.vatBp,
-        variantName: null,
-        characteristics: null,
+        variantName: variant ? product.characteristics.map(([, value]) => value).join(', ') : null,
+        characteristics: variant ? product.characteristics : null,
         barcodes: product.barcodes,
         properties: null,
         images: null,

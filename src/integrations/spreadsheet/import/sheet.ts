@@ -29,7 +29,8 @@ export type Field =
   | 'sale'
   | 'currency'
   | `price:${string}`
-  | `stock:${string}`;
+  | `stock:${string}`
+  | `characteristic:${string}`;
 
 const SYNONYMS: Record<string, Field> = {
   артикул: 'sku',
@@ -120,6 +121,9 @@ export function fieldOf(header: string): Field | null {
   if (price !== null) return `price:${price}`;
   const stock = qualifier(h, ['остаток', 'склад', 'stock', 'warehouse']);
   if (stock !== null) return `stock:${stock}`;
+  // "Характеристика: Размер": one axis of the variant grid.
+  const characteristic = qualifier(h, ['характеристика', 'characteristic']);
+  if (characteristic) return `characteristic:${characteristic}`;
   return null;
 }
 
@@ -164,7 +168,7 @@ export const PLAIN_FIELDS = [
 
 /** Whether `text` is a field a column may be mapped to (config check, the web form). */
 export function isField(text: string): text is Field {
-  return (PLAIN_FIELDS as readonly string[]).includes(text) || /^(price|stock):/.test(text);
+  return (PLAIN_FIELDS as readonly string[]).includes(text) || /^(price|stock|characteristic):/.test(text);
 }
 
 export interface Mapping {
@@ -264,6 +268,8 @@ export interface SheetProduct {
   readonly isSale: boolean | null;
   /** ISO code the row's prices are in (USD, EUR, CNY …); null: roubles, or the price type's own currency. */
   readonly currency: string | null;
+  /** [characteristic, value] of a variant row (rows of one SKU, told apart by these); empty: a plain product. */
+  readonly characteristics: ReadonlyArray<readonly [string, string]>;
 }
 
 export interface Problem {
@@ -282,6 +288,11 @@ function barcodesOf(cell: string): string[] | null {
 }
 
 const NUMBER_KIND = { multiple: 'a quantity', min_qty: 'a quantity', weight: 'a weight in kg', volume: 'a volume in m³' };
+
+/** A variant's key within its product: its characteristics' values, in column order. */
+export function variantKey(characteristics: ReadonlyArray<readonly [string, string]>): string {
+  return characteristics.map(([, value]) => value.toLowerCase().replace(/\s+/g, ' ')).join('|');
+}
 
 /** Row 0: the whole file (it could not be read, or the import was refused). */
 export function formatProblem(p: Problem): string {
@@ -361,8 +372,14 @@ export async function readSheet(
       const idColumn = [...mapping.columns].find(([, f]) => f === 'id')?.[0] ?? 0;
       problems.push({ row: rowNo, column: header(idColumn), message: `«${idText}» is not a product ID` });
     }
-    // Variants may share their product's SKU: with the portal's ID the row is told apart by it.
-    const key = id === null ? skuNorm : `#${id}`;
+    const characteristics: Array<[string, string]> = [];
+    for (const [c, field] of mapping.columns) {
+      const value = (row[c] ?? '').trim();
+      if (field.startsWith('characteristic:') && value !== '')
+        characteristics.push([field.slice('characteristic:'.length), value]);
+    }
+    // Variants share their product's SKU: the portal's ID, else their characteristics, tell the rows apart.
+    const key = id !== null ? `#${id}` : characteristics.length > 0 ? `${skuNorm}#${variantKey(characteristics)}` : skuNorm;
     const first = seen.get(key);
     if (first !== undefined) {
       problems.push({ row: rowNo, column: header(skuColumn), message: `SKU «${sku}» is already on row ${first}` });
@@ -442,6 +459,7 @@ export async function readSheet(
       isNew: marks.new,
       isSale: marks.sale,
       currency,
+      characteristics,
     };
     count++;
     if (onProduct) await onProduct(product);
