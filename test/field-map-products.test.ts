@@ -277,13 +277,13 @@ describe('the map of 1C product fields', () => {
   });
 
   it('fills a company’s price type, discount and manager from its 1C requisites', async () => {
-    const t = await exchange({ price_types: ['Оптовая цена = Опт'] });
+    const t = await exchange({ price_types: ['Оптовая цена = Опт'], counterparty_fields: { credit_limit: ['Лимит ДЗ'] } });
     const manager = await makeUser(t.ctx, 'manager', { name: 'Иванова Мария', email: 'maria@seller.test' });
     const counterparty = (id: string, inn: string, reqs: string) =>
       `<Контрагент><Ид>${id}</Ид><Наименование>Покупатель ${id}</Наименование><ИНН>${inn}</ИНН><ЗначенияРеквизитов>${reqs}</ЗначенияРеквизитов></Контрагент>`;
     const file = Buffer.from(`<?xml version="1.0" encoding="UTF-8"?>
 <КоммерческаяИнформация ВерсияСхемы="2.10" ДатаФормирования="2026-12-01T10:00:00"><Контрагенты>
-  ${counterparty('cp-1', '7701234567', requisite('Тип цен', 'Оптовая цена') + requisite('Скидка', '2,5%') + requisite('Основной менеджер', 'Иванова Мария'))}
+  ${counterparty('cp-1', '7701234567', requisite('Тип цен', 'Оптовая цена') + requisite('Скидка', '2,5%') + requisite('Основной менеджер', 'Иванова Мария') + requisite('Лимит ДЗ', '150000') + requisite('Кредитный лимит', '1'))}
   ${counterparty('cp-2', '7702345678', requisite('Вид цен', 'Закупочная') + requisite('Процент скидки', 'много') + requisite('Менеджер', 'maria@seller.test'))}
 </Контрагенты></КоммерческаяИнформация>`);
     const result = await applySaleFile(t.ctx, file, { fileName: 'contractors.xml' });
@@ -299,6 +299,13 @@ describe('the map of 1C product fields', () => {
       // «Закупочная» is not imported (the map lists only «Оптовая цена»); «много» is no discount: both said, the rest set.
       { external_1c_id: 'cp-2', price_type: null, discount_bp: 0, manager_id: manager.id },
     ]);
+    // The limit under this 1C's own name; the built-in «Кредитный лимит» is not this database's and is not read.
+    const limits = await t.ctx.db
+      .selectFrom('account_terms')
+      .innerJoin('legal_entities', 'legal_entities.id', 'account_terms.legal_entity_id')
+      .select(['legal_entities.inn', 'account_terms.credit_limit'])
+      .execute();
+    expect(limits).toEqual([{ inn: '7701234567', credit_limit: 15_000_000 }]);
     const warnings = result.warnings.join('\n');
     expect(warnings).toContain('requisite "Вид цен" = "Закупочная" is no price type buyers may have');
     expect(warnings).toContain('requisite "Процент скидки" = "много" is not a discount in percent');
@@ -312,6 +319,16 @@ describe('the map of 1C product fields', () => {
       .where('external_1c_id', '=', 'cp-1')
       .executeTakeFirstOrThrow();
     expect(again.discount_bp).toBe(250);
+  });
+
+  it('orders in fractions the units fields.fractional.unit names, and only those', async () => {
+    const t = await exchange({ fields: { fractional: { unit: ['шт'] } } });
+    const units = await t.ctx.db.selectFrom('units').select(['code', 'name', 'precision']).orderBy('code').execute();
+    expect(units.find((u) => u.code === '796')).toMatchObject({ name: 'шт', precision: 3 });
+    const other = await exchange({ fields: { fractional: { unit: [] } } });
+    expect(
+      (await other.ctx.db.selectFrom('units').select('precision').where('code', '=', '796').executeTakeFirstOrThrow()).precision,
+    ).toBe(0);
   });
 
   it('config check --against reads a real package with the map and names what it never found', async () => {

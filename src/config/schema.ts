@@ -859,6 +859,14 @@ const TABLE: { readonly [K in ConfigKey]: OptionSpec } = {
     ['Основной менеджер', 'Менеджер'],
     'Requisites of a 1C counterparty that name its manager, by e-mail or by the name of a portal manager.',
   ),
+  'integrations.commerceml.counterparty_fields.credit_limit': field(
+    ['Кредитный лимит', 'Лимит задолженности', 'Допустимая сумма задолженности', 'Лимит кредита'],
+    'Requisites of a 1C counterparty that hold its credit limit in roubles (empty: no limit).',
+  ),
+  'integrations.commerceml.counterparty_fields.payment_days': field(
+    ['Отсрочка платежа', 'Отсрочка платежа (дней)', 'Допустимое число дней задолженности', 'Срок оплаты (дней)', 'Дней отсрочки'],
+    'Requisites of a 1C counterparty that hold its payment terms in days.',
+  ),
   'integrations.commerceml.warehouses': {
     kind: 'list',
     default: Object.freeze([]) as readonly string[],

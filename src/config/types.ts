@@ -173,6 +173,8 @@ export interface Config {
         readonly priceType: readonly string[];
         readonly discount: readonly string[];
         readonly manager: readonly string[];
+        readonly creditLimit: readonly string[];
+        readonly paymentDays: readonly string[];
       };
       /** "portal status = 1C status name" items: what the orders document says in Статус заказа. */
       readonly outgoingStatuses: readonly string[];

@@ -175,6 +175,16 @@ function effectiveMap(ctx: AppContext, lastFill: FieldFillReport | null): { syst
           'counterparty_fields.manager',
           c.counterpartyFields.manager.map((r) => `requisite «${r}»`),
         ),
+        list(
+          'cpCreditLimit',
+          'counterparty_fields.credit_limit',
+          c.counterpartyFields.creditLimit.map((r) => `requisite «${r}»`),
+        ),
+        list(
+          'cpPaymentDays',
+          'counterparty_fields.payment_days',
+          c.counterpartyFields.paymentDays.map((r) => `requisite «${r}»`),
+        ),
         list('statuses', 'status_map', c.statusMap),
         list('outgoingStatuses', 'outgoing_statuses', c.outgoingStatuses),
       ],

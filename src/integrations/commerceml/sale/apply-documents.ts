@@ -79,7 +79,9 @@ export async function applySaleFile(
         continue;
       }
       const node = parsed.counterparties[index];
-      const { terms, problems } = node ? readCreditTerms(node, madeOn) : { terms: {}, problems: [] };
+      const { terms, problems } = node
+        ? readCreditTerms(node, madeOn, ctx.config.integrations.commerceml.counterpartyFields)
+        : { terms: {}, problems: [] };
       const company = node
         ? await readCompanyFields(ctx.db, node, ctx.config.integrations.commerceml)
         : { fields: {}, problems: [] };
