@@ -17,7 +17,12 @@ export class OneCClient {
     return `${this.base}${this.path}?${params}`;
   }
 
-  async request(type: string, mode: string, extra: Record<string, string> = {}, body?: Uint8Array): Promise<{ status: number; text: string; bytes: Buffer; headers: Headers }> {
+  async request(
+    type: string,
+    mode: string,
+    extra: Record<string, string> = {},
+    body?: Uint8Array,
+  ): Promise<{ status: number; text: string; bytes: Buffer; headers: Headers }> {
     const headers: Record<string, string> = { 'user-agent': '1C+Enterprise/8.3' };
     if (mode === 'checkauth') headers.authorization = `Basic ${Buffer.from(`${this.login}:${this.password}`).toString('base64')}`;
     else if (this.cookie) headers.cookie = this.cookie;
@@ -67,5 +72,20 @@ export class OneCClient {
       if (!text.startsWith('progress')) return { final: text, calls };
     }
     throw new Error(`import of ${name} did not finish in ${maxCalls} calls`);
+  }
+
+  /** A whole catalog exchange as 1C runs it: checkauth, init, every file uploaded, then each imported; throws on anything but success. */
+  async sendCatalog(files: ReadonlyArray<readonly [string, string | Uint8Array]>): Promise<void> {
+    const auth = await this.checkauth('catalog');
+    if (auth[0] !== 'success') throw new Error(`checkauth: ${auth.join(' ')}`);
+    await this.init('catalog');
+    for (const [name, body] of files) {
+      const answer = await this.upload('catalog', name, typeof body === 'string' ? Buffer.from(body) : body);
+      if (!answer.startsWith('success')) throw new Error(`upload of ${name}: ${answer}`);
+    }
+    for (const [name] of files) {
+      const { final } = await this.importUntilDone('catalog', name);
+      if (!final.startsWith('success')) throw new Error(`import of ${name}: ${final}`);
+    }
   }
 }

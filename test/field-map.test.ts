@@ -130,15 +130,10 @@ describe('the map of 1C price types', () => {
     } as never);
     await prepare?.(t);
     const client = new OneCClient(await t.app.listen({ port: 0, host: '127.0.0.1' }), LOGIN, PASSWORD);
-    expect((await client.checkauth('catalog'))[0]).toBe('success');
-    await client.init('catalog');
-    for (const [name, body] of [
+    await client.sendCatalog([
       ['import.xml', IMPORT],
       ['offers.xml', offers],
-    ] as const)
-      expect(await client.upload('catalog', name, Buffer.from(body))).toMatch(/^success/);
-    for (const name of ['import.xml', 'offers.xml'])
-      expect((await client.importUntilDone('catalog', name)).final).toMatch(/^success/);
+    ]);
     return t;
   }
   const types = (app: TestApp) =>

@@ -72,7 +72,12 @@ beforeEach(async () => {
   fake.setStock(bolt.id, main.id, 120);
   fake.setStock(bolt.id, far.id, 7);
   fake.setStock(ids.teeL.id, main.id, 5);
-  t = await startTestApp({
+  t = await startPortal();
+});
+
+/** The portal connected to the fake, with this distributor's MoySklad settings (and `more` of them). */
+function startPortal(more: Record<string, unknown> = {}): Promise<TestApp> {
+  return startTestApp({
     integrations: {
       moysklad: {
         token: TOKEN,
@@ -81,10 +86,11 @@ beforeEach(async () => {
         stores: ['Основной склад'],
         price_types: ['Розничная = Розница', 'Оптовая = Опт'],
         default_price_type: 'Оптовая',
+        ...more,
       },
     },
-  });
-});
+  } as never);
+}
 
 afterEach(async () => {
   await t?.close();
@@ -204,19 +210,7 @@ describe('the MoySklad catalog', () => {
     fake.change('product', ids.tee.id, { attributes: [{ name: 'Распродажа', type: 'string', value: 'может быть' }] });
     // This distributor's map: the minimum is a pack of «упак».
     await t.close();
-    t = await startTestApp({
-      integrations: {
-        moysklad: {
-          token: TOKEN,
-          base_url: fake.url,
-          timeout_seconds: 5,
-          stores: ['Основной склад'],
-          price_types: ['Розничная = Розница', 'Оптовая = Опт'],
-          default_price_type: 'Оптовая',
-          fields: { min_qty: { unit: ['упак'] } },
-        },
-      },
-    } as never);
+    t = await startPortal({ fields: { min_qty: { unit: ['упак'] } } });
     const result = await sync(true);
     expect(result.ok).toBe(true);
     expect(result.message).toContain(

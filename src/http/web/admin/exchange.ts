@@ -119,6 +119,14 @@ export async function exchangeAdminRoutes(app: FastifyInstance, { ctx }: { ctx: 
   });
 }
 
+const COUNTERPARTY_FIELDS = [
+  ['priceType', 'price_type'],
+  ['discount', 'discount'],
+  ['manager', 'manager'],
+  ['creditLimit', 'credit_limit'],
+  ['paymentDays', 'payment_days'],
+] as const;
+
 type MapRow = { field: string; key: string; from: string[]; found?: string; unseen?: string[] };
 
 /**
@@ -160,30 +168,12 @@ function effectiveMap(ctx: AppContext, lastFill: FieldFillReport | null): { syst
         list('hiddenPriceTypes', 'hidden_price_types', c.hiddenPriceTypes),
         list('defaultPriceType', 'default_price_type', c.defaultPriceType ? [c.defaultPriceType] : []),
         list('warehouses', 'warehouses', c.warehouses),
-        list(
-          'cpPriceType',
-          'counterparty_fields.price_type',
-          c.counterpartyFields.priceType.map((r) => `requisite «${r}»`),
-        ),
-        list(
-          'cpDiscount',
-          'counterparty_fields.discount',
-          c.counterpartyFields.discount.map((r) => `requisite «${r}»`),
-        ),
-        list(
-          'cpManager',
-          'counterparty_fields.manager',
-          c.counterpartyFields.manager.map((r) => `requisite «${r}»`),
-        ),
-        list(
-          'cpCreditLimit',
-          'counterparty_fields.credit_limit',
-          c.counterpartyFields.creditLimit.map((r) => `requisite «${r}»`),
-        ),
-        list(
-          'cpPaymentDays',
-          'counterparty_fields.payment_days',
-          c.counterpartyFields.paymentDays.map((r) => `requisite «${r}»`),
+        ...COUNTERPARTY_FIELDS.map(([field, yaml]) =>
+          list(
+            `cp${field[0]?.toUpperCase()}${field.slice(1)}`,
+            `counterparty_fields.${yaml}`,
+            c.counterpartyFields[field].map((r) => `requisite «${r}»`),
+          ),
         ),
         list('statuses', 'status_map', c.statusMap),
         list('outgoingStatuses', 'outgoing_statuses', c.outgoingStatuses),
