@@ -55,6 +55,9 @@ describe('the catalog by hand', () => {
         multiple: '10',
         min_qty: '20',
         visible: '1',
+        country: 'Германия',
+        weight: '0,25',
+        is_new: '1',
         [`price_${catalog.priceTypes.wholesale}`]: '1 250,50',
         [`stock_${await id('warehouses', 'Основной склад')}`]: '300',
       },
@@ -70,6 +73,11 @@ describe('the catalog by hand', () => {
       min_qty: 20,
       hidden: 0,
       stock_total: 300,
+      country: 'Германия',
+      weight: 0.25,
+      volume: null,
+      is_new: 1,
+      is_sale: 0,
       external_1c_id: null,
       external_ms_id: null,
     });
@@ -81,6 +89,7 @@ describe('the catalog by hand', () => {
     const found = plain((await buyer.get('/catalog?q=анкер')).body);
     expect(found).toContain('Анкер клиновой 10×100');
     expect(found).toContain('1 250,50');
+    expect(found).toContain('<span class="badge mark-new">Новинка</span>');
     const add = await buyer.post('/cart/add', { next: '/catalog', [`qty[${productId}]`]: '15' }, { csrfFrom: '/catalog' });
     expect(add.status).toBe(422);
     expect(plain(add.body)).toContain('Минимум для заказа — 20 шт. Можно заказать 20.');
@@ -108,6 +117,14 @@ describe('the catalog by hand', () => {
       .where('id', '=', productId)
       .executeTakeFirstOrThrow();
     expect(hidden.hidden).toBe(1);
+    // Fields left empty on the form are emptied: the weight is no longer known, the mark is off.
+    expect(
+      await t.ctx.db
+        .selectFrom('products')
+        .select(['weight', 'is_new', 'country'])
+        .where('id', '=', productId)
+        .executeTakeFirstOrThrow(),
+    ).toEqual({ weight: null, is_new: 0, country: '' });
     const price = await t.ctx.db
       .selectFrom('prices')
       .select('price')

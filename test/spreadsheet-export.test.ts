@@ -8,8 +8,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { importSpreadsheet } from '../src/integrations/spreadsheet/import/run.js';
 import { CatalogRun } from '../src/integrations/commerceml/catalog/catalog-run.js';
+import { importSpreadsheet } from '../src/integrations/spreadsheet/import/run.js';
 import { COMMERCEML_FIXTURES } from './fixture-files.js';
 import { Browser, makeUser, startTestApp, type TestApp, tempDir } from './helpers.js';
 
@@ -31,7 +31,9 @@ async function snapshot() {
   const sqlite = t.ctx.database.sqlite;
   const all = (q: string) => sqlite.prepare(q).all();
   return {
-    products: all('select id, sku, name, category_id, unit_id, hidden, parent_id, stock_total, updated_at from products order by id'),
+    products: all(
+      'select id, sku, name, category_id, unit_id, hidden, parent_id, stock_total, updated_at from products order by id',
+    ),
     categories: all('select id, parent_id, name, hidden, sort, updated_at from categories order by id'),
     prices: all('select product_id, price_type_id, price from prices order by 1, 2'),
     stock: all('select product_id, warehouse_id, quantity from stock order by 1, 2'),
@@ -96,7 +98,13 @@ describe('catalog export', () => {
 
     const applied = await importSpreadsheet(t.ctx, file, { dryRun: false, hideAbsent: true });
     expect(applied.problems).toEqual([]);
-    expect(applied.counts).toMatchObject({ products_created: 0, products_updated: 0, products_hidden: 0, prices_changed: 1, stock_changed: 0 });
+    expect(applied.counts).toMatchObject({
+      products_created: 0,
+      products_updated: 0,
+      products_hidden: 0,
+      prices_changed: 1,
+      stock_changed: 0,
+    });
     const after = await snapshot();
     expect({ ...after, prices: [] }).toEqual({ ...before, prices: [] });
     const changed = after.prices.filter((p, i) => JSON.stringify(p) !== JSON.stringify(before.prices[i]));
@@ -111,16 +119,31 @@ describe('catalog export', () => {
     const before = await snapshot();
     const bin = resolve(import.meta.dirname, '..', 'bin', 'optovik.js');
     const csv = join(dir, 'catalog.csv');
-    const res = spawnSync(process.execPath, [bin, 'export', 'catalog', csv, '--config', config], { cwd: dir, env: { ...process.env, HOME: dir }, encoding: 'utf8' });
+    const res = spawnSync(process.execPath, [bin, 'export', 'catalog', csv, '--config', config], {
+      cwd: dir,
+      env: { ...process.env, HOME: dir },
+      encoding: 'utf8',
+    });
     expect(res.stderr).toBe('');
     expect(res.status).toBe(0);
     expect(res.stdout).toMatch(/product row\(s\)/);
     const text = readFileSync(csv, 'utf8');
-    expect(text.startsWith('\ufeffАртикул;Наименование;Категория;Ед.;Виден;Бренд;Штрихкод;Кратность;Минимальная партия;Цена ')).toBe(true);
+    expect(
+      text.startsWith(
+        '\ufeffАртикул;Наименование;Категория;Ед.;Виден;Бренд;Штрихкод;Кратность;Минимальная партия;Страна;Вес, кг;Объём, м³;НДС;Новинка;Распродажа;Цена ',
+      ),
+    ).toBe(true);
 
     const same = await importSpreadsheet(t.ctx, csv, { dryRun: false, hideAbsent: true });
     expect(same.problems).toEqual([]);
-    expect(same.counts).toMatchObject({ products_created: 0, products_updated: 0, products_hidden: 0, prices_changed: 0, stock_changed: 0, categories_updated: 0 });
+    expect(same.counts).toMatchObject({
+      products_created: 0,
+      products_updated: 0,
+      products_hidden: 0,
+      prices_changed: 0,
+      stock_changed: 0,
+      categories_updated: 0,
+    });
     expect(await snapshot()).toEqual(before);
 
     // One stock cell edited (the first product row that has one).

@@ -103,6 +103,13 @@ export interface ProductEdit {
   multiple: number;
   minQty: number;
   visible: boolean;
+  /** Country of origin ('' = none), kilograms and cubic metres of one unit (null = not known). */
+  country: string;
+  weight: number | null;
+  volume: number | null;
+  /** The "new" and "sale" marks. */
+  isNew: boolean;
+  isSale: boolean;
   /** Price type id → price in hundredths of the price type's currency (kopecks for roubles); absent = unchanged. */
   prices: ReadonlyMap<number, number>;
   /** Warehouse id → quantity; absent = unchanged. */
@@ -237,6 +244,8 @@ export async function saveProduct(ctx: AppContext, productId: number | null, edi
     if (taken) throw new HandEditError('skuTaken', 'sku', { id: taken.id });
   }
   if (!(edit.multiple >= 0) || !(edit.minQty >= 0)) throw new HandEditError('negative', 'multiple');
+  if (edit.weight !== null && !(edit.weight >= 0)) throw new HandEditError('negative', 'weight');
+  if (edit.volume !== null && !(edit.volume >= 0)) throw new HandEditError('negative', 'volume');
   const column = columnFor(owner);
   const category = edit.categoryId === null ? null : await keyedOrRefuse(ctx, 'categories', edit.categoryId, 'category');
   const unit =
@@ -267,6 +276,11 @@ export async function saveProduct(ctx: AppContext, productId: number | null, edi
         deleted: !edit.visible,
         multiple: edit.multiple,
         minQty: edit.minQty,
+        country: edit.country.trim(),
+        weight: edit.weight,
+        volume: edit.volume,
+        isNew: edit.isNew,
+        isSale: edit.isSale,
       });
       priceTypes.forEach((type) => {
         rows.price({ ext, priceType: key('price_types', type), price: edit.prices.get(type.id) ?? 0 });
@@ -280,6 +294,15 @@ export async function saveProduct(ctx: AppContext, productId: number | null, edi
         savedId = (await trx.selectFrom('products').select('id').where(column, '=', newKey).executeTakeFirstOrThrow()).id;
         return;
       }
+      // An emptied weight or volume is said as null, which the importer reads as "not said": cleared here.
+      const unknown = { ...(edit.weight === null ? { weight: null } : {}), ...(edit.volume === null ? { volume: null } : {}) };
+      if (Object.keys(unknown).length > 0)
+        await trx
+          .updateTable('products')
+          .set(unknown)
+          .where('id', '=', stored.id)
+          .where((eb) => eb.or([eb('weight', 'is not', null), eb('volume', 'is not', null)]))
+          .execute();
       // "No category" is said as null, which the importer reads as "not said": taken out here, in the same transaction.
       if (edit.categoryId !== null) return;
       const cleared = await trx

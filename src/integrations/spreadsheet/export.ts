@@ -1,6 +1,7 @@
 /**
  * The catalog as a spreadsheet in the shape the import reads (import/sheet.ts): Артикул,
- * Наименование, Категория (the path "A / B / C"), Ед., Виден, Бренд, Штрихкод, Кратность, Минимальная партия, one "Цена <price type>" column per
+ * Наименование, Категория (the path "A / B / C"), Ед., Виден, Бренд, Штрихкод, Кратность, Минимальная партия, Страна, Вес,
+ * Объём, НДС, Новинка, Распродажа, one "Цена <price type>" column per
  * price type and one "Остаток <warehouse>" column per warehouse. Exported, edited in Excel and
  * imported back, it changes exactly what was edited: every value is written as the import reads
  * it back (prices in roubles with kopecks, the unit by its name, hidden products as "нет").
@@ -50,12 +51,18 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
     'Штрихкод',
     'Кратность',
     'Минимальная партия',
+    'Страна',
+    'Вес, кг',
+    'Объём, м³',
+    'НДС',
+    'Новинка',
+    'Распродажа',
     ...types.map((t) => `Цена ${t.name}`),
     ...stores.map((w) => `Остаток ${w.name}`),
     'ID на портале',
   ];
   const idColumn = headers.length - 1;
-  const FIXED = 9;
+  const FIXED = 15;
   const typeColumn = new Map(types.map((t, i) => [t.id, FIXED + i]));
   const storeColumn = new Map(stores.map((w, i) => [w.id, FIXED + types.length + i]));
   const BATCH = 5000;
@@ -73,6 +80,12 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
           'products.hidden',
           'products.multiple',
           'products.min_qty',
+          'products.country',
+          'products.weight',
+          'products.volume',
+          'products.vat_bp',
+          'products.is_new',
+          'products.is_sale',
           'units.name as unit',
         ])
         .where('products.id', '>', after)
@@ -130,6 +143,13 @@ export async function catalogTable(ctx: AppContext): Promise<CatalogTable> {
         // 0 is "no rule": an empty cell, which the import reads as "not said".
         row[7] = p.multiple || '';
         row[8] = p.min_qty || '';
+        row[9] = p.country;
+        row[10] = p.weight ?? '';
+        row[11] = p.volume ?? '';
+        // As the import reads it back: "20 %", and "без НДС" for a product not subject to VAT.
+        row[12] = p.vat_bp === null ? 'без НДС' : `${p.vat_bp / 100} %`;
+        row[13] = p.is_new ? 'да' : 'нет';
+        row[14] = p.is_sale ? 'да' : 'нет';
         row[idColumn] = p.id;
         for (let i = 0; i < headers.length; i++) if (row[i] === undefined) row[i] = '';
         yield row;

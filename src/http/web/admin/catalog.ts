@@ -11,6 +11,7 @@ import {
   saveProduct,
   saveWarehouse,
 } from '../../../catalog/hand-edits.js';
+import { parseAmount } from '../../../catalog/import/values.js';
 import { searchProductIds } from '../../../catalog/search.js';
 import { normalizeSku } from '../../../catalog/sku.js';
 import type { AppContext } from '../../../context.js';
@@ -129,6 +130,11 @@ export async function catalogAdminRoutes(app: FastifyInstance, { ctx }: { ctx: A
               'multiple',
               'min_qty',
               'hidden',
+              'country',
+              'weight',
+              'volume',
+              'is_new',
+              'is_sale',
               'has_variants',
               'external_1c_id',
               'external_ms_id',
@@ -169,6 +175,11 @@ export async function catalogAdminRoutes(app: FastifyInstance, { ctx }: { ctx: A
       multiple: decimalText(p?.multiple ?? 0, locale),
       min_qty: decimalText(p?.min_qty ?? 0, locale),
       visible: p === null || p.hidden === 0 ? '1' : '',
+      country: p?.country ?? '',
+      weight: p?.weight === null || p?.weight === undefined ? '' : decimalText(p.weight, locale),
+      volume: p?.volume === null || p?.volume === undefined ? '' : decimalText(p.volume, locale),
+      is_new: p?.is_new ? '1' : '',
+      is_sale: p?.is_sale ? '1' : '',
       ...Object.fromEntries(form.prices.map((x) => [`price_${x.price_type_id}`, moneyText(x.price, locale)])),
       ...Object.fromEntries(form.stock.map((x) => [`stock_${x.warehouse_id}`, decimalText(x.quantity, locale)])),
     };
@@ -191,7 +202,20 @@ export async function catalogAdminRoutes(app: FastifyInstance, { ctx }: { ctx: A
     const body = request.body;
     const values: Values = {};
     const errors: Errors = {};
-    for (const field of ['sku', 'name', 'category', 'unit', 'multiple', 'min_qty', 'visible'])
+    for (const field of [
+      'sku',
+      'name',
+      'category',
+      'unit',
+      'multiple',
+      'min_qty',
+      'visible',
+      'country',
+      'weight',
+      'volume',
+      'is_new',
+      'is_sale',
+    ])
       values[field] = formString(body, field);
     const prices = new Map<number, number>();
     for (const type of form.priceTypes) {
@@ -215,6 +239,16 @@ export async function catalogAdminRoutes(app: FastifyInstance, { ctx }: { ctx: A
     const minQty = parseQuantityText(values.min_qty ?? '');
     if (multiple === null) errors.multiple = request.t('catadmin.error.quantity');
     if (minQty === null) errors.min_qty = request.t('catadmin.error.quantity');
+    // Empty: not known. Otherwise a number with a comma or a dot.
+    const amount = (field: 'weight' | 'volume') => {
+      const text = (values[field] ?? '').trim();
+      if (text === '') return null;
+      const value = parseAmount(text);
+      if (value === null) errors[field] = request.t('catadmin.error.amount');
+      return value;
+    };
+    const weight = amount('weight');
+    const volume = amount('volume');
     if (Object.keys(errors).length > 0 || multiple === null || minQty === null)
       return showProduct(request, reply, productId, { values, errors }, 422);
     try {
@@ -226,6 +260,11 @@ export async function catalogAdminRoutes(app: FastifyInstance, { ctx }: { ctx: A
         multiple,
         minQty,
         visible: values.visible === '1',
+        country: values.country ?? '',
+        weight,
+        volume,
+        isNew: values.is_new === '1',
+        isSale: values.is_sale === '1',
         prices,
         stock,
       });
