@@ -262,7 +262,8 @@ export async function pullCatalog(
     const currencyOf = async (ref: Ref | undefined): Promise<string | null> => {
       const id = idOf(ref);
       if (!id) return null;
-      if (!currencies?.has(id)) {
+      // Read once a sync: a currency missing from the list must not cost a request per price.
+      if (currencies === null) {
         currencies = new Map(
           (await client.all<MsCurrency>('/entity/currency')).map((c) => [
             c.id,
